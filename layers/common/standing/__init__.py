@@ -1,0 +1,1 @@
+"""Standing: the shared package of the Lambda layer (domain, adapters, programs, templates)."""
