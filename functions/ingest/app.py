@@ -1,0 +1,70 @@
+"""POST /events (HTTP API v2): validate and store a batch of partner activity events.
+
+200 `{accepted, duplicates, rejected: [{index, event_id, error, message, field}]}`; 400 for a body that is not
+JSON or has no `events` list; 413 past 500 events or 1 MB; 503 when storage stays throttled (safe to resend:
+ingest is idempotent). Errors are `{"error", "message", "details"}`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from standing.adapters.ingest_store import StoreUnavailable
+from standing.ingest import IngestService, RequestError, parse_batch, service_from_config
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver()
+
+
+@cache
+def _service() -> IngestService:
+    return service_from_config()
+
+
+def _error(status: int, code: str, message: str, details: list[Any] | None = None) -> Response:
+    body = {"error": code, "message": message, "details": details or []}
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+@app.post("/events")
+@tracer.capture_method
+def post_events() -> Response:
+    try:
+        events = parse_batch(app.current_event.decoded_body or "")
+    except RequestError as exc:
+        metrics.add_metric(name="RequestsRefused", unit=MetricUnit.Count, value=1)
+        return _error(exc.status, exc.code, exc.message)
+    try:
+        result = _service().ingest(events)
+    except StoreUnavailable as exc:
+        logger.warning("event store unavailable", extra={"code": str(exc)})
+        return _error(HTTPStatus.SERVICE_UNAVAILABLE, "unavailable", "storage is busy; resend the same batch")
+    metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=result.accepted)
+    metrics.add_metric(name="EventsDuplicate", unit=MetricUnit.Count, value=result.duplicates)
+    metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=len(result.rejected))
+    if result.rejected:
+        logger.info("events rejected", extra={"rejected": [r.to_dict() for r in result.rejected[:50]]})
+    return Response(
+        status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=json.dumps(result.to_dict())
+    )
+
+
+@app.not_found
+def not_found(_exc: Exception) -> Response:
+    return _error(HTTPStatus.NOT_FOUND, "not_found", f"no route {app.current_event.path}")
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

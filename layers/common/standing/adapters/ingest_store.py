@@ -1,0 +1,403 @@
+"""DynamoDB adapter of ingest and aggregation: every expression, key and ClientError code of those paths is here.
+
+Domain code sees plain Python values (Decimals for numbers) and three errors: `StoreUnavailable` (transient:
+throttling, capacity, internal errors: the caller retries or reports a batch item failure), `StaleWrite` (a
+conditional write lost to a newer one: the caller skips it) and `StoreError` (anything else: a bug or a missing
+table, raised as is). ClientError codes are matched, never message text.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from standing import config
+
+WRITE_CHUNK = 25  # BatchWriteItem limit
+READ_CHUNK = 100  # BatchGetItem limit
+MAX_ATTEMPTS = 8
+BASE_DELAY = 0.05
+MAX_DELAY = 2.0
+
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "LimitExceededException",
+    }
+)
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class StoreError(Exception):
+    """A DynamoDB error that retrying will not fix."""
+
+
+class StoreUnavailable(StoreError):
+    """A transient DynamoDB error, or items still unprocessed after every retry."""
+
+
+class StaleWrite(StoreError):
+    """A conditional write refused because a newer value is already stored."""
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _translate(exc: ClientError) -> StoreError:
+    code = _code(exc)
+    if code == CONDITION_FAILED:
+        return StaleWrite(code)
+    if code in TRANSIENT_CODES:
+        return StoreUnavailable(code)
+    return StoreError(code)
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
+
+
+def deserialize(image: Mapping[str, Any]) -> dict[str, Any]:
+    """A DynamoDB-typed item (as in a stream record's NewImage) as plain Python values."""
+    return {k: _deserializer.deserialize(v) for k, v in image.items()}
+
+
+def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def partner_pk(partner_id: str) -> str:
+    return f"P#{partner_id}"
+
+
+class IngestStore:
+    """EventsTable and StateTable, as ingest and the aggregation handler use them."""
+
+    def __init__(
+        self,
+        client: Any,
+        events_table: str,
+        state_table: str,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self._client = client
+        self._events = events_table
+        self._state = state_table
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+
+    @classmethod
+    def from_config(cls) -> IngestStore:
+        client = boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 5}))
+        return cls(client, config.events_table(), config.state_table())
+
+    # --- plumbing -------------------------------------------------------------------------------------------
+
+    def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return getattr(self._client, operation)(**kwargs)
+        except ClientError as exc:
+            raise _translate(exc) from exc
+
+    def _backoff(self, attempt: int) -> None:
+        delay = min(MAX_DELAY, BASE_DELAY * (2**attempt))
+        self._sleep(random.uniform(delay / 2, delay))
+
+    def _batch_get(self, table: str, keys: list[dict[str, Any]], projection: str | None = None) -> list[dict]:
+        found: list[dict[str, Any]] = []
+        for chunk in _chunks(keys, READ_CHUNK):
+            request: dict[str, Any] = {"Keys": [serialize(k) for k in chunk], "ConsistentRead": True}
+            if projection:
+                request["ProjectionExpression"] = projection
+            pending: dict[str, Any] = {table: request}
+            for attempt in range(self._max_attempts):
+                response = self._call("batch_get_item", RequestItems=pending)
+                found.extend(deserialize(i) for i in response.get("Responses", {}).get(table, []))
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                self._backoff(attempt)
+            else:
+                raise StoreUnavailable("UnprocessedKeys")
+        return found
+
+    # --- EventsTable ----------------------------------------------------------------------------------------
+
+    def stored_digests(self, event_ids: Iterable[str]) -> dict[str, str]:
+        """Digest of each id already stored (strongly consistent BatchGetItem, 100 keys a call)."""
+        keys = [{"event_id": i} for i in dict.fromkeys(event_ids)]
+        items = self._batch_get(self._events, keys, "event_id, digest")
+        return {str(i["event_id"]): str(i.get("digest", "")) for i in items}
+
+    def put_events(self, items: Sequence[Mapping[str, Any]]) -> int:
+        """BatchWriteItem 25 a call; UnprocessedItems retried with exponential backoff and jitter.
+
+        Returns the number of BatchWriteItem calls made. Raises StoreUnavailable if items are still unprocessed
+        after every attempt (nothing is lost: the caller retries the whole batch, and rewriting is idempotent).
+        """
+        calls = 0
+        for chunk in _chunks(list(items), WRITE_CHUNK):
+            pending: dict[str, Any] = {self._events: [{"PutRequest": {"Item": serialize(i)}} for i in chunk]}
+            for attempt in range(self._max_attempts):
+                calls += 1
+                response = self._call("batch_write_item", RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                self._backoff(attempt)
+            else:
+                raise StoreUnavailable("UnprocessedItems")
+        return calls
+
+    def get_event(self, event_id: str) -> dict[str, Any] | None:
+        response = self._call(
+            "get_item", TableName=self._events, Key=serialize({"event_id": event_id}), ConsistentRead=True
+        )
+        item = response.get("Item")
+        return deserialize(item) if item else None
+
+    # --- entities -------------------------------------------------------------------------------------------
+
+    def record_event(
+        self,
+        partner_id: str,
+        sk: str,
+        attribute: str,
+        record: Mapping[str, Any],
+        *,
+        anchor_at: str | None = None,
+        void_attribute: str | None = None,
+    ) -> dict[str, Any]:
+        """Store one event on its entity (`SET #e = :e`, first anchor kept, version bumped); returns the item."""
+        names = {"#e": attribute}
+        values: dict[str, Any] = {":e": record, ":one": 1}
+        sets = ["#e = :e"]
+        if anchor_at is not None:
+            sets.append("anchor_at = if_not_exists(anchor_at, :a)")
+            values[":a"] = anchor_at
+        if void_attribute is not None:
+            sets.append("#v = :t")
+            names["#v"] = void_attribute
+            values[":t"] = True
+        return self._update_entity(partner_id, sk, f"SET {', '.join(sets)} ADD ver :one", names, values)
+
+    def record_void(self, partner_id: str, sk: str, void_attribute: str) -> dict[str, Any]:
+        """Mark one event of an entity void (`SET #v = :t`); returns the item."""
+        return self._update_entity(
+            partner_id, sk, "SET #v = :t ADD ver :one", {"#v": void_attribute}, {":t": True, ":one": 1}
+        )
+
+    def _update_entity(
+        self, partner_id: str, sk: str, expression: str, names: dict[str, str], values: dict[str, Any]
+    ) -> dict[str, Any]:
+        response = self._call(
+            "update_item",
+            TableName=self._state,
+            Key=serialize({"pk": partner_pk(partner_id), "sk": sk}),
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=serialize(values),
+            ReturnValues="ALL_NEW",
+        )
+        return deserialize(response.get("Attributes", {}))
+
+    def get_state(self, partner_id: str, sk: str) -> dict[str, Any] | None:
+        response = self._call(
+            "get_item",
+            TableName=self._state,
+            Key=serialize({"pk": partner_pk(partner_id), "sk": sk}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return deserialize(item) if item else None
+
+    def set_derived(self, partner_id: str, sk: str, version: int, values: Mapping[str, Any]) -> None:
+        """Write state derived from an entity's events, only if no event was added since (`ver` unchanged)."""
+        names = {f"#d{i}": k for i, k in enumerate(values)}
+        expression_values: dict[str, Any] = {f":d{i}": v for i, v in enumerate(values.values())}
+        expression_values[":ver"] = version
+        self._call(
+            "update_item",
+            TableName=self._state,
+            Key=serialize({"pk": partner_pk(partner_id), "sk": sk}),
+            UpdateExpression="SET " + ", ".join(f"#d{i} = :d{i}" for i in range(len(values))),
+            ConditionExpression="ver = :ver",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=serialize(expression_values),
+        )
+
+    # --- voids that arrive before their event ---------------------------------------------------------------
+
+    def put_pending_void(self, partner_id: str, voided_event_id: str, void_event_id: str) -> None:
+        self._call(
+            "put_item",
+            TableName=self._state,
+            Item=serialize(
+                {
+                    "pk": partner_pk(partner_id),
+                    "sk": f"VOID#{voided_event_id}",
+                    "voided_event_id": voided_event_id,
+                    "void_event_id": void_event_id,
+                }
+            ),
+        )
+
+    def pending_voids(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which (partner_id, event_id) pairs have a void waiting for them (one consistent BatchGetItem / 100)."""
+        keys = [{"pk": partner_pk(p), "sk": f"VOID#{e}"} for p, e in dict.fromkeys(pairs)]
+        if not keys:
+            return set()
+        items = self._batch_get(self._state, keys, "pk, sk")
+        return {(str(i["pk"])[2:], str(i["sk"])[5:]) for i in items}
+
+    # --- profile and enrolments -----------------------------------------------------------------------------
+
+    def get_profile(self, partner_id: str) -> dict[str, Any] | None:
+        return self.get_state(partner_id, "PROFILE")
+
+    def put_profile(self, partner_id: str, profile: Mapping[str, Any], at: str, event_id: str) -> dict | None:
+        """Replace the profile if (at, event_id) is newer than the stored one; returns the previous profile.
+
+        Raises StaleWrite if a newer profile is already stored.
+        """
+        item = {
+            "pk": partner_pk(partner_id),
+            "sk": "PROFILE",
+            "partner_id": partner_id,
+            **profile,
+            "profile_at": at,
+            "profile_event_id": event_id,
+        }
+        response = self._call(
+            "put_item",
+            TableName=self._state,
+            Item=serialize(item),
+            ConditionExpression=(
+                "attribute_not_exists(profile_at) OR profile_at < :at "
+                "OR (profile_at = :at AND profile_event_id <= :id)"
+            ),
+            ExpressionAttributeValues=serialize({":at": at, ":id": event_id}),
+            ReturnValues="ALL_OLD",
+        )
+        old = response.get("Attributes")
+        return deserialize(old) if old else None
+
+    def set_enrolment(
+        self, partner_id: str, program: str, enrolled: bool, at: str, event_id: str, shard_key: str
+    ) -> None:
+        """Enrolment from the profile that is newest at (at, event_id); GSI `by_enrolment` keys only while enrolled.
+
+        Raises StaleWrite if a newer profile already set this enrolment.
+        """
+        values: dict[str, Any] = {
+            ":program": program,
+            ":partner": partner_id,
+            ":enrolled": enrolled,
+            ":at": at,
+            ":id": event_id,
+        }
+        expression = (
+            "SET program = :program, partner_id = :partner, enrolled = :enrolled, "
+            "enrolled_at = :at, enrolled_by = :id"
+        )
+        if enrolled:
+            expression += ", gsi1pk = :g1, gsi1sk = :partner"
+            values[":g1"] = shard_key
+        else:
+            expression += " REMOVE gsi1pk, gsi1sk"
+        self._call(
+            "update_item",
+            TableName=self._state,
+            Key=serialize({"pk": partner_pk(partner_id), "sk": f"ENROL#{program}"}),
+            UpdateExpression=expression,
+            ConditionExpression=(
+                "attribute_not_exists(enrolled_at) OR enrolled_at < :at OR (enrolled_at = :at AND enrolled_by <= :id)"
+            ),
+            ExpressionAttributeValues=serialize(values),
+        )
+
+    def set_membership(self, partner_id: str, program: str, membership: str, at: str, event_id: str) -> None:
+        """Opt-in / opt-out, latest (at, event_id) wins. Raises StaleWrite if a newer one is stored."""
+        self._call(
+            "update_item",
+            TableName=self._state,
+            Key=serialize({"pk": partner_pk(partner_id), "sk": f"ENROL#{program}"}),
+            UpdateExpression=(
+                "SET program = :program, partner_id = :partner, membership = :m, "
+                "membership_at = :at, membership_by = :id"
+            ),
+            ConditionExpression=(
+                "attribute_not_exists(membership_at) OR membership_at < :at "
+                "OR (membership_at = :at AND (attribute_not_exists(membership_by) OR membership_by <= :id))"
+            ),
+            ExpressionAttributeValues=serialize(
+                {":program": program, ":partner": partner_id, ":m": membership, ":at": at, ":id": event_id}
+            ),
+        )
+
+    # --- anchored entities and daily aggregates -------------------------------------------------------------
+
+    def anchored(self, partner_id: str, start: str | None = None, end: str | None = None) -> list[dict[str, Any]]:
+        """Entities of a partner by anchor instant, inclusive range (None, None: all), via LSI `by_anchor`."""
+        values: dict[str, Any] = {":pk": partner_pk(partner_id)}
+        condition = "pk = :pk"
+        if start is not None and end is not None:
+            condition += " AND anchor_at BETWEEN :a AND :b"
+            values[":a"], values[":b"] = start, end
+        request: dict[str, Any] = {
+            "TableName": self._state,
+            "IndexName": "by_anchor",
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": serialize(values),
+            "ConsistentRead": True,
+        }
+        items: list[dict[str, Any]] = []
+        while True:
+            response = self._call("query", **request)
+            items.extend(deserialize(i) for i in response.get("Items", []))
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return items
+            request["ExclusiveStartKey"] = last
+
+    def put_aggregate(self, partner_id: str, tz: str, day: str, data: str, n: int, events: int) -> bool:
+        """Write one daily aggregate unless a computation over more stored events is already there."""
+        try:
+            self._call(
+                "put_item",
+                TableName=self._state,
+                Item=serialize(
+                    {
+                        "pk": partner_pk(partner_id),
+                        "sk": f"A#{tz}#{day}",
+                        "tz": tz,
+                        "day": day,
+                        "data": data,
+                        "n": n,
+                        "events": events,
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(n) OR n <= :n",
+                ExpressionAttributeValues=serialize({":n": n}),
+            )
+        except StaleWrite:
+            return False
+        return True

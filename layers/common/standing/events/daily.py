@@ -1,0 +1,137 @@
+"""Entities of a partner -> one `DayAggregate` per local day in a time zone. Pure: no AWS here.
+
+An entity counts on the local day of its `anchor_at` (placed / received / submitted / reported), whatever day its
+later events happened: a reply three days late updates the day the message was received. Voided events are left out
+of every count. Each result carries `n`, the events plus voids stored on the day's entities: it only grows, so a
+write conditioned on it can never replace a newer computation of the day with an older one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from standing.aggregates import DayAggregate, ReportedScore
+from standing.events.entities import fold_message, fold_order, fold_review, fold_score, weight
+
+_ANCHOR_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclass
+class DayResult:
+    aggregate: DayAggregate
+    n: int
+
+
+def local_day(anchor_at: str, tz: str) -> date:
+    """The local date in `tz` of an anchor instant ("YYYY-MM-DDTHH:MM:SSZ")."""
+    instant = datetime.strptime(anchor_at, _ANCHOR_FORMAT).replace(tzinfo=UTC)
+    return instant.astimezone(ZoneInfo(tz)).date()
+
+
+def day_window(day: date, tz: str) -> tuple[str, str]:
+    """The inclusive range of anchor keys of one local day: [local midnight, next local midnight - 1 s] in UTC."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(day, time(0), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC) - timedelta(seconds=1)
+    return start.strftime(_ANCHOR_FORMAT), end.strftime(_ANCHOR_FORMAT)
+
+
+def _bump(agg: DayAggregate, name: str, by: int = 1) -> None:
+    agg.counts[name] = agg.counts.get(name, 0) + by
+
+
+def _add_order(agg: DayAggregate, item: Mapping[str, Any]) -> int:
+    order = fold_order(item)
+    if not order.placed:  # a cancel or confirm whose order.placed has not arrived (or was voided) counts nowhere
+        return 0
+    _bump(agg, "orders_placed")
+    if order.confirmed_at is not None:
+        _bump(agg, "orders_confirmed")
+    if order.confirmed_on_time:
+        _bump(agg, "orders_confirmed_on_time")
+    if order.successful:
+        _bump(agg, "orders_successful")
+        buyers = set(agg.sets.get("successful_buyers", frozenset()))
+        buyers.add(str(order.buyer_id))
+        agg.sets["successful_buyers"] = frozenset(buyers)
+    if order.cancel_cause is not None:
+        _bump(agg, "orders_cancelled")
+        _bump(agg, f"orders_cancelled_{order.cancel_cause}")
+    if order.fulfilled_at is not None:
+        _bump(agg, "orders_fulfilled")
+    if order.fulfilled_late:
+        _bump(agg, "orders_fulfilled_late")
+    if order.declined:
+        _bump(agg, "orders_declined")
+    if order.completed:
+        _bump(agg, "orders_completed")
+        if order.incident:
+            _bump(agg, "completed_with_incident")
+        if order.driver_event:
+            _bump(agg, "completed_with_driver_event")
+    return order.live_events
+
+
+def _add_message(agg: DayAggregate, item: Mapping[str, Any]) -> int:
+    message = fold_message(item)
+    if message.received_at is None:
+        return 0
+    _bump(agg, "messages_received")
+    if message.first_reply_at is not None:
+        _bump(agg, "messages_replied")
+    if message.replied_within(12):
+        _bump(agg, "messages_replied_within_12h")
+    if message.replied_within(24):
+        _bump(agg, "messages_replied_within_24h")
+    return message.live_events
+
+
+def _add_review(agg: DayAggregate, item: Mapping[str, Any]) -> int:
+    review = fold_review(item)
+    if review.rating is None:
+        return 0
+    _bump(agg, f"reviews_{review.scale}")
+    name = f"rating_sum_{review.scale}"
+    agg.sums[name] = agg.sums.get(name, Decimal(0)) + review.rating
+    return review.live_events
+
+
+def _add_score(agg: DayAggregate, item: Mapping[str, Any]) -> int:
+    score = fold_score(item)
+    if score.metric is None or score.value is None or score.at is None:
+        return 0
+    current = agg.scores.get(score.metric)
+    if current is None or score.at > current.at:
+        agg.scores[score.metric] = ReportedScore(score.value, score.at)
+    return score.live_events
+
+
+_FOLDERS = {"N#O#": _add_order, "N#M#": _add_message, "N#R#": _add_review, "N#S#": _add_score}
+
+
+def aggregate_days(
+    items: Iterable[Mapping[str, Any]], tz: str, days: Iterable[date] | None = None
+) -> dict[date, DayResult]:
+    """Fold anchored entity items into one result per local day of `tz`.
+
+    `days`: the days wanted (each gets a result, empty if nothing is anchored on it); None: every day seen.
+    """
+    wanted = set(days) if days is not None else None
+    results: dict[date, DayResult] = {d: DayResult(DayAggregate(day=d), 0) for d in wanted or ()}
+    for item in items:
+        anchor = item.get("anchor_at")
+        folder = _FOLDERS.get(str(item.get("sk", ""))[:4])
+        if anchor is None or folder is None:
+            continue
+        day = local_day(str(anchor), tz)
+        if wanted is not None and day not in wanted:
+            continue
+        result = results.setdefault(day, DayResult(DayAggregate(day=day), 0))
+        result.aggregate.events += folder(result.aggregate, item)
+        result.n += weight(item)
+    return results

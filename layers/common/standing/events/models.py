@@ -1,0 +1,379 @@
+"""Typed models of the incoming events (DESIGN section 3), one pydantic model per type, strict.
+
+Strict means: an unknown type, an extra or missing field, a mistyped value (no silent coercion of 5 into "5" or
+"true" into True), a time without a UTC offset, a rating outside its scale or an unknown cancellation cause is
+refused. `validate_event` turns one raw envelope into either a `ValidEvent` (the model, its normalised form and its
+digest) or a `Rejection` naming the event's index, id, field and reason. Pure: no AWS here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.utilities.parser import BaseModel, parse
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
+
+# Rejection codes of one event (request-level codes live with the ingest service).
+INVALID_EVENT = "invalid_event"
+UNKNOWN_TYPE = "unknown_type"
+CONFLICT = "conflict"
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+_NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def parse_instant(value: str) -> datetime:
+    """An RFC 3339 string with offset as an aware datetime (nanoseconds are cut to microseconds)."""
+    text = value.replace("t", "T").replace("z", "Z").replace(" ", "T", 1)
+    main, offset = (text[:-1], "+00:00") if text.endswith("Z") else (text[:-6], text[-6:])
+    if "." in main:
+        head, frac = main.split(".")
+        main = f"{head}.{frac[:6].ljust(6, '0')}"
+    return datetime.fromisoformat(main + offset)
+
+
+def utc_text(value: str) -> str:
+    """An RFC 3339 string as a fixed-width UTC instant ("YYYY-MM-DDTHH:MM:SS.ffffffZ") that sorts as text."""
+    return parse_instant(value).astimezone(UTC).strftime(_UTC_FORMAT)
+
+
+def _instant(value: str) -> str:
+    if _NAIVE.match(value):
+        raise ValueError("time without UTC offset (RFC 3339 needs Z or +hh:mm)")
+    if not _RFC3339.match(value):
+        raise ValueError("not an RFC 3339 date-time with offset, e.g. 2024-07-01T09:30:00+07:00")
+    try:
+        parse_instant(value)
+    except ValueError as exc:
+        raise ValueError(f"not a valid date-time: {exc}") from None
+    return value
+
+
+def _instant_or_date(value: str) -> str:
+    if _DATE.match(value):
+        try:
+            date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"not a valid date: {exc}") from None
+        return value
+    return _instant(value)
+
+
+def _number(value: Any) -> Decimal:
+    """A JSON number (int, float or the Decimal DynamoDB gives back) as a Decimal; strings and booleans refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a number")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("must be a number") from None
+    if not number.is_finite():
+        raise ValueError("must be a finite number")
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+
+
+def _integer(value: Any) -> int:
+    number = _number(value)
+    if number != number.to_integral_value():
+        raise ValueError("must be an integer")
+    return int(number)
+
+
+def _score_value(value: Any) -> Decimal | str:
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("must not be empty")
+        return value
+    try:
+        return _number(value)
+    except ValueError:
+        raise ValueError("must be a number or a string") from None
+
+
+Id = Annotated[str, Field(strict=True, min_length=1, max_length=256)]
+Text = Annotated[str, Field(strict=True, min_length=1, max_length=2048)]
+Instant = Annotated[
+    str,
+    Field(strict=True),
+    AfterValidator(_instant),
+    WithJsonSchema({"type": "string", "format": "date-time", "description": "RFC 3339 with offset"}),
+]
+InstantOrDate = Annotated[
+    str,
+    Field(strict=True),
+    AfterValidator(_instant_or_date),
+    WithJsonSchema({"type": "string", "description": "RFC 3339 date-time with offset, or a date YYYY-MM-DD"}),
+]
+Number = Annotated[Decimal, BeforeValidator(_number), WithJsonSchema({"type": "number"})]
+ScoreValue = Annotated[
+    Decimal | str, BeforeValidator(_score_value), WithJsonSchema({"type": ["number", "string"], "minLength": 1})
+]
+Scale = Annotated[Literal[5, 10], BeforeValidator(_integer), WithJsonSchema({"enum": [5, 10]})]
+
+CAUSES = ("partner", "customer", "platform", "force_majeure")
+FLAGS = ("fraud", "counterfeit")
+
+
+class _Data(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PartnerProfileData(_Data):
+    name: Text
+    email: Annotated[str, Field(strict=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    locale: Annotated[str, Field(strict=True, pattern=r"^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")]
+    programs: list[Id]
+    region: Text | None = None
+    category: Text | None = None
+    self_managed: StrictBool | None = None
+    store_opened_at: InstantOrDate | None = None
+
+
+class OrderPlacedData(_Data):
+    order_id: Id
+    buyer_id: Id
+    due_by: Instant
+    amount: Annotated[Number, Field(ge=0)] | None = None
+    currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$")] | None = None
+
+
+class OrderRefData(_Data):
+    order_id: Id
+
+
+class OrderCancelledData(_Data):
+    order_id: Id
+    cause: Literal["partner", "customer", "platform", "force_majeure"]
+
+
+class RideIncidentData(_Data):
+    order_id: Id
+    kind: Id
+
+
+class MessageReceivedData(_Data):
+    thread_id: Id
+    message_id: Id
+
+
+class MessageRepliedData(_Data):
+    thread_id: Id
+    message_id: Id
+    in_reply_to: Id
+
+
+class ReviewSubmittedData(_Data):
+    review_id: Id
+    scale: Scale
+    rating: Number
+    order_id: Id | None = None
+
+    @field_validator("rating")
+    @classmethod
+    def _within_scale(cls, rating: Decimal, info: ValidationInfo) -> Decimal:
+        scale = info.data.get("scale")
+        if scale is not None and not Decimal(1) <= rating <= Decimal(scale):
+            raise ValueError(f"rating {rating} is outside its scale 1..{scale}")
+        return rating
+
+
+class RiskFlagData(_Data):
+    flag: Literal["fraud", "counterfeit"]
+    case_id: Id
+
+
+class ScoreReportedData(_Data):
+    metric: Annotated[str, Field(strict=True, pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+    value: ScoreValue
+
+    @field_validator("value")
+    @classmethod
+    def _performance_range(cls, value: Decimal | str, info: ValidationInfo) -> Decimal | str:
+        if info.data.get("metric") == "performance_score":
+            if not isinstance(value, Decimal):
+                raise ValueError("performance_score must be a number")
+            if not Decimal(0) <= value <= Decimal(100):
+                raise ValueError(f"performance_score {value} is outside 0..100")
+        return value
+
+
+class ProgramMembershipData(_Data):
+    program_id: Id
+
+
+class EventVoidedData(_Data):
+    voided_event_id: Id
+    reason: Text
+
+
+class _Envelope(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Id
+    partner_id: Id
+    occurred_at: Instant
+
+
+def _envelope(type_name: str, data_model: type[_Data]) -> type[_Envelope]:
+    class_name = "".join(part.capitalize() for part in re.split(r"[._]", type_name)) + "Event"
+    model = type(
+        class_name,
+        (_Envelope,),
+        {
+            "__annotations__": {"type": Literal[type_name], "data": data_model},  # type: ignore[valid-type]
+            "__module__": __name__,
+            "__doc__": f"The `{type_name}` event.",
+        },
+    )
+    return model
+
+
+DATA_MODELS: dict[str, type[_Data]] = {
+    "partner.profile": PartnerProfileData,
+    "order.placed": OrderPlacedData,
+    "order.confirmed": OrderRefData,
+    "order.fulfilled": OrderRefData,
+    "order.completed": OrderRefData,
+    "order.cancelled": OrderCancelledData,
+    "order.declined": OrderRefData,
+    "ride.incident": RideIncidentData,
+    "ride.driver_event": OrderRefData,
+    "message.received": MessageReceivedData,
+    "message.replied": MessageRepliedData,
+    "review.submitted": ReviewSubmittedData,
+    "risk.flag_raised": RiskFlagData,
+    "risk.flag_cleared": RiskFlagData,
+    "score.reported": ScoreReportedData,
+    "program.opted_in": ProgramMembershipData,
+    "program.opted_out": ProgramMembershipData,
+    "event.voided": EventVoidedData,
+}
+
+EVENT_MODELS: dict[str, type[_Envelope]] = {name: _envelope(name, model) for name, model in DATA_MODELS.items()}
+EVENT_TYPES: tuple[str, ...] = tuple(EVENT_MODELS)
+
+
+@dataclass(frozen=True)
+class ValidEvent:
+    """An accepted envelope: its normalised form (the stored content) and the digest that identifies it."""
+
+    index: int
+    event_id: str
+    type: str
+    partner_id: str
+    occurred_at: str  # as sent
+    data: dict[str, Any]  # validated, optional fields left out, numbers as Decimal
+    digest: str
+
+    def envelope(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "type": self.type,
+            "partner_id": self.partner_id,
+            "occurred_at": self.occurred_at,
+            "data": self.data,
+        }
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why one event of a batch was refused."""
+
+    index: int
+    event_id: str | None
+    error: str  # invalid_event | unknown_type | conflict
+    message: str
+    field: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "event_id": self.event_id,
+            "error": self.error,
+            "message": self.message,
+            "field": self.field,
+        }
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def digest(envelope: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of a normalised envelope: equal content, equal digest."""
+    text = json.dumps(_canonical(envelope), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) if loc else "data"
+
+
+def _reason(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "invalid"))
+    return message.removeprefix("Value error, ")
+
+
+def validate_event(index: int, raw: Any) -> ValidEvent | Rejection:
+    """Validate one raw envelope; never raises."""
+    if not isinstance(raw, dict):
+        return Rejection(index, None, INVALID_EVENT, "event: must be a JSON object", "event")
+    raw_id = raw.get("event_id")
+    event_id = raw_id if isinstance(raw_id, str) and raw_id else None
+    type_name = raw.get("type")
+    if "type" not in raw:
+        return Rejection(index, event_id, INVALID_EVENT, "type: Field required", "type")
+    if not isinstance(type_name, str):
+        return Rejection(index, event_id, INVALID_EVENT, "type: Input should be a valid string", "type")
+    model = EVENT_MODELS.get(type_name)
+    if model is None:
+        return Rejection(index, event_id, UNKNOWN_TYPE, f"type: unknown event type {type_name[:100]!r}", "type")
+    try:
+        event = parse(event=raw, model=model)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        first = errors[0]
+        field = _field(tuple(first.get("loc", ())))
+        message = "; ".join(f"{_field(tuple(e.get('loc', ())))}: {_reason(e)}" for e in errors[:5])
+        return Rejection(index, event_id, INVALID_EVENT, message, field)
+    data = event.data.model_dump(mode="python", exclude_none=True)  # type: ignore[attr-defined]
+    normalised = {
+        "event_id": event.event_id,
+        "type": type_name,
+        "partner_id": event.partner_id,
+        "occurred_at": event.occurred_at,
+        "data": data,
+    }
+    return ValidEvent(
+        index=index,
+        event_id=event.event_id,
+        type=type_name,
+        partner_id=event.partner_id,
+        occurred_at=event.occurred_at,
+        data=data,
+        digest=digest(normalised),
+    )

@@ -1,0 +1,159 @@
+"""Ingest service: validate a batch of event envelopes, classify each as new, duplicate or conflict, and store
+the new ones with about one write each. Serves both `POST /events` and the bus entry (EventBridge -> SQS).
+
+Classification: one strongly consistent BatchGetItem of the batch's ids (after removing repeats inside the batch);
+an id already stored with the same digest is a duplicate (accepted, no effect), with another digest a `conflict`
+(refused). Only new events are written (BatchWriteItem, 25 a call). Whatever the arrival, the aggregation handler
+derives state from stored events only, so a duplicate can never count twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from standing import config
+from standing.adapters.ingest_store import IngestStore
+from standing.events.models import CONFLICT, Rejection, ValidEvent, validate_event
+
+MAX_EVENTS = 500
+MAX_BYTES = 1024 * 1024  # 1 MB
+
+# Request-level error codes.
+INVALID_JSON = "invalid_json"
+MISSING_EVENTS = "missing_events"
+TOO_MANY_EVENTS = "too_many_events"
+PAYLOAD_TOO_LARGE = "payload_too_large"
+
+
+class RequestError(Exception):
+    """A request refused as a whole: `status` is the HTTP status, `code` the error code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0  # new events stored by this call
+    duplicates: int = 0  # events already stored (or repeated in the batch) with the same content: no effect
+    rejected: list[Rejection] = field(default_factory=list)
+    write_calls: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": [r.to_dict() for r in sorted(self.rejected, key=lambda r: r.index)],
+        }
+
+    def merge(self, other: IngestResult) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected.extend(other.rejected)
+        self.write_calls += other.write_calls
+
+
+def parse_batch(body: str | bytes) -> list[Any]:
+    """The `events` list of a request body; RequestError (400 / 413) if it is not acceptable as a whole."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    if len(raw) > MAX_BYTES:
+        raise RequestError(413, PAYLOAD_TOO_LARGE, f"body is {len(raw)} bytes; at most {MAX_BYTES} are accepted")
+    try:
+        document = json.loads(raw, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RequestError(400, INVALID_JSON, f"body is not valid JSON: {exc}") from None
+    return events_of(document)
+
+
+def events_of(document: Any) -> list[Any]:
+    if not isinstance(document, dict) or not isinstance(document.get("events"), list):
+        raise RequestError(400, MISSING_EVENTS, 'body must be a JSON object with an "events" list')
+    events = document["events"]
+    if len(events) > MAX_EVENTS:
+        raise RequestError(413, TOO_MANY_EVENTS, f"{len(events)} events; at most {MAX_EVENTS} per batch")
+    return events
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class IngestService:
+    def __init__(self, store: IngestStore, ttl_days: int, clock: Callable[[], datetime] = _utcnow) -> None:
+        self._store = store
+        self._ttl_days = ttl_days
+        self._clock = clock
+
+    def ingest(self, envelopes: Sequence[Any]) -> IngestResult:
+        """Validate, classify and store a batch; never raises for a bad event, only for a store failure."""
+        result = IngestResult()
+        fresh: dict[str, ValidEvent] = {}
+        for index, raw in enumerate(envelopes):
+            checked = validate_event(index, raw)
+            if isinstance(checked, Rejection):
+                result.rejected.append(checked)
+                continue
+            first = fresh.get(checked.event_id)
+            if first is None:
+                fresh[checked.event_id] = checked
+            elif first.digest == checked.digest:
+                result.duplicates += 1
+            else:
+                result.rejected.append(_conflict(checked, f"event {first.index} of this batch"))
+        if not fresh:
+            return result
+        stored = self._store.stored_digests(fresh)
+        new: list[ValidEvent] = []
+        for event_id, event in fresh.items():
+            digest = stored.get(event_id)
+            if digest is None:
+                new.append(event)
+            elif digest == event.digest:
+                result.duplicates += 1
+            else:
+                result.rejected.append(_conflict(event, "an event already stored"))
+        if new:
+            now = self._clock()
+            items = [self._item(event, now) for event in new]
+            result.write_calls = self._store.put_events(items)
+            result.accepted = len(new)
+        return result
+
+    def _item(self, event: ValidEvent, now: datetime) -> dict[str, Any]:
+        return {
+            "event_id": event.event_id,
+            "partner_id": event.partner_id,
+            "type": event.type,
+            "occurred_at": event.occurred_at,
+            "data": event.data,
+            "digest": event.digest,
+            "received_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "expires_at": int((now + timedelta(days=self._ttl_days)).timestamp()),
+        }
+
+
+def _conflict(event: ValidEvent, other: str) -> Rejection:
+    return Rejection(
+        event.index,
+        event.event_id,
+        CONFLICT,
+        f"event_id {event.event_id!r} is already used by {other} with different content",
+        "event_id",
+    )
+
+
+def service_from_config() -> IngestService:
+    return IngestService(IngestStore.from_config(), config.raw_event_ttl_days())
+
+
+def ingest_batch(envelopes: Sequence[Any], service: IngestService | None = None) -> IngestResult:
+    """Ingest one batch of raw envelopes with the configured tables."""
+    return (service or service_from_config()).ingest(envelopes)
