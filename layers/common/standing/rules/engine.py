@@ -1,0 +1,469 @@
+"""The rules engine: a program version, a partner's facts and its daily aggregates in; the evaluation record of
+DESIGN section 5 out. Pure: no AWS, no environment, no clock (the evaluation instant is an argument).
+
+Exactness: every pass/fail is decided on integers (cross-multiplied fractions), never on floats. The record is
+JSON-ready: `value`, `threshold` and headroom amounts are JSON numbers for display (int when whole, else the
+nearest float); `numerator` and `denominator` are the exact inputs, so anyone can re-check the outcome exactly
+(Fraction(repr(threshold)) is the configured decimal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from standing.aggregates import DayAggregate, WindowTotals, total
+from standing.rules import headroom as hr
+from standing.rules.periods import Period, add_months, local_date, month_end
+from standing.rules.schema import Metric, Program, ProgramVersion, Threshold
+
+PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
+MEASURED_STATUSES = ("awarded", "not_awarded")  # statuses judged on the metrics (consequences apply)
+
+
+@dataclass
+class PartnerFacts:
+    """What the engine knows about a partner besides its daily aggregates."""
+
+    partner_id: str
+    attributes: dict[str, Any] = field(default_factory=dict)  # the partner.profile data
+    membership: str | None = None  # "opted_in" / "opted_out" / None (never chose)
+    open_flags: frozenset[str] = frozenset()  # risk flags open at evaluation time, e.g. {"fraud"}
+    previous: list[dict[str, Any]] = field(default_factory=list)  # this program's records, newest first
+
+
+def evaluate_partner(
+    program: Program,
+    facts: PartnerFacts,
+    days: Iterable[DayAggregate],
+    evaluated_at: datetime,
+    period: Period | None = None,
+) -> dict[str, Any]:
+    """Evaluate one partner. `period` defaults to the period judged by a scheduled evaluation at `evaluated_at`;
+    pass `program.current_period(now)` for the daily projection or `program.window_ending(now)` for an opt-in
+    check. Days outside the needed range, before `counting_starts` or excluded (for the partner's region) are
+    dropped here, so callers may pass whatever their query returned."""
+    if evaluated_at.tzinfo is None:
+        raise ValueError("evaluated_at must be timezone-aware")
+    version = program.version_at(evaluated_at)
+    anchor = program.evaluation_anchor(evaluated_at)
+    if period is None:
+        period = program.period_for(evaluated_at)
+    attributes = facts.attributes or {}
+    region = attributes.get("region")
+    region = str(region) if region not in (None, "") else None
+    segment = program.segment_of(attributes)
+
+    windows = _window_totals(program, version, days, period, region)
+    context = _Context(windows, facts, local_date(anchor, program.tz), program.tz)
+    metrics: dict[str, dict[str, Any]] = {}
+    failing: list[str] = []
+    applicable = 0
+    for metric, threshold in version.metrics_for(segment, region):
+        result = _evaluate_metric(metric, threshold, context)
+        metrics[metric.id] = result
+        if result["outcome"] == FAIL:
+            failing.append(metric.id)
+        if result["outcome"] != NOT_APPLICABLE:
+            applicable += 1
+
+    status, reason = _status(program, version, facts, attributes, metrics, failing, applicable)
+    measured = status in MEASURED_STATUSES
+    return {
+        "program": program.id,
+        "partner_id": facts.partner_id,
+        "period": period.to_dict(),
+        "evaluated_at": evaluated_at.astimezone(UTC).isoformat(),
+        "rules_version": version.version,
+        "segment": segment,
+        "region": region,
+        "status": status,
+        "reason": reason,
+        "metrics": metrics,
+        "failing": failing,
+        "consequences": _consequences(version, len(failing), period, facts.previous) if measured else [],
+        "benefits": dict(version.benefits) if status == "awarded" else {},
+        "valid_until": _valid_until(program, version, anchor) if status == "awarded" else None,
+    }
+
+
+def opt_in_check(
+    program: Program, facts: PartnerFacts, days: Iterable[DayAggregate], now: datetime
+) -> tuple[bool, dict[str, Any]]:
+    """Would an opt-in be granted now? Evaluates the window ending today as if the partner were a member.
+    Returns (granted, record); the record's `failing` says what stands in the way."""
+    member = PartnerFacts(facts.partner_id, facts.attributes, "opted_in", facts.open_flags, facts.previous)
+    record = evaluate_partner(program, member, days, now, program.window_ending(now))
+    if program.membership_rules.opt_in_requires_criteria:
+        granted = record["status"] == "awarded"
+    else:
+        granted = record["status"] != "ineligible"
+    return granted, record
+
+
+def at_risk_metrics(record: dict[str, Any], margin: Decimal | str | float) -> list[str]:
+    """Metric ids failing, or passing within `margin` (relative, e.g. 0.1 = 10%) of their threshold."""
+    rel = Fraction(str(margin))
+    risky: list[str] = []
+    for metric_id, metric in record.get("metrics", {}).items():
+        outcome = metric.get("outcome")
+        if outcome == FAIL:
+            risky.append(metric_id)
+            continue
+        value, threshold = metric.get("value"), metric.get("threshold")
+        if outcome != PASS or not _is_number(value) or not _is_number(threshold):
+            continue
+        if abs(_exact(value) - _exact(threshold)) <= rel * abs(_exact(threshold)):
+            risky.append(metric_id)
+    return risky
+
+
+# ---------------------------------------------------------------------------------------------------- inputs
+
+
+def _window_totals(
+    program: Program, version: ProgramVersion, days: Iterable[DayAggregate], period: Period, region: str | None
+) -> dict[int | None, WindowTotals]:
+    """Totals for the period (key None) and for each metric's own rolling window (key: its length in days)."""
+    lengths = sorted({m.window_days for m in version.metrics if m.window_days})
+    first = period.start
+    if lengths:
+        first = min(first, period.end - timedelta(days=lengths[-1] - 1))
+    kept = [d for d in days if first <= d.day <= period.end and program.counts_day(d.day, region)]
+    out: dict[int | None, WindowTotals] = {None: total(d for d in kept if d.day >= period.start)}
+    for length in lengths:
+        start = period.end - timedelta(days=length - 1)
+        out[length] = total(d for d in kept if d.day >= start)
+    return out
+
+
+@dataclass
+class _Context:
+    windows: dict[int | None, WindowTotals]
+    facts: PartnerFacts
+    today: date  # local date of the evaluation
+    tz: ZoneInfo
+
+
+# ---------------------------------------------------------------------------------------------------- metrics
+
+
+def _evaluate_metric(metric: Metric, threshold: Threshold, ctx: _Context) -> dict[str, Any]:
+    totals = ctx.windows[metric.window_days]
+    kind = metric.kind
+    if kind == "ratio":
+        assert metric.numerator is not None and metric.denominator is not None
+        out = _rate(metric, threshold, totals.count(metric.numerator), 1, totals.count(metric.denominator))
+    elif kind == "mean":
+        assert metric.sum is not None and metric.count is not None
+        sn, sd = totals.sum(metric.sum).as_integer_ratio()
+        out = _rate(metric, threshold, sn, sd, totals.count(metric.count))
+    elif kind == "count":
+        assert metric.count is not None
+        out = _level(metric, threshold, totals.count(metric.count))
+    elif kind == "distinct":
+        assert metric.set is not None
+        out = _level(metric, threshold, totals.distinct(metric.set))
+    elif kind == "latest":
+        out = _latest(metric, threshold, totals)
+    elif kind == "flag_free":
+        out = _flag(metric, ctx.facts.open_flags)
+    else:
+        out = _lifetime(metric, threshold, ctx)
+    out["title"] = metric.title
+    if metric.window_days:
+        start = totals.first_day
+        out["window_days"] = metric.window_days
+        if start is not None:
+            out["window_first_activity"] = start.isoformat()
+    return out
+
+
+def _compare(op: str, lhs: int, rhs: int) -> bool:
+    """lhs op rhs on exact integers (both sides already cross-multiplied)."""
+    if op == ">=":
+        return lhs >= rhs
+    if op == ">":
+        return lhs > rhs
+    if op == "<=":
+        return lhs <= rhs
+    if op == "<":
+        return lhs < rhs
+    return lhs == rhs
+
+
+def _record(
+    metric: Metric,
+    value: Any,
+    numerator: Any,
+    denominator: Any,
+    threshold: Threshold,
+    outcome: str,
+    headroom: str,
+    amount: Any = None,
+    unit: str | None = None,
+    kind: str = hr.NONE,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    out = {
+        "value": value,
+        "numerator": numerator,
+        "denominator": denominator,
+        "threshold": threshold if isinstance(threshold, str) else hr.display(threshold),
+        "op": metric.op,
+        "outcome": outcome,
+        "headroom": headroom,
+        "headroom_amount": amount,
+        "headroom_unit": unit,
+        "headroom_kind": kind,
+    }
+    if reason is not None:
+        out["reason"] = reason
+    return out
+
+
+def _rate(metric: Metric, threshold: Threshold, sn: int, sd: int, count: int) -> dict[str, Any]:
+    """A ratio (sn/sd = numerator count, sd = 1) or a mean (sn/sd = Decimal sum) over `count`."""
+    assert isinstance(threshold, Fraction)
+    numerator = sn if sd == 1 else float(Fraction(sn, sd))
+    sample = metric.units["sample"]
+    if count < metric.min_sample:
+        missing = metric.min_sample - count
+        if count == 0:
+            reason = f"no {sample.other} in the period"
+        else:
+            reason = f"only {sample.phrase(count)} in the period; it counts from {metric.min_sample}"
+        outcome = FAIL if metric.when_no_data == "fail" else NOT_APPLICABLE
+        sentence = f"{missing} more {hr.plural(missing, sample.one, sample.other)} needed before this counts"
+        return _record(
+            metric, None, numerator, count, threshold, outcome, sentence, missing, sample.key,
+            hr.UNTIL_APPLICABLE, reason,
+        )  # fmt: skip
+    p, q = threshold.numerator, threshold.denominator
+    passed = _compare(metric.op, sn * q, p * sd * count)
+    value = sn / (sd * count)  # int / int: correctly rounded
+    higher_is_better = metric.op in (">=", ">")
+    # A "hit" adds 1 to a ratio's numerator (or the top rating to a mean), a "miss" adds 0 (the bottom rating);
+    # which of them helps depends on the direction of the comparison.
+    hit, miss = metric.scale[::-1] if metric.scale is not None else (Fraction(1), Fraction(0))
+    good, bad = (hit, miss) if higher_is_better else (miss, hit)
+    hit_unit, miss_unit = metric.units["hit"], metric.units["miss"]
+    good_unit, bad_unit = (hit_unit, miss_unit) if higher_is_better else (miss_unit, hit_unit)
+    if passed:
+        allowed = hr.rate_events(metric.op, sn, sd, count, p, q, bad, passing=True)
+        if allowed is None:
+            sentence = f"no number of {bad_unit.other} can fail this"
+            return _record(metric, value, numerator, count, threshold, PASS, sentence, None, bad_unit.key)
+        sentence = (
+            f"{allowed} more {hr.plural(allowed, bad_unit.one, bad_unit.other)} allowed; {allowed + 1} would fail this"
+        )
+        return _record(metric, value, numerator, count, threshold, PASS, sentence, allowed, bad_unit.key, hr.ALLOWED)
+    needed = hr.rate_events(metric.op, sn, sd, count, p, q, good, passing=False)
+    if needed is None:
+        sentence = f"cannot reach the threshold with more {good_unit.other} this period"
+        return _record(metric, value, numerator, count, threshold, FAIL, sentence, None, good_unit.key)
+    sentence = f"{needed} more {hr.plural(needed, good_unit.one, good_unit.other)} needed"
+    return _record(metric, value, numerator, count, threshold, FAIL, sentence, needed, good_unit.key, hr.NEEDED)
+
+
+def _level(metric: Metric, threshold: Threshold, value: int, reached_on: date | None = None) -> dict[str, Any]:
+    """A count or level compared with its threshold; headroom in the metric's `amount` unit."""
+    assert isinstance(threshold, Fraction)
+    unit = metric.units["amount"]
+    p, q = threshold.numerator, threshold.denominator
+    passed = _compare(metric.op, value * q, p)
+    gap = abs(threshold - value)
+    if metric.op in (">=", ">"):
+        if passed:
+            amount = hr.display(gap)
+            sentence = f"{_amount_text(amount, unit)} above the minimum"
+            return _record(metric, value, value, None, threshold, PASS, sentence, amount, unit.key, hr.MARGIN)
+        needed = hr.min_events(q, p - value * q, metric.op == ">")
+        assert needed is not None
+        sentence = f"{needed} more {hr.plural(needed, unit.one, unit.other)} needed"
+        if reached_on is not None:
+            sentence += f" (reached on {reached_on.isoformat()})"
+        return _record(metric, value, value, None, threshold, FAIL, sentence, needed, unit.key, hr.NEEDED)
+    if passed:
+        allowed = hr.max_events(-q, value * q - p, metric.op == "<")
+        assert allowed is not None
+        sentence = f"{allowed} more {hr.plural(allowed, unit.one, unit.other)} allowed; {allowed + 1} would fail this"
+        return _record(metric, value, value, None, threshold, PASS, sentence, allowed, unit.key, hr.ALLOWED)
+    amount = hr.display(gap)
+    sentence = f"{_amount_text(amount, unit)} over the limit; this cannot improve within the period"
+    return _record(metric, value, value, None, threshold, FAIL, sentence, amount, unit.key, hr.NONE)
+
+
+def _amount_text(amount: int | float, unit: Any) -> str:
+    return f"{amount:g} {hr.plural(amount, unit.one, unit.other)}" if isinstance(amount, float) else unit.phrase(amount)
+
+
+def _latest(metric: Metric, threshold: Threshold, totals: WindowTotals) -> dict[str, Any]:
+    """The latest reported score: numeric against a number, or a category against `==`."""
+    assert metric.score is not None
+    reported = totals.latest(metric.score)
+    outcome_missing = FAIL if metric.when_no_data == "fail" else NOT_APPLICABLE
+    if reported is None:
+        reason = f"no {metric.title.lower()} reported in the period"
+        return _record(
+            metric, None, None, None, threshold, outcome_missing, f"a {metric.title.lower()} must be reported",
+            kind=hr.CHANGE, reason=reason,
+        )  # fmt: skip
+    raw = reported.value.strip()
+    if isinstance(threshold, str):
+        passed = raw == threshold
+        if passed:
+            return _record(metric, raw, None, None, threshold, PASS, f"met: {raw}")
+        sentence = f"must become {threshold} (now {raw})"
+        return _record(metric, raw, None, None, threshold, FAIL, sentence, threshold, None, hr.CHANGE)
+    try:
+        number = Fraction(Decimal(raw))
+    except (InvalidOperation, ValueError):
+        reason = f"the reported value {raw!r} is not a number"
+        return _record(metric, raw, None, None, threshold, outcome_missing, reason, kind=hr.CHANGE, reason=reason)
+    p, q = threshold.numerator, threshold.denominator
+    passed = _compare(metric.op, number.numerator * q, p * number.denominator)
+    gap = hr.display(abs(threshold - number))
+    unit = metric.units["amount"]
+    value = hr.display(number)
+    if passed:
+        side = "above the minimum" if metric.op in (">=", ">") else "below the maximum"
+        return _record(
+            metric, value, None, None, threshold, PASS, f"{_amount_text(gap, unit)} {side}", gap, unit.key, hr.MARGIN
+        )
+    direction = "higher" if metric.op in (">=", ">") else "lower"
+    exclusive = " and then some" if metric.op in (">", "<") else ""
+    sentence = f"{_amount_text(gap, unit)}{exclusive} {direction} needed"
+    return _record(metric, value, None, None, threshold, FAIL, sentence, gap, unit.key, hr.NEEDED)
+
+
+def _flag(metric: Metric, open_flags: frozenset[str]) -> dict[str, Any]:
+    assert metric.flag is not None
+    if metric.flag in open_flags:
+        sentence = f"the open {metric.flag} flag must be cleared"
+        return _record(metric, "open", None, None, "clear", FAIL, sentence, None, None, hr.CHANGE)
+    return _record(metric, "clear", None, None, "clear", PASS, f"no open {metric.flag} flag")
+
+
+def _lifetime(metric: Metric, threshold: Threshold, ctx: _Context) -> dict[str, Any]:
+    """Whole local days from the partner attribute's instant (e.g. store_opened_at) to the evaluation day."""
+    assert metric.attribute is not None and isinstance(threshold, Fraction)
+    raw = ctx.facts.attributes.get(metric.attribute)
+    outcome_missing = FAIL if metric.when_no_data == "fail" else NOT_APPLICABLE
+    opened: date | None = None
+    if isinstance(raw, str) and raw:
+        try:
+            instant = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            opened = instant.date() if instant.tzinfo is None else instant.astimezone(ctx.tz).date()
+        except ValueError:
+            opened = None
+    if opened is None:
+        reason = f"{metric.attribute} is not known" if not raw else f"{metric.attribute} {raw!r} is not a date-time"
+        return _record(
+            metric, None, None, None, threshold, outcome_missing, f"{metric.attribute} must be set",
+            kind=hr.CHANGE, reason=reason,
+        )  # fmt: skip
+    days = max(0, (ctx.today - opened).days)
+    reached = opened + timedelta(days=-(-threshold.numerator // threshold.denominator))
+    return _level(metric, threshold, days, reached if reached > ctx.today else None)
+
+
+# ---------------------------------------------------------------------------------------------------- status
+
+
+def _status(
+    program: Program,
+    version: ProgramVersion,
+    facts: PartnerFacts,
+    attributes: dict[str, Any],
+    metrics: dict[str, dict[str, Any]],
+    failing: list[str],
+    applicable: int,
+) -> tuple[str, str]:
+    """Precedence: ineligible (a gate fails) > opted_out (opt-in program, not a member) > suspended (a
+    suspending flag is open) > not_awarded (a metric fails, or too few apply) > awarded."""
+    for gate in program.gates:
+        value = attributes.get(gate.attribute)
+        if value not in gate.allowed:
+            shown = "not set" if value is None else f"{value!r}"
+            return "ineligible", f"Not eligible: {gate.reason} ({gate.attribute} is {shown})."
+    if program.membership == "opt_in" and facts.membership != "opted_in":
+        lead = "Opted out" if facts.membership == "opted_out" else "Not opted in"
+        if failing:
+            return "opted_out", f"{lead}. Joining is possible once these are met: {', '.join(failing)}."
+        return "opted_out", f"{lead}. The criteria are met now, so joining would be granted."
+    open_suspending = [flag for flag in program.suspend_flags if flag in facts.open_flags]
+    if open_suspending:
+        return "suspended", f"Suspended while a {' and a '.join(open_suspending)} flag is open."
+    total_metrics = len(metrics)
+    if failing:
+        return (
+            "not_awarded",
+            f"{len(failing)} of {total_metrics} metrics did not meet the threshold: {', '.join(failing)}.",
+        )
+    if applicable < version.min_applicable:
+        return "not_awarded", "Not enough activity in the period to measure the metrics."
+    not_applicable = total_metrics - applicable
+    tail = f" ({not_applicable} not applicable)" if not_applicable else ""
+    return "awarded", f"All metrics met their thresholds{tail}."
+
+
+def _consequences(version: ProgramVersion, failing: int, period: Period, previous: list[dict[str, Any]]) -> list[str]:
+    """The ladder: a step applies when this evaluation and the `consecutive - 1` evaluations right before it (by
+    contiguous periods, measured statuses only) each had at least `min_failing` failing metrics."""
+    chain = _previous_chain(period, previous)
+    out: list[str] = []
+    for step in version.ladder:
+        if failing < step.min_failing:
+            continue
+        needed = step.consecutive - 1
+        run = 0
+        for record in chain:
+            if run >= needed or len(record.get("failing", ())) < step.min_failing:
+                break
+            run += 1
+        if run >= needed and step.consequence not in out:
+            out.append(step.consequence)
+    return out
+
+
+def _previous_chain(period: Period, previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Previous records that directly precede `period` one after another (a rerun's own record is skipped)."""
+    chain: list[dict[str, Any]] = []
+    expected_end = period.start - timedelta(days=1)
+    for record in sorted(previous, key=lambda r: r["period"]["start"], reverse=True):
+        start = date.fromisoformat(record["period"]["start"])
+        end = date.fromisoformat(record["period"]["end"])
+        if start >= period.start:
+            continue
+        if end != expected_end or record.get("status") not in MEASURED_STATUSES:
+            break
+        chain.append(record)
+        expected_end = start - timedelta(days=1)
+    return chain
+
+
+def _valid_until(program: Program, version: ProgramVersion, anchor: datetime) -> str:
+    """The last local day the awarded badge is valid."""
+    validity = version.validity
+    today = local_date(anchor, program.tz)
+    if validity.kind == "days":
+        return (today + timedelta(days=validity.length - 1)).isoformat()
+    if validity.kind == "months":
+        first = add_months(today, validity.length)
+        same_day = first.replace(day=min(today.day, month_end(first).day))
+        return (same_day - timedelta(days=1)).isoformat()
+    return (local_date(program.next_evaluation_after(anchor), program.tz) - timedelta(days=1)).isoformat()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _exact(value: int | float) -> Fraction:
+    return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)

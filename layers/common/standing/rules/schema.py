@@ -1,0 +1,294 @@
+"""The program model: what a validated `programs/<id>.yaml` becomes (see docs/programs.md for the YAML).
+
+Objects here are immutable once loaded. Thresholds are exact (`fractions.Fraction`) so a boundary can never flip
+through float rounding; categorical thresholds are strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from standing.rules.periods import Period, Schedule, Window, local_date
+
+Threshold = Fraction | str
+
+METRIC_KINDS = ("ratio", "mean", "count", "distinct", "latest", "flag_free", "lifetime_days")
+OPS = (">=", ">", "<=", "<", "==")
+STATUSES = ("awarded", "not_awarded", "ineligible", "suspended", "opted_out")
+
+
+class ProgramError(Exception):
+    """A program file is invalid (or asked for something it does not define). Names the file, the path inside
+    it (e.g. ``metrics[2].threshold``) and what is wrong."""
+
+    def __init__(self, file: str, path: str, message: str) -> None:
+        self.file = file
+        self.path = path
+        self.message = message
+        super().__init__(f"{file}: {path}: {message}" if path else f"{file}: {message}")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What a headroom amount counts, with a stable key for translations and English forms."""
+
+    key: str
+    one: str
+    other: str
+
+    def phrase(self, amount: int | float | str) -> str:
+        return f"{amount} {self.one if amount == 1 else self.other}"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric of one program version, thresholds resolved per segment (key None when unsegmented)."""
+
+    id: str
+    title: str
+    kind: str
+    op: str
+    thresholds: dict[str | None, Threshold]
+    advice: str = ""
+    # inputs, by kind
+    numerator: str | None = None  # ratio: counter
+    denominator: str | None = None  # ratio: counter
+    sum: str | None = None  # mean: Decimal sum
+    count: str | None = None  # mean: counter of ratings; count: the counter
+    set: str | None = None  # distinct
+    score: str | None = None  # latest: reported score name
+    flag: str | None = None  # flag_free: flag kind
+    attribute: str | None = None  # lifetime_days: partner attribute with an RFC 3339 instant
+    scale: tuple[Fraction, Fraction] | None = None  # mean: lowest and highest possible rating
+    min_sample: int = 1  # ratio/mean: below this many in the denominator the metric is not_applicable
+    window_days: int | None = None  # own rolling window ending with the period (Booking reviews: 365)
+    when_no_data: str = "not_applicable"  # or "fail" (Booking: no score reported fails)
+    units: dict[str, Unit] = field(default_factory=dict)  # hit / miss / sample / amount
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    """A consequence given when `min_failing` or more metrics fail in this and the `consecutive - 1` evaluations
+    before it."""
+
+    consequence: str
+    min_failing: int
+    consecutive: int = 1
+
+
+@dataclass(frozen=True)
+class Validity:
+    """How long an awarded badge lasts: until the next evaluation, or a fixed number of days or months."""
+
+    kind: str  # "next_evaluation" | "days" | "months"
+    length: int = 0
+
+
+@dataclass
+class ProgramVersion:
+    """The rules in force from `effective_from` (inclusive) until `effective_to` (exclusive, or open)."""
+
+    program_id: str
+    version: str
+    effective_from: datetime
+    effective_to: datetime | None
+    metrics: tuple[Metric, ...]
+    regions: dict[str, dict[str, dict[str | None, Threshold]]]  # region -> metric -> segment -> threshold
+    ladder: tuple[LadderStep, ...]
+    validity: Validity
+    benefits: dict[str, Any]
+    min_applicable: int
+    _resolved: dict[tuple[str | None, str | None], tuple[tuple[Metric, Threshold], ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def in_force(self, when: datetime) -> bool:
+        return self.effective_from <= when and (self.effective_to is None or when < self.effective_to)
+
+    def metrics_for(self, segment: str | None, region: str | None) -> tuple[tuple[Metric, Threshold], ...]:
+        """Each metric with the threshold that applies to a segment in a region (region override first)."""
+        key = (segment, region)
+        found = self._resolved.get(key)
+        if found is None:
+            overrides = self.regions.get(region or "", {})
+            found = tuple(
+                (metric, overrides.get(metric.id, metric.thresholds).get(segment, metric.thresholds[segment]))
+                for metric in self.metrics
+            )
+            self._resolved[key] = found
+        return found
+
+
+@dataclass(frozen=True)
+class Gate:
+    """An eligibility condition on a partner attribute; a partner failing any gate is `ineligible`."""
+
+    attribute: str
+    allowed: tuple[Any, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Threshold columns chosen by a partner attribute; values not listed fall back to `default`."""
+
+    attribute: str
+    names: tuple[str, ...]
+    default: str
+    aliases: dict[str, str]
+
+    def of(self, attributes: dict[str, Any]) -> str:
+        raw = attributes.get(self.attribute)
+        value = str(raw).strip().lower() if raw is not None else ""
+        if value in self.names:
+            return value
+        return self.aliases.get(value, self.default)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Local days that do not count (adjustment periods, incident freezes), optionally only in some regions."""
+
+    start: date
+    end: date
+    reason: str
+    regions: frozenset[str] | None = None
+
+    def excludes(self, day: date, region: str | None) -> bool:
+        return self.start <= day <= self.end and (self.regions is None or region in self.regions)
+
+
+@dataclass(frozen=True)
+class Membership:
+    """`automatic`: every enrolled partner takes part. `opt_in`: only partners who opted in (opting out takes
+    effect at once; opting in is granted only while the criteria are met)."""
+
+    mode: str  # "automatic" | "opt_in"
+    opt_in_requires_criteria: bool = True
+
+
+@dataclass
+class Program:
+    """A loaded program: identity, calendar, membership, gates, segments and its dated versions."""
+
+    id: str
+    name: str
+    description: str
+    source: str
+    time_zone: str
+    schedule: Schedule
+    window: Window
+    membership_rules: Membership
+    gates: tuple[Gate, ...]
+    segments: Segments | None
+    suspend_flags: tuple[str, ...]
+    counting_starts: date | None
+    first_evaluation: datetime | None
+    excluded: tuple[Exclusion, ...]
+    versions: tuple[ProgramVersion, ...]
+    tz: ZoneInfo = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.tz = ZoneInfo(self.time_zone)
+
+    @property
+    def membership(self) -> str:
+        return self.membership_rules.mode
+
+    @property
+    def max_window_days(self) -> int:
+        return max((m.window_days or 0 for v in self.versions for m in v.metrics), default=0)
+
+    def version_at(self, when: datetime) -> ProgramVersion:
+        """The version in force at an instant."""
+        for version in self.versions:
+            if version.in_force(when):
+                return version
+        raise ProgramError(self.source, "versions", f"no version is in force at {when.isoformat()}")
+
+    def evaluation_anchor(self, evaluated_at: datetime) -> datetime:
+        """The scheduled instant an evaluation stands for (see periods.SNAP_TOLERANCE), else itself."""
+        return self.schedule.anchor(evaluated_at)
+
+    def period_for(self, evaluated_at: datetime) -> Period:
+        """The period judged by an evaluation at that instant."""
+        return self.window.period_ending_before(local_date(self.evaluation_anchor(evaluated_at), self.tz))
+
+    def next_evaluation_after(self, when: datetime) -> datetime:
+        """The next scheduled evaluation strictly after `when` (never before the first evaluation)."""
+        if self.first_evaluation is not None and when < self.first_evaluation:
+            return self.first_evaluation
+        return self.schedule.next_after(when)
+
+    def current_period(self, now: datetime) -> Period:
+        """The period in progress at `now`: the one the next evaluation will judge (daily projection)."""
+        return self.period_for(self.next_evaluation_after(now))
+
+    def window_ending(self, now: datetime) -> Period:
+        """A window of the program's length ending today (local): "are the criteria met now" (opt-in)."""
+        return self.window.period_ending_on(local_date(now, self.tz))
+
+    def query_range(self, period: Period) -> tuple[date, date]:
+        """The local days of aggregates an evaluation of `period` needs (covers longer metric windows)."""
+        longest = self.max_window_days
+        first = period.start
+        if longest:
+            first = min(first, period.end - timedelta(days=longest - 1))
+        return first, period.end
+
+    def segment_of(self, attributes: dict[str, Any]) -> str | None:
+        return self.segments.of(attributes) if self.segments is not None else None
+
+    def counts_day(self, day: date, region: str | None) -> bool:
+        """Whether a local day counts at all: on or after counting_starts and in no exclusion."""
+        if self.counting_starts is not None and day < self.counting_starts:
+            return False
+        return not any(ex.excludes(day, region) for ex in self.excluded)
+
+    def to_summary(self) -> dict[str, Any]:
+        """A JSON-ready description (GET /programs)."""
+        current = self.versions[-1]
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "time_zone": self.time_zone,
+            "schedule": {"expression": self.schedule.expression, "description": self.schedule.describe()},
+            "window": self.window.describe(),
+            "membership": self.membership,
+            "segments": list(self.segments.names) if self.segments else None,
+            "versions": [{"version": v.version, "effective_from": v.effective_from.isoformat()} for v in self.versions],
+            "metrics": [
+                {
+                    "id": m.id,
+                    "title": m.title,
+                    "op": m.op,
+                    "threshold": {
+                        (seg or "all"): (t if isinstance(t, str) else float(t)) for seg, t in m.thresholds.items()
+                    },
+                    "advice": m.advice,
+                }
+                for m in current.metrics
+            ],
+        }
+
+
+def as_fraction(value: Any) -> Fraction:
+    """An exact number from YAML: int, a decimal string ("4.60", "1.5%"), or a float read via its shortest repr
+    (0.9 -> 9/10, never 0.90000000000000002220...)."""
+    if isinstance(value, bool):
+        raise ValueError("a number is required, not a boolean")
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        return Fraction(repr(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("%"):
+            return Fraction(text[:-1].strip()) / 100
+        return Fraction(text)
+    raise ValueError(f"a number is required, got {type(value).__name__}")
