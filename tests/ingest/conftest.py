@@ -1,0 +1,204 @@
+"""Ingest test fixtures: both tables in moto with the key schema of docs/architecture.md, and a pipeline that
+runs ingest, then delivers the EventsTable stream (read from moto's own stream) to the aggregation service."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_SECURITY_TOKEN", "testing")
+os.environ.setdefault("AWS_SESSION_TOKEN", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "standing")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Standing")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("EVENTS_TABLE_NAME", "standing-test-events")
+os.environ.setdefault("STATE_TABLE_NAME", "standing-test-state")
+os.environ.setdefault("RAW_EVENT_TTL_DAYS", "400")
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from standing import config
+from standing.adapters.ingest_store import IngestStore
+from standing.aggregate import Aggregator
+from standing.aggregates import DayAggregate
+from standing.ingest import IngestResult, IngestService
+
+REGION = "us-east-1"
+# Time zones of the built-in programs (the rules package owns them; tests pin them to stay independent of it).
+ZONES = {
+    "kkday-trusted-partner": "Asia/Taipei",
+    "booking-preferred-property": "Europe/Amsterdam",
+    "booking-rides-preferred": "Europe/Amsterdam",
+    "tiki-trusted-store": "Asia/Ho_Chi_Minh",
+}
+
+
+def zones_for(programs: list[str]) -> set[str]:
+    return {ZONES[p] for p in programs if p in ZONES}
+
+
+def create_tables(client: Any) -> None:
+    client.create_table(
+        TableName=config.events_table(),
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "event_id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "event_id", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    client.create_table(
+        TableName=config.state_table(),
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "anchor_at", "gsi1pk", "gsi1sk")
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        LocalSecondaryIndexes=[
+            {
+                "IndexName": "by_anchor",
+                "KeySchema": [
+                    {"AttributeName": "pk", "KeyType": "HASH"},
+                    {"AttributeName": "anchor_at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_enrolment",
+                "KeySchema": [
+                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        ],
+    )
+
+
+class StreamReader:
+    """Reads the EventsTable stream from moto as Lambda would deliver it (records in order, from where it left)."""
+
+    def __init__(self, ddb: Any) -> None:
+        # botocore sends stream calls to an account-based endpoint that moto does not route: name the classic one.
+        self._streams = boto3.client(
+            "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
+        )
+        self._arn = ddb.describe_table(TableName=config.events_table())["Table"]["LatestStreamArn"]
+        self._iterators: dict[str, str] = {}
+
+    def read(self) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        for shard in self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]:
+            shard_id = shard["ShardId"]
+            iterator = self._iterators.get(shard_id) or self._streams.get_shard_iterator(
+                StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            while True:
+                page = self._streams.get_records(ShardIterator=iterator, Limit=1000)
+                iterator = page["NextShardIterator"]
+                records.extend(_lambda_record(r, self._arn) for r in page["Records"])
+                if not page["Records"]:
+                    break
+            self._iterators[shard_id] = iterator
+        return records
+
+
+def _lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if isinstance(created, datetime):
+        dynamodb["ApproximateCreationDateTime"] = created.timestamp()
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "dynamodb": dynamodb,
+        "eventSourceARN": arn,
+    }
+
+
+class Pipeline:
+    """ingest -> EventsTable -> stream -> aggregation, with helpers to read what it produced."""
+
+    def __init__(self, ddb: Any, sleeps: list[float]) -> None:
+        self.ddb = ddb
+        self.store = IngestStore(ddb, config.events_table(), config.state_table(), sleep=sleeps.append)
+        self.ingest_service = IngestService(self.store, 400, clock=lambda: datetime(2024, 8, 1, tzinfo=UTC))
+        self.aggregator = Aggregator(self.store, zones_for)
+        self.stream = StreamReader(ddb)
+
+    def ingest(self, events: list[Any]) -> IngestResult:
+        return self.ingest_service.ingest(events)
+
+    def aggregate(self, records: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Deliver stream records (default: every new one) to the aggregation service as one batch."""
+        from standing.adapters.ingest_store import deserialize
+
+        records = self.stream.read() if records is None else records
+        images = [deserialize(r["dynamodb"]["NewImage"]) for r in records if r["eventName"] in ("INSERT", "MODIFY")]
+        self.aggregator.apply_all(images)
+        return records
+
+    def send(self, events: list[Any], *, batch: int = 500) -> IngestResult:
+        total = IngestResult()
+        for start in range(0, len(events), batch):
+            total.merge(self.ingest(events[start : start + batch]))
+            self.aggregate()
+        return total
+
+    def state(self, partner: str, sk: str) -> dict[str, Any] | None:
+        return self.store.get_state(partner, sk)
+
+    def day(self, partner: str, tz: str, day: str) -> DayAggregate | None:
+        item = self.store.get_state(partner, f"A#{tz}#{day}")
+        return DayAggregate.from_dict(json.loads(item["data"])) if item else None
+
+    def days(self, partner: str) -> dict[str, dict[str, Any]]:
+        """Every daily aggregate of a partner, as {"tz/day": to_dict()}."""
+        response = self.ddb.query(
+            TableName=config.state_table(),
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :a)",
+            ExpressionAttributeValues={":pk": {"S": f"P#{partner}"}, ":a": {"S": "A#"}},
+            ConsistentRead=True,
+        )
+        return {
+            f"{i['tz']['S']}/{i['day']['S']}": json.loads(i["data"]["S"])
+            for i in response["Items"]
+        }
+
+
+@pytest.fixture
+def aws() -> Iterator[Any]:
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name=REGION)
+        create_tables(ddb)
+        yield ddb
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    return []
+
+
+@pytest.fixture
+def pipeline(aws: Any, sleeps: list[float]) -> Pipeline:
+    return Pipeline(aws, sleeps)
+
+
+def event(event_id: str, type_name: str, occurred_at: str, partner: str = "p1", **data: Any) -> dict[str, Any]:
+    return {"event_id": event_id, "type": type_name, "partner_id": partner, "occurred_at": occurred_at, "data": data}
+
+
+def profile(event_id: str, at: str, programs: list[str], partner: str = "p1", **extra: Any) -> dict[str, Any]:
+    data = {"name": "Shop", "email": "shop@example.com", "locale": "en", "programs": programs, **extra}
+    return event(event_id, "partner.profile", at, partner, **data)
