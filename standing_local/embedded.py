@@ -82,6 +82,28 @@ class Schedule:
     input: str
 
 
+@dataclass
+class Route:
+    method: str
+    path: str  # as in the template: /partners/{partner_id}/standing
+    function: str  # logical id
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """Path parameters if this route serves the request, else None."""
+        if method != self.method:
+            return None
+        want, got = self.path.strip("/").split("/"), path.strip("/").split("/")
+        if len(want) != len(got):
+            return None
+        params = {}
+        for pattern, part in zip(want, got, strict=True):
+            if pattern.startswith("{") and pattern.endswith("}"):
+                params[pattern[1:-1]] = part
+            elif pattern != part:
+                return None
+        return params
+
+
 class Deployment:
     """A deployed stack in embedded AWS, with the event sources AWS would drive."""
 
@@ -92,7 +114,9 @@ class Deployment:
         functions: dict[str, Function],
         mappings: list[SourceMapping],
         schedules: list[Schedule],
+        routes: list[Route],
     ) -> None:
+        self.routes = routes
         self.physical = physical
         self.outputs = outputs
         self.functions = functions
@@ -123,6 +147,20 @@ class Deployment:
         fn = self.functions[logical_id]
         module = importlib.import_module(fn.module)
         return getattr(module, fn.attr)
+
+    def request(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None,
+                raw_body: str | None = None) -> tuple[int, Any]:
+        """An HTTP API request, routed as the template routes it; returns (status, parsed JSON body)."""
+        from standing_local.lambda_events import http_api_event
+
+        for route in self.routes:
+            params = route.match(method, path)
+            if params is not None:
+                event = http_api_event(method, path, route.path, body, params, query, raw_body)
+                response = self.invoke(route.function, event)
+                text = response.get("body") or "null"
+                return int(response["statusCode"]), json.loads(text)
+        return 404, {"error": "not_found", "message": f"no route {method} {path}", "details": []}
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         """Run the function's handler with its own environment, as Lambda would."""
@@ -284,7 +322,8 @@ def _zip_of_nothing() -> bytes:
 def deploy(stage: str = "local", sender: str = "standing@example.com") -> Deployment:
     """Deploy template.yaml into the active moto mock and return the running deployment."""
     parameters = {"Stage": stage, "SenderIdentity": sender}
-    cfn, code = transform_template(load_sam(), parameters)
+    sam = load_sam()
+    cfn, code = transform_template(sam, parameters)
     resources = cfn["Resources"]
 
     s3 = boto3.client("s3", region_name=REGION)
@@ -337,7 +376,13 @@ def deploy(stage: str = "local", sender: str = "standing@example.com") -> Deploy
                 if resource["Type"] == "AWS::Lambda::EventSourceMapping"]
     schedules = [_schedule(k, r["Properties"], stage) for k, r in resources.items()
                  if r["Type"] == "AWS::Scheduler::Schedule"]
-    return Deployment(physical, stack_outputs, functions, mappings, schedules)
+    routes = [
+        Route(event["Properties"]["Method"].upper(), event["Properties"]["Path"], logical_id)
+        for logical_id, resource in sam["Resources"].items()
+        for event in resource.get("Properties", {}).get("Events", {}).values()
+        if event["Type"] == "HttpApi"
+    ]
+    return Deployment(physical, stack_outputs, functions, mappings, schedules, routes)
 
 
 def _create_unmodelled(resources: dict[str, Any], physical: dict[str, str], parameters: dict[str, str]) -> None:

@@ -1,0 +1,349 @@
+"""DynamoDB adapter for what evaluate and the API read and write in the StateTable: partner facts, daily
+aggregates, evaluation records, current standing, projections, at-risk markers and run progress.
+
+Key design: docs/data-model.md. ClientError codes become domain outcomes here (a failed condition means
+"already done"); no caller sees boto3.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from standing import config
+from standing.aggregates import DayAggregate
+
+ENROLMENT_SHARDS = 16
+_table = None
+
+
+def table() -> Any:
+    global _table
+    if _table is None:
+        _table = boto3.resource("dynamodb").Table(config.state_table())
+    return _table
+
+
+def _already_exists(error: ClientError) -> bool:
+    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+def partner_pk(partner_id: str) -> str:
+    return f"P#{partner_id}"
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; the domain wants ints and plain strings."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------- facts
+@dataclass
+class PartnerState:
+    partner_id: str
+    profile: dict[str, Any] | None
+    enrolments: dict[str, dict[str, Any]]  # program id -> enrolment item
+    open_flags: frozenset[str]
+
+
+def partner_state(partner_id: str) -> PartnerState:
+    """Profile, enrolments and open risk flags: three small reads that never touch entities or aggregates."""
+    pk = partner_pk(partner_id)
+    item = table().get_item(Key={"pk": pk, "sk": "PROFILE"}).get("Item")
+    profile = _plain(item) if item else None
+    enrolments = {
+        str(item["sk"])[len("ENROL#"):]: _plain(item)
+        for item in _query_all(Key("pk").eq(pk) & Key("sk").begins_with("ENROL#"))
+    }
+    flags = frozenset(
+        str(item["sk"].split("#")[2])
+        for item in _query_all(Key("pk").eq(pk) & Key("sk").begins_with("N#F#"))
+        if item.get("open")
+    )
+    return PartnerState(partner_id, profile, enrolments, flags)
+
+
+def daily_aggregates(partner_id: str, time_zone: str, first: date, last: date) -> list[DayAggregate]:
+    """The partner's days in [first, last]: one Query, at most (last - first + 1) items whatever the events."""
+    condition = Key("pk").eq(partner_pk(partner_id)) & Key("sk").between(
+        f"A#{time_zone}#{first.isoformat()}", f"A#{time_zone}#{last.isoformat()}"
+    )
+    return [DayAggregate.from_dict(json.loads(item["data"])) for item in _query_all(condition)]
+
+
+def enrolled_partners(program_id: str, shard: int, cursor: dict[str, Any] | None, limit: int) -> tuple[list[str], dict[str, Any] | None]:
+    """One page of the partners enrolled in a program, from one shard of the by_enrolment index."""
+    kwargs: dict[str, Any] = {
+        "IndexName": "by_enrolment",
+        "KeyConditionExpression": Key("gsi1pk").eq(f"ENROL#{program_id}#{shard:02d}"),
+        "Limit": limit,
+    }
+    if cursor:
+        kwargs["ExclusiveStartKey"] = cursor
+    page = table().query(**kwargs)
+    return [item["gsi1sk"] for item in page["Items"]], page.get("LastEvaluatedKey")
+
+
+def set_membership(partner_id: str, program_id: str, membership: str, at: str) -> None:
+    """Record an opt-in or opt-out decided through the API (the enrolment item keeps the latest)."""
+    table().update_item(
+        Key={"pk": partner_pk(partner_id), "sk": f"ENROL#{program_id}"},
+        UpdateExpression="SET membership = :m, membership_at = :at",
+        ExpressionAttributeValues={":m": membership, ":at": at},
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- records
+def _record_sk(program_id: str, period_start: str) -> str:
+    return f"EVAL#{program_id}#{period_start}"
+
+
+def put_record(record: dict[str, Any]) -> bool:
+    """Store an evaluation record once. False: a record for this partner, program and period already exists."""
+    try:
+        table().put_item(
+            Item={
+                "pk": partner_pk(record["partner_id"]),
+                "sk": _record_sk(record["program"], record["period"]["start"]),
+                "program": record["program"],
+                "status": record["status"],
+                "evaluated_at": record["evaluated_at"],
+                "record": json.dumps(record, sort_keys=True, separators=(",", ":")),
+                "published": False,
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+        return True
+    except ClientError as error:
+        if _already_exists(error):
+            return False
+        raise
+
+
+def stored_record(partner_id: str, program_id: str, period_start: str) -> tuple[dict[str, Any], bool] | None:
+    """The stored record and whether its events were published."""
+    item = table().get_item(
+        Key={"pk": partner_pk(partner_id), "sk": _record_sk(program_id, period_start)}, ConsistentRead=True
+    ).get("Item")
+    if item is None:
+        return None
+    return json.loads(item["record"]), bool(item.get("published"))
+
+
+def mark_published(partner_id: str, program_id: str, period_start: str) -> None:
+    table().update_item(
+        Key={"pk": partner_pk(partner_id), "sk": _record_sk(program_id, period_start)},
+        UpdateExpression="SET published = :t",
+        ExpressionAttributeValues={":t": True},
+    )
+
+
+def records(partner_id: str, program_id: str | None = None, before: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """A partner's evaluation records, newest first (optionally of one program, before a period start)."""
+    prefix = f"EVAL#{program_id}#" if program_id else "EVAL#"
+    condition = Key("pk").eq(partner_pk(partner_id))
+    if before and program_id:
+        condition &= Key("sk").between(prefix, _record_sk(program_id, before))
+    else:
+        condition &= Key("sk").begins_with(prefix)
+    out = []
+    for item in _query_all(condition, forward=False, limit=limit):
+        record = json.loads(item["record"])
+        if before and record["period"]["start"] >= before:
+            continue
+        out.append(record)
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- standing
+def standing(partner_id: str, program_id: str) -> dict[str, Any] | None:
+    item = table().get_item(
+        Key={"pk": partner_pk(partner_id), "sk": f"STANDING#{program_id}"}, ConsistentRead=True
+    ).get("Item")
+    return json.loads(item["standing"]) if item else None
+
+
+def standings(partner_id: str) -> dict[str, dict[str, Any]]:
+    items = _query_all(Key("pk").eq(partner_pk(partner_id)) & Key("sk").begins_with("STANDING#"))
+    return {item["sk"][len("STANDING#"):]: json.loads(item["standing"]) for item in items}
+
+
+def put_standing(partner_id: str, program_id: str, value: dict[str, Any], expected_version: int | None) -> bool:
+    """Replace the current standing if nobody changed it since it was read (optimistic `version`)."""
+    condition = "attribute_not_exists(pk)" if expected_version is None else "version = :v"
+    values = {} if expected_version is None else {":v": expected_version}
+    new_version = (expected_version or 0) + 1
+    value = {**value, "version": new_version}
+    try:
+        table().put_item(
+            Item={
+                "pk": partner_pk(partner_id),
+                "sk": f"STANDING#{program_id}",
+                "version": new_version,
+                "standing": json.dumps(value, sort_keys=True),
+            },
+            ConditionExpression=condition,
+            **({"ExpressionAttributeValues": values} if values else {}),
+        )
+        return True
+    except ClientError as error:
+        if _already_exists(error):
+            return False
+        raise
+
+
+# ---------------------------------------------------------------------------------------------------- projections
+def put_projection(partner_id: str, program_id: str, record: dict[str, Any]) -> None:
+    table().put_item(
+        Item={
+            "pk": partner_pk(partner_id),
+            "sk": f"PROJ#{program_id}",
+            "projection": json.dumps(record, sort_keys=True, separators=(",", ":")),
+        }
+    )
+
+
+def projections(partner_id: str) -> dict[str, dict[str, Any]]:
+    items = _query_all(Key("pk").eq(partner_pk(partner_id)) & Key("sk").begins_with("PROJ#"))
+    return {item["sk"][len("PROJ#"):]: json.loads(item["projection"]) for item in items}
+
+
+def claim_warning(partner_id: str, program_id: str, period_start: str, metric: str, expires_at: int) -> bool:
+    """True the first time a metric is warned about in a period; False ever after."""
+    try:
+        table().put_item(
+            Item={
+                "pk": partner_pk(partner_id),
+                "sk": f"RISK#{program_id}#{period_start}#{metric}",
+                "expires_at": expires_at,
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+        return True
+    except ClientError as error:
+        if _already_exists(error):
+            return False
+        raise
+
+
+# ---------------------------------------------------------------------------------------------------- runs
+def _run_key(run_id: str, sk: str = "RUN") -> dict[str, str]:
+    return {"pk": f"RUN#{run_id}", "sk": sk}
+
+
+def start_run(run_id: str, detail: dict[str, Any], pages: int) -> bool:
+    """Create the run record. False: the run was started before (a rerun continues nothing new)."""
+    try:
+        table().put_item(
+            Item={
+                **_run_key(run_id),
+                "detail": json.dumps(detail, sort_keys=True),
+                "pages_pending": pages,
+                "batches_planned": 0,
+                "batches_done": 0,
+                "partners": 0,
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+        return True
+    except ClientError as error:
+        if _already_exists(error):
+            return False
+        raise
+
+
+def claim(run_id: str, marker: str) -> bool:
+    """Mark one page or batch of a run as handled; False if it was handled before (a redelivery)."""
+    try:
+        table().put_item(Item=_run_key(run_id, marker), ConditionExpression="attribute_not_exists(pk)")
+        return True
+    except ClientError as error:
+        if _already_exists(error):
+            return False
+        raise
+
+
+def release(run_id: str, marker: str) -> None:
+    """Forget a claim whose work failed, so the redelivered message does the work again."""
+    table().delete_item(Key=_run_key(run_id, marker))
+
+
+def page_planned(run_id: str, batches: int, more_pages: int) -> dict[str, Any]:
+    """A planner page enqueued `batches` batches and `more_pages` continuation pages (0 or 1)."""
+    return _plain(
+        table().update_item(
+            Key=_run_key(run_id),
+            UpdateExpression="ADD batches_planned :b, pages_pending :p",
+            ExpressionAttributeValues={":b": batches, ":p": more_pages - 1},
+            ReturnValues="ALL_NEW",
+        )["Attributes"]
+    )
+
+
+def batch_done(run_id: str, partners: int, by_status: dict[str, int]) -> dict[str, Any]:
+    names = {f"#s{i}": status for i, status in enumerate(sorted(by_status))}
+    values: dict[str, Any] = {":one": 1, ":n": partners}
+    adds = ["batches_done :one", "partners :n"]
+    for i, status in enumerate(sorted(by_status)):
+        values[f":c{i}"] = by_status[status]
+        adds.append(f"#s{i} :c{i}")
+    kwargs: dict[str, Any] = {}
+    if names:
+        kwargs["ExpressionAttributeNames"] = {k: f"status_{v}" for k, v in names.items()}
+    return _plain(
+        table().update_item(
+            Key=_run_key(run_id),
+            UpdateExpression="ADD " + ", ".join(adds),
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
+            **kwargs,
+        )["Attributes"]
+    )
+
+
+def complete_run(run_id: str, completed_at: str) -> bool:
+    """Mark the run complete once; True only for the caller that did it."""
+    try:
+        table().update_item(
+            Key=_run_key(run_id),
+            UpdateExpression="SET completed_at = :t",
+            ConditionExpression="attribute_not_exists(completed_at)",
+            ExpressionAttributeValues={":t": completed_at},
+        )
+        return True
+    except ClientError as error:
+        if _already_exists(error):
+            return False
+        raise
+
+
+def run(run_id: str) -> dict[str, Any] | None:
+    item = table().get_item(Key=_run_key(run_id), ConsistentRead=True).get("Item")
+    return _plain(item) if item else None
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+def _query_all(condition: Any, forward: bool = True, limit: int | None = None) -> Iterable[dict[str, Any]]:
+    kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ScanIndexForward": forward}
+    while True:
+        page = table().query(**kwargs)
+        yield from page["Items"]
+        if "LastEvaluatedKey" not in page or (limit and len(page["Items"]) >= limit):
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,1 @@
+"""Evaluate: scheduled runs that fan out, per-partner judging, daily projections, changes between schedules."""

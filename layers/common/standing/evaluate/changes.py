@@ -1,0 +1,145 @@
+"""Changes between schedules: opting in or out (API or marketplace event), and risk flags raised or cleared.
+
+- Opt-out takes effect at once: status `opted_out`, benefits (commission uplift) gone, "Standing Changed".
+- Opt-in is judged on the latest data over the program's window ending today, and granted only if it passes;
+  a refusal names the failing metrics. Either way "Membership Changed" tells the partner (notify emails it).
+- A flag the program suspends on (Tiki: fraud) suspends an awarded partner at once; clearing the last such flag
+  restores the title if the period's record still holds (awarded and not expired).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from standing import catalog
+from standing.adapters import bus, standing_store
+from standing.adapters.bus import BusEvent
+from standing.evaluate.partner import change_between, is_enrolled, judge, partner_summary, save_standing, standing_from
+
+
+class NotEnrolled(LookupError):
+    """The partner is unknown or not enrolled in the program."""
+
+
+class NotOptIn(ValueError):
+    """The program's membership is automatic: there is nothing to opt into or out of."""
+
+
+@dataclass(frozen=True)
+class MembershipResult:
+    program: str
+    partner_id: str
+    action: str
+    granted: bool
+    status: str
+    failing: list[str]
+    record: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "program": self.program,
+            "partner_id": self.partner_id,
+            "action": self.action,
+            "granted": self.granted,
+            "status": self.status,
+            "failing": self.failing,
+            "evaluation": self.record,
+        }
+
+
+def change_membership(partner_id: str, program_id: str, action: str, now: datetime) -> MembershipResult:
+    """Opt a partner in or out of an opt-in program, with immediate effect on its standing."""
+    program = catalog.program(program_id)
+    if program.membership != "opt_in":
+        raise NotOptIn(f"{program_id} enrols partners automatically; membership cannot be changed")
+    state = standing_store.partner_state(partner_id)
+    if not is_enrolled(state, program_id):
+        raise NotEnrolled(f"partner {partner_id!r} is not enrolled in {program_id}")
+    at = now.isoformat()
+    if action == "opt_out":
+        standing_store.set_membership(partner_id, program_id, "opted_out", at)
+        previous, new = save_standing(
+            partner_id, program_id, lambda prev: {**(prev or _blank(program_id, partner_id)), **_opted_out(at)}
+        )
+        result = MembershipResult(program_id, partner_id, action, True, "opted_out", [], None)
+        _announce(state, result, previous, new)
+        return result
+
+    record = judge(program, state, now, program.window_ending(now), membership="opted_in", with_history=False)
+    granted = record["status"] == "awarded"
+    if granted:
+        standing_store.set_membership(partner_id, program_id, "opted_in", at)
+        previous, new = save_standing(partner_id, program_id, lambda prev: standing_from(record, "opted_in"))
+    else:
+        previous, new = None, None
+    result = MembershipResult(program_id, partner_id, action, granted, record["status"], list(record["failing"]), record)
+    _announce(state, result, previous, new)
+    return result
+
+
+def refresh_flags(partner_id: str, now: datetime) -> list[dict[str, Any]]:
+    """Re-derive standings after a risk flag changed; returns the "Standing Changed" details published."""
+    state = standing_store.partner_state(partner_id)
+    today_by_tz: dict[str, str] = {}
+    changes = []
+    for program_id, enrolment in state.enrolments.items():
+        program = catalog.programs().get(program_id)
+        if program is None or not enrolment.get("enrolled") or not program.suspend_flags:
+            continue
+        blocking = sorted(state.open_flags & set(program.suspend_flags))
+        today = today_by_tz.setdefault(program.time_zone, now.astimezone(program.tz).date().isoformat())
+
+        def build(prev: dict[str, Any] | None, blocking: list[str] = blocking, today: str = today) -> dict | None:
+            if prev is None:
+                return None
+            if blocking and prev["status"] == "awarded":
+                return {**prev, "status": "suspended", "reason": "risk_flag", "suspended_by": blocking,
+                        "benefits": {}, "changed_at": now.isoformat()}
+            still_valid = prev.get("valid_until") is None or prev["valid_until"] >= today
+            if not blocking and prev["status"] == "suspended" and prev.get("reason") == "risk_flag":
+                if prev.get("evaluated_status") == "awarded" and still_valid:
+                    return {**prev, "status": "awarded", "reason": "risk_flag_cleared", "suspended_by": [],
+                            "benefits": _benefits_of(program_id, prev), "changed_at": now.isoformat()}
+            return None
+
+        previous, new = save_standing(partner_id, program_id, build)
+        if new is not None and (change := change_between(previous, new)):
+            changes.append(change)
+    if changes:
+        bus.publish([BusEvent("Standing Changed", c) for c in changes])
+    return changes
+
+
+def _benefits_of(program_id: str, standing: dict[str, Any]) -> dict[str, Any]:
+    """The benefits of the record the standing came from (restored with the title)."""
+    record = standing_store.stored_record(standing["partner_id"], program_id, standing["period"]["start"])
+    return dict(record[0].get("benefits", {})) if record else {}
+
+
+def _blank(program_id: str, partner_id: str) -> dict[str, Any]:
+    return {"program": program_id, "partner_id": partner_id, "status": None, "valid_until": None,
+            "consequences": [], "benefits": {}, "period": None, "evaluated_at": None}
+
+
+def _opted_out(at: str) -> dict[str, Any]:
+    return {"status": "opted_out", "reason": "opted_out", "benefits": {}, "valid_until": None, "changed_at": at}
+
+
+def _announce(state: Any, result: MembershipResult, previous: dict | None, new: dict | None) -> None:
+    events = [
+        BusEvent(
+            "Membership Changed",
+            {
+                **result.to_dict(),
+                "program_name": catalog.program(result.program).name,
+                "partner": partner_summary(state.profile),
+                "membership_id": f"{result.program}#{result.action}#{state.partner_id}#"
+                + (new or {}).get("changed_at", (result.record or {}).get("evaluated_at", "")),
+            },
+        )
+    ]
+    if new is not None and (change := change_between(previous, new)):
+        events.append(BusEvent("Standing Changed", change))
+    bus.publish(events)

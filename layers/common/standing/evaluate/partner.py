@@ -1,0 +1,154 @@
+"""Judging one partner: facts and daily aggregates in, an immutable record and its events out.
+
+A scheduled evaluation writes the record once (conditional put), then moves the current standing and publishes
+"Partner Evaluated" (and "Standing Changed" when status, consequences or benefits moved), then marks the record
+published. A redelivered batch finds the record: if it was published nothing happens; if the earlier attempt
+died before publishing, the same stored record and the same stored change are published now. Consumers (notify)
+are idempotent per record, so a crash between publish and mark costs nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from standing.adapters import bus, standing_store
+from standing.adapters.bus import BusEvent
+from standing.adapters.standing_store import PartnerState
+from standing.rules import PartnerFacts, Period, Program, evaluate_partner
+
+HISTORY = 5  # previous records the consequence ladder may look at
+
+
+def partner_summary(profile: dict[str, Any] | None) -> dict[str, Any]:
+    """What notify needs to address a partner (never more personal data than that)."""
+    profile = profile or {}
+    return {"name": profile.get("name"), "email": profile.get("email"), "locale": profile.get("locale")}
+
+
+def is_enrolled(state: PartnerState, program_id: str) -> bool:
+    enrolment = state.enrolments.get(program_id)
+    return state.profile is not None and bool(enrolment and enrolment.get("enrolled"))
+
+
+def judge(
+    program: Program,
+    state: PartnerState,
+    evaluated_at: datetime,
+    period: Period,
+    membership: str | None = None,
+    with_history: bool = True,
+) -> dict[str, Any]:
+    """Run the rules engine for one partner over one period (a scheduled one, the current one, or "now")."""
+    enrolment = state.enrolments.get(program.id, {})
+    previous = (
+        standing_store.records(state.partner_id, program.id, before=period.start.isoformat(), limit=HISTORY)
+        if with_history
+        else []
+    )
+    first, last = program.query_range(period)
+    days = standing_store.daily_aggregates(state.partner_id, program.time_zone, first, last)
+    facts = PartnerFacts(
+        partner_id=state.partner_id,
+        attributes=dict(state.profile or {}),
+        membership=membership if membership is not None else enrolment.get("membership"),
+        open_flags=state.open_flags,
+        previous=previous,
+    )
+    return evaluate_partner(program, facts, days, evaluated_at, period)
+
+
+def standing_from(record: dict[str, Any], reason: str) -> dict[str, Any]:
+    return {
+        "program": record["program"],
+        "partner_id": record["partner_id"],
+        "status": record["status"],
+        "evaluated_status": record["status"],
+        "valid_until": record.get("valid_until"),
+        "consequences": record.get("consequences", []),
+        "benefits": record.get("benefits", {}),
+        "failing": record.get("failing", []),
+        "period": record["period"],
+        "evaluated_at": record["evaluated_at"],
+        "rules_version": record.get("rules_version"),
+        "reason": reason,
+    }
+
+
+def change_between(previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any] | None:
+    """The "Standing Changed" detail, or None when status, consequences and benefits are all the same."""
+    before = previous or {}
+    keys = ("status", "consequences", "benefits")
+    if previous is not None and all(before.get(k) == new.get(k) for k in keys):
+        return None
+    return {
+        "program": new["program"],
+        "partner_id": new["partner_id"],
+        "previous_status": before.get("status"),
+        "status": new["status"],
+        "previous_consequences": before.get("consequences", []),
+        "consequences": new.get("consequences", []),
+        "benefits": new.get("benefits", {}),
+        "valid_until": new.get("valid_until"),
+        "reason": new.get("reason"),
+    }
+
+
+def save_standing(partner_id: str, program_id: str, build: Any, attempts: int = 5) -> tuple[dict | None, dict | None]:
+    """Read-modify-write the current standing with optimistic concurrency. `build(previous)` returns the new
+    standing, or None to leave it as it is. Returns (previous, new)."""
+    for _ in range(attempts):
+        previous = standing_store.standing(partner_id, program_id)
+        new = build(previous)
+        if new is None:
+            return previous, None
+        if standing_store.put_standing(partner_id, program_id, new, previous.get("version") if previous else None):
+            return previous, new
+    raise RuntimeError(f"standing of {partner_id} in {program_id} kept changing under us")
+
+
+def evaluate_scheduled(program: Program, partner_id: str, evaluated_at: datetime, period: Period) -> str | None:
+    """One partner of a scheduled run. Returns its status, or None if it is not enrolled (nothing written)."""
+    state = standing_store.partner_state(partner_id)
+    if not is_enrolled(state, program.id):
+        return None
+    stored = standing_store.stored_record(partner_id, program.id, period.start.isoformat())
+    if stored is None:
+        record = judge(program, state, evaluated_at, period)
+        if not standing_store.put_record(record):  # a concurrent delivery of the same batch won the race
+            stored = standing_store.stored_record(partner_id, program.id, period.start.isoformat())
+    if stored is not None:
+        record, published = stored
+        if published:
+            return str(record["status"])
+    _publish_evaluation(program, state, record, evaluated_at)
+    standing_store.mark_published(partner_id, program.id, period.start.isoformat())
+    return str(record["status"])
+
+
+def _publish_evaluation(program: Program, state: PartnerState, record: dict[str, Any], evaluated_at: datetime) -> None:
+    def build(previous: dict[str, Any] | None) -> dict[str, Any] | None:
+        # A late redelivery of an older period never rolls the current standing back.
+        previous_period = (previous or {}).get("period") or {}
+        if previous_period.get("start", "") > record["period"]["start"]:
+            return None
+        if previous_period == record["period"] and previous and previous.get("reason") != "evaluation":
+            return None  # a mid-period change (suspension, opt-out) already superseded this record
+        return standing_from(record, "evaluation")
+
+    previous, new = save_standing(state.partner_id, program.id, build)
+    events = [
+        BusEvent(
+            "Partner Evaluated",
+            {
+                "program": {"id": program.id, "name": program.name},
+                "partner_id": state.partner_id,
+                "partner": partner_summary(state.profile),
+                "record": record,
+                "next_evaluation": program.next_evaluation_after(evaluated_at).astimezone(program.tz).date().isoformat(),
+            },
+        )
+    ]
+    if new is not None and (change := change_between(previous, new)):
+        events.append(BusEvent("Standing Changed", change))
+    bus.publish(events)

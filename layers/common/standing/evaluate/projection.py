@@ -1,0 +1,71 @@
+"""The daily projection: the current period to date for one partner, kept for the dashboard, and
+"Partner At Risk" when a metric fails or comes within the margin (at most once per metric per period)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from standing import config
+from standing.adapters import bus, standing_store
+from standing.adapters.bus import BusEvent
+from standing.evaluate.partner import is_enrolled, judge, partner_summary
+from standing.rules import Period, Program, at_risk_metrics
+
+QUIET_STATUSES = frozenset({"ineligible", "opted_out"})  # nothing to warn a partner about
+
+
+def project_partner(program: Program, partner_id: str, now: datetime, period: Period) -> str | None:
+    """Store the partner's projection for the period in progress; warn once per newly at-risk metric."""
+    state = standing_store.partner_state(partner_id)
+    if not is_enrolled(state, program.id):
+        return None
+    record = judge(program, state, now, period)
+    today = now.astimezone(program.tz).date()
+    days_left = max((period.end - today).days + 1, 0)
+    record["data_as_of"] = now.isoformat()
+    record["days_left"] = days_left
+    standing_store.put_projection(partner_id, program.id, record)
+    if record["status"] in QUIET_STATUSES:
+        return str(record["status"])
+
+    elapsed = max((min(today, period.end) - period.start).days, 1)
+    candidates = at_risk_metrics(record, Decimal(config.at_risk_margin()))
+    # Volume metrics (counts) grow through the period: judge them by pace, not by the total so far.
+    at_risk = [m for m in candidates if not _on_pace(record["metrics"][m], elapsed, period.days)]
+    expires_at = int((now + timedelta(days=period.days + 30)).timestamp())
+    new = [m for m in at_risk if standing_store.claim_warning(partner_id, program.id, period.start.isoformat(), m, expires_at)]
+    if new:
+        bus.publish(
+            [
+                BusEvent(
+                    "Partner At Risk",
+                    {
+                        "program": program.id,
+                        "program_name": program.name,
+                        "partner_id": partner_id,
+                        "partner": partner_summary(state.profile),
+                        "period": period.to_dict(),
+                        "data_as_of": now.isoformat(),
+                        "days_left": days_left,
+                        "warning_id": f"{program.id}#{period.start.isoformat()}#{'+'.join(sorted(new))}",
+                        "metrics": {m: record["metrics"][m] for m in new},
+                        "at_risk": sorted(new),
+                    },
+                )
+            ]
+        )
+    return str(record["status"])
+
+
+def _on_pace(metric: dict, elapsed_days: int, period_days: int) -> bool:
+    """True for a volume metric whose value, extrapolated to the whole period, would pass."""
+    if metric.get("kind") not in ("count", "distinct") or metric.get("op") not in (">=", ">"):
+        return False
+    try:
+        value = Decimal(str(metric["value"]))
+        threshold = Decimal(str(metric["threshold"]))
+    except (KeyError, ArithmeticError, ValueError):
+        return False
+    projected = value * period_days / elapsed_days
+    return projected >= threshold if metric["op"] == ">=" else projected > threshold

@@ -1,0 +1,168 @@
+"""Evaluation runs that fan out: a Scheduler payload becomes a run, the run becomes planner pages (one per
+shard of the enrolment index), each page becomes partner batches on EvaluateQueue. No invocation handles more
+than one page of partner ids or one batch of partners, so a run completes for any number of partners.
+
+Run id = mode, program and period (or day, for projections): firing the same schedule twice is the same run.
+Every page and batch is claimed once in the run record, so a redelivered message neither re-plans nor recounts,
+and "Evaluation Run Completed" is published exactly once, by whoever finishes the last batch or page.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from standing import catalog
+from standing.adapters import bus, queue, standing_store
+from standing.adapters.bus import BusEvent
+from standing.adapters.standing_store import ENROLMENT_SHARDS
+from standing.evaluate import partner, projection
+from standing.rules import Period, Program
+
+logger = Logger(child=True)
+
+PAGE_SIZE = 1000  # partner ids read from the enrolment index per planner page
+BATCH_SIZE = 100  # partners per worker batch
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    mode: str  # "evaluation" | "projection"
+    program: Program
+    evaluated_at: datetime
+    period: Period
+
+    @property
+    def run_id(self) -> str:
+        if self.mode == "evaluation":
+            return f"evaluation#{self.program.id}#{self.period.start.isoformat()}"
+        local_day = self.evaluated_at.astimezone(self.program.tz).date().isoformat()
+        return f"projection#{self.program.id}#{local_day}"
+
+    def message(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "run_id": self.run_id,
+            "program": self.program.id,
+            "evaluated_at": self.evaluated_at.isoformat(),
+            "period": self.period.to_dict(),
+            **extra,
+        }
+
+    @classmethod
+    def from_message(cls, body: dict[str, Any]) -> RunRequest:
+        return cls(
+            body["mode"],
+            catalog.program(body["program"]),
+            datetime.fromisoformat(body["evaluated_at"]),
+            Period.from_dict(body["period"]),
+        )
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def on_schedule(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """A Scheduler payload: start an evaluation run of one program, or projection runs of all programs."""
+    at = parse_time(payload["scheduled_time"])
+    if payload["kind"] == "evaluation":
+        program = catalog.program(payload["program"])
+        if program.first_evaluation is not None and program.evaluation_anchor(at) < program.first_evaluation:
+            logger.info("not due yet", program=program.id, first_evaluation=program.first_evaluation.isoformat())
+            return []
+        requests = [RunRequest("evaluation", program, at, program.period_for(at))]
+    elif payload["kind"] == "projection":
+        requests = [RunRequest("projection", p, at, p.current_period(at)) for p in catalog.programs().values()]
+    else:
+        raise ValueError(f"unknown schedule kind {payload['kind']!r}")
+    return [start(request) for request in requests]
+
+
+def start(request: RunRequest) -> dict[str, Any]:
+    """Create the run record and enqueue one planner page per enrolment shard (nothing if already started)."""
+    detail = request.message()
+    if standing_store.start_run(request.run_id, detail, pages=ENROLMENT_SHARDS):
+        queue.enqueue([request.message(kind="plan_page", shard=s, page=0, cursor=None) for s in range(ENROLMENT_SHARDS)])
+        logger.info("run started", run_id=request.run_id)
+    else:
+        logger.info("run already started", run_id=request.run_id)
+    return detail
+
+
+def on_work(body: dict[str, Any]) -> None:
+    """One EvaluateQueue message: a planner page or a partner batch."""
+    request = RunRequest.from_message(body)
+    if body["kind"] == "plan_page":
+        _plan_page(request, body)
+    elif body["kind"] == "batch":
+        _batch(request, body)
+    else:
+        raise ValueError(f"unknown work kind {body['kind']!r}")
+
+
+def _plan_page(request: RunRequest, body: dict[str, Any]) -> None:
+    marker = f"PAGE#{body['shard']:02d}#{body['page']:06d}"
+    partner_ids, cursor = standing_store.enrolled_partners(request.program.id, body["shard"], body["cursor"], PAGE_SIZE)
+    if not standing_store.claim(request.run_id, marker):
+        return
+    try:
+        batches = [partner_ids[i : i + BATCH_SIZE] for i in range(0, len(partner_ids), BATCH_SIZE)]
+        messages = [
+            request.message(kind="batch", batch=f"{body['shard']:02d}-{body['page']:06d}-{n:03d}", partners=ids)
+            for n, ids in enumerate(batches)
+        ]
+        if cursor:
+            messages.append(request.message(kind="plan_page", shard=body["shard"], page=body["page"] + 1, cursor=cursor))
+        queue.enqueue(messages)
+    except Exception:
+        standing_store.release(request.run_id, marker)
+        raise
+    run = standing_store.page_planned(request.run_id, len(batches), 1 if cursor else 0)
+    _complete_if_done(request, run)
+
+
+def _batch(request: RunRequest, body: dict[str, Any]) -> None:
+    work: Callable[[Program, str, datetime, Period], str | None] = (
+        partner.evaluate_scheduled if request.mode == "evaluation" else projection.project_partner
+    )
+    statuses = Counter()
+    for partner_id in body["partners"]:
+        status = work(request.program, partner_id, request.evaluated_at, request.period)
+        if status is not None:
+            statuses[status] += 1
+    # The per-partner work above is idempotent; the batch is counted once however often it is delivered.
+    if standing_store.claim(request.run_id, f"BATCH#{body['batch']}"):
+        run = standing_store.batch_done(request.run_id, sum(statuses.values()), dict(statuses))
+        _complete_if_done(request, run)
+
+
+def _complete_if_done(request: RunRequest, run: dict[str, Any]) -> None:
+    if run["pages_pending"] > 0 or run["batches_done"] < run["batches_planned"]:
+        return
+    if not standing_store.complete_run(request.run_id, datetime.now(UTC).isoformat()):
+        return
+    by_status = {k[len("status_"):]: v for k, v in run.items() if k.startswith("status_")}
+    bus.publish(
+        [
+            BusEvent(
+                "Evaluation Run Completed",
+                {
+                    "run_id": request.run_id,
+                    "mode": request.mode,
+                    "program": request.program.id,
+                    "period": request.period.to_dict(),
+                    "evaluated_at": request.evaluated_at.isoformat(),
+                    "partners": run["partners"],
+                    "batches": run["batches_done"],
+                    "by_status": by_status,
+                },
+            )
+        ]
+    )
+    logger.info("run completed", run_id=request.run_id, partners=run["partners"], by_status=by_status)

@@ -1,0 +1,62 @@
+"""What the HTTP API shows: programs, a partner's standing in every program, its evaluation history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from standing import catalog
+from standing.adapters import standing_store
+
+
+class UnknownPartner(LookupError):
+    """No profile has been received for this partner id."""
+
+
+def list_programs() -> list[dict[str, Any]]:
+    return [program.to_summary() for program in catalog.programs().values()]
+
+
+def get_program(program_id: str) -> dict[str, Any]:
+    return catalog.program(program_id).to_summary()
+
+
+def partner_standing(partner_id: str, now: datetime | None = None) -> dict[str, Any]:
+    """Every enrolled program: status, valid until, last evaluation, current-period projection with headroom."""
+    now = now or datetime.now(UTC)
+    state = standing_store.partner_state(partner_id)
+    if state.profile is None:
+        raise UnknownPartner(f"no partner {partner_id!r} (no partner.profile event received)")
+    standings = standing_store.standings(partner_id)
+    projections = standing_store.projections(partner_id)
+    programs = {}
+    for program_id, enrolment in sorted(state.enrolments.items()):
+        if not enrolment.get("enrolled") or program_id not in catalog.programs():
+            continue
+        program = catalog.program(program_id)
+        current = standings.get(program_id) or {}
+        last = standing_store.records(partner_id, program_id, limit=1)
+        programs[program_id] = {
+            "program": program_id,
+            "name": program.name,
+            "membership": enrolment.get("membership") or program.membership,
+            "status": current.get("status", "not_evaluated"),
+            "valid_until": current.get("valid_until"),
+            "consequences": current.get("consequences", []),
+            "benefits": current.get("benefits", {}),
+            "reason": current.get("reason"),
+            "open_flags": sorted(state.open_flags & set(program.suspend_flags)),
+            "last_evaluation": last[0] if last else None,
+            "projection": projections.get(program_id),
+            "next_evaluation": program.next_evaluation_after(now).isoformat(),
+        }
+    return {"partner_id": partner_id, "name": state.profile.get("name"), "programs": programs}
+
+
+def partner_evaluations(partner_id: str, program_id: str | None, limit: int) -> dict[str, Any]:
+    if program_id is not None:
+        catalog.program(program_id)  # unknown program -> 404, not an empty list
+    if standing_store.partner_state(partner_id).profile is None:
+        raise UnknownPartner(f"no partner {partner_id!r} (no partner.profile event received)")
+    items = standing_store.records(partner_id, program_id, limit=limit)
+    return {"partner_id": partner_id, "program": program_id, "count": len(items), "items": items}

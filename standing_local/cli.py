@@ -1,0 +1,148 @@
+"""`standing`: the local front door.
+
+  standing demo [--out out]                          generated marketplace through the whole pipeline
+  standing replay EVENTS.jsonl --until DATE --out DIR your own events through the same pipeline
+  standing serve [--port 3000]                       the HTTP API over embedded AWS with the demo data
+  standing openapi [--check]                         write (or check) docs/openapi.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+import warnings
+from datetime import UTC, date, datetime, time as clock_time
+from pathlib import Path
+
+from standing_local.template import ROOT
+
+
+def _quiet() -> None:
+    """The local run prints a progress bar and a summary; Lambda-style JSON logs would drown them."""
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    warnings.simplefilter("ignore")
+    logging.disable(logging.WARNING)
+
+
+def _until(text: str) -> datetime:
+    """A date means the end of that day (UTC); a full RFC 3339 instant is taken as it is."""
+    try:
+        day = date.fromisoformat(text)
+        return datetime.combine(day, clock_time(23, 59, 59), tzinfo=UTC)
+    except ValueError:
+        pass
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"--until {text!r}: give a date (2024-11-05) or an instant with an offset")
+    return at.astimezone(UTC)
+
+
+def _print_summary(summary_path: Path) -> None:
+    print(summary_path.read_text(encoding="utf-8"))
+
+
+def demo(args: argparse.Namespace) -> int:
+    from standing_local.embedded import embedded_aws
+    from standing_local.marketplace import MarketplaceSpec, generate
+    from standing_local.pipeline import Pipeline, parse_lines, write_outputs
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    spec = MarketplaceSpec(scale=args.scale)
+    print(f"Generating a marketplace ({spec.start} .. {spec.end}) ...", flush=True)
+    envelopes = generate(spec)
+    events_file = out / "events.jsonl"
+    events_file.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in envelopes), encoding="utf-8")
+    lines, refused = parse_lines(events_file.read_text(encoding="utf-8").splitlines())
+    until = datetime.combine(spec.end, clock_time(23, 59, 59), tzinfo=UTC)
+    started = time.perf_counter()
+    with embedded_aws() as deployment:
+        print(f"Deployed template.yaml into embedded AWS in {deployment.deploy_seconds:.1f} s; "  # type: ignore[attr-defined]
+              f"replaying {len(lines)} events to {until.date()} ...", flush=True)
+        summary = Pipeline(deployment, projection_every_days=args.projection_every).run(lines, until, refused)
+        summary.seconds = time.perf_counter() - started
+        write_outputs(summary, out, "Standing demo")
+    _print_summary(out / "summary.md")
+    print(f"Wrote {out}/evaluations.jsonl, {out}/emails/ ({summary.emails} emails), {out}/summary.md, {events_file}")
+    return 0
+
+
+def replay(args: argparse.Namespace) -> int:
+    from standing_local.embedded import embedded_aws
+    from standing_local.pipeline import Pipeline, parse_lines, write_outputs
+
+    source = Path(args.events)
+    if not source.is_file():
+        print(f"standing replay: no such file: {source}", file=sys.stderr)
+        return 2
+    lines, refused = parse_lines(source.read_text(encoding="utf-8").splitlines())
+    started = time.perf_counter()
+    with embedded_aws() as deployment:
+        summary = Pipeline(deployment, projection_every_days=args.projection_every).run(lines, args.until, refused)
+        summary.seconds = time.perf_counter() - started
+        write_outputs(summary, Path(args.out), f"Standing replay of {source.name} until {args.until.isoformat()}")
+    _print_summary(Path(args.out) / "summary.md")
+    return 0
+
+
+def serve(args: argparse.Namespace) -> int:
+    from standing_local.server import serve as run_server
+
+    return run_server(args.host, args.port, args.scale)
+
+
+def openapi(args: argparse.Namespace) -> int:
+    from standing_local.openapi import DOC, render
+
+    text = render()
+    if args.check:
+        if not DOC.is_file() or DOC.read_text(encoding="utf-8") != text:
+            print(f"{DOC.relative_to(ROOT)} is stale: run `standing openapi`", file=sys.stderr)
+            return 1
+        return 0
+    DOC.write_text(text, encoding="utf-8")
+    print(f"wrote {DOC.relative_to(ROOT)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet()
+    parser = argparse.ArgumentParser(prog="standing", description="Standing, run locally on embedded AWS")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="generate a marketplace and run it through the whole pipeline")
+    p.add_argument("--out", default="out")
+    p.add_argument("--scale", type=float, default=1.0, help="activity volume per partner (1.0 = default demo)")
+    p.add_argument("--projection-every", type=int, default=7, metavar="DAYS",
+                   help="fire the daily projection schedule every DAYS simulated days (1 = every day)")
+    p.set_defaults(func=demo)
+
+    p = sub.add_parser("replay", help="run your own events (one envelope a line) through the pipeline")
+    p.add_argument("events")
+    p.add_argument("--until", required=True, type=_until, help="stop the clock here (date or RFC 3339 instant)")
+    p.add_argument("--out", required=True)
+    p.add_argument("--projection-every", type=int, default=1, metavar="DAYS")
+    p.set_defaults(func=replay)
+
+    p = sub.add_parser("serve", help="the HTTP API on 127.0.0.1 over embedded AWS with the demo data")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    p.add_argument("--scale", type=float, default=0.3, help="demo data volume to load before serving")
+    p.set_defaults(func=serve)
+
+    p = sub.add_parser("openapi", help="write docs/openapi.json from the handlers' routes")
+    p.add_argument("--check", action="store_true", help="fail if docs/openapi.json is stale")
+    p.set_defaults(func=openapi)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
