@@ -259,9 +259,7 @@ def _rate(metric: Metric, threshold: Threshold, sn: int, sd: int, count: int) ->
         if allowed is None:
             sentence = f"no number of {bad_unit.other} can fail this"
             return _record(metric, value, numerator, count, threshold, PASS, sentence, None, bad_unit.key)
-        sentence = (
-            f"{allowed} more {hr.plural(allowed, bad_unit.one, bad_unit.other)} allowed; {allowed + 1} would fail this"
-        )
+        sentence = _allowed_text(allowed, bad_unit)
         return _record(metric, value, numerator, count, threshold, PASS, sentence, allowed, bad_unit.key, hr.ALLOWED)
     needed = hr.rate_events(metric.op, sn, sd, count, p, q, good, passing=False)
     if needed is None:
@@ -292,11 +290,18 @@ def _level(metric: Metric, threshold: Threshold, value: int, reached_on: date | 
     if passed:
         allowed = hr.max_events(-q, value * q - p, metric.op == "<")
         assert allowed is not None
-        sentence = f"{allowed} more {hr.plural(allowed, unit.one, unit.other)} allowed; {allowed + 1} would fail this"
+        sentence = _allowed_text(allowed, unit)
         return _record(metric, value, value, None, threshold, PASS, sentence, allowed, unit.key, hr.ALLOWED)
     amount = hr.display(gap)
     sentence = f"{_amount_text(amount, unit)} over the limit; this cannot improve within the period"
     return _record(metric, value, value, None, threshold, FAIL, sentence, amount, unit.key, hr.NONE)
+
+
+def _allowed_text(allowed: int, unit: Any) -> str:
+    """ "1 more partner cancellation allowed; 2 more would fail this" ("no more ... allowed" at zero)."""
+    if allowed == 0:
+        return f"no more {unit.other} allowed; 1 more would fail this"
+    return f"{allowed} more {hr.plural(allowed, unit.one, unit.other)} allowed; {allowed + 1} more would fail this"
 
 
 def _amount_text(amount: int | float, unit: Any) -> str:

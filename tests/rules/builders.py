@@ -1,0 +1,49 @@
+"""Small builders for rules tests: daily aggregates, partner facts and local instants."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from standing.aggregates import DayAggregate, ReportedScore
+from standing.rules import PartnerFacts, Program, load_programs
+from standing.rules.periods import local_instant
+
+PROGRAMS = load_programs()
+KKDAY = PROGRAMS["kkday-trusted-partner"]
+BOOKING = PROGRAMS["booking-preferred-property"]
+RIDES = PROGRAMS["booking-rides-preferred"]
+TIKI = PROGRAMS["tiki-trusted-store"]
+
+
+def local(program: Program, y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
+    """A local wall-clock time in the program's zone, as a UTC instant."""
+    return local_instant(date(y, m, d), time(hh, mm), program.tz)
+
+
+def day(
+    when: date,
+    counts: dict[str, int] | None = None,
+    sums: dict[str, str] | None = None,
+    sets: dict[str, set[str]] | None = None,
+    scores: dict[str, str] | None = None,
+) -> DayAggregate:
+    return DayAggregate(
+        day=when,
+        counts=dict(counts or {}),
+        sums={k: Decimal(v) for k, v in (sums or {}).items()},
+        sets={k: frozenset(v) for k, v in (sets or {}).items()},
+        scores={k: ReportedScore(v, _noon(when)) for k, v in (scores or {}).items()},
+        events=1,
+    )
+
+
+def _noon(when: date) -> str:
+    return datetime.combine(when, time(12), UTC).isoformat()
+
+
+def facts(partner_id: str = "p-1", previous: list[dict[str, Any]] | None = None, **attributes: Any) -> PartnerFacts:
+    flags = attributes.pop("open_flags", frozenset())
+    membership = attributes.pop("membership", None)
+    return PartnerFacts(partner_id, attributes, membership, frozenset(flags), list(previous or []))
