@@ -1,0 +1,1 @@
+"""Partner emails: rendering (Jinja2 + Babel), MIME building, and the exactly-once send service."""

@@ -1,0 +1,80 @@
+"""Notify fixtures: a fresh moto account per test with the StateTable, a verified SES identity, and helpers to
+read back what SES was asked to send."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_SERVICE_NAME": "standing",
+        "POWERTOOLS_METRICS_NAMESPACE": "Standing",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+os.environ.setdefault("STATE_TABLE_NAME", "standing-state-test")
+os.environ.setdefault("SENDER_IDENTITY", "reports@standing.example")
+os.environ.setdefault("SES_CONFIGURATION_SET", "standing-test")
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from standing.adapters.sends_store import SendsStore
+from standing.adapters.ses import SesSender
+from standing.notify.service import NotifyService
+
+TABLE = os.environ["STATE_TABLE_NAME"]
+SENDER = os.environ["SENDER_IDENTITY"]
+CONFIG_SET = os.environ["SES_CONFIGURATION_SET"]
+
+
+@pytest.fixture
+def aws():
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=SENDER)
+        yield
+
+
+@pytest.fixture
+def sends(aws) -> SendsStore:
+    return SendsStore(TABLE)
+
+
+@pytest.fixture
+def service(sends) -> NotifyService:
+    return NotifyService(sends, SesSender(), sender_identity=SENDER, configuration_set=CONFIG_SET)
+
+
+def sent_messages() -> list[email.message.EmailMessage]:
+    """Every raw message SES accepted in this test, parsed."""
+    backend = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    return [
+        email.message_from_string(m.raw_data, policy=email.policy.default)  # type: ignore[misc]
+        for m in backend.sent_messages
+        if hasattr(m, "raw_data")
+    ]
+
+
+@pytest.fixture
+def outbox(aws):
+    return sent_messages

@@ -1,0 +1,224 @@
+"""What the partner reads: content, translations, escaping, header safety, locale fallback."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+
+import pytest
+import samples
+from standing.notify.catalog import MESSAGES, METRIC_FORMATS, resolve_locale
+from standing.notify.mime import build_mime
+from standing.notify.render import header_safe, render_membership, render_report, render_warning
+
+LOCALES = ("en", "th", "vi", "zh-TW")
+# Brand, product and platform names, and addresses, which stay as they are in every language.
+KEEP = re.compile(
+    r"KKday|Trusted Partner|Booking\.com|Tiki|Uy tín|API|App|UTC|extranet|"
+    r"[\w.+-]+@[\w.-]+|Sunrise Tours Co\.|Chiang Mai Trekking"
+)
+ENGLISH_WORDS = re.compile(
+    r"\b(the|and|your|you|metric|metrics|orders?|needed|allowed|required|period|status|badge|reply|within|"
+    r"what|next|hours?|cancel|evaluation|improvement|bar)\b",
+    re.IGNORECASE,
+)
+
+
+def _shape(tree):
+    if isinstance(tree, dict):
+        return {k: _shape(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return len(tree)
+    return type(tree).__name__ if not isinstance(tree, tuple) else "str"
+
+
+@pytest.mark.parametrize("locale", ["th", "vi", "zh-TW"])
+def test_every_locale_has_every_text(locale):
+    en, other = dict(MESSAGES["en"]), dict(MESSAGES[locale])
+    # plural "_one" forms are English-only; every other key must exist
+    en["ui"] = {k: v for k, v in en["ui"].items() if not k.endswith("_one") or k in other["ui"]}
+    assert _shape(other) == _shape(en)
+
+
+@pytest.mark.parametrize("locale", ["th", "vi", "zh-TW"])
+def test_placeholders_match_english(locale):
+    for key, text in MESSAGES[locale]["ui"].items():
+        base = MESSAGES["en"]["ui"][key]
+        assert set(re.findall(r"{(\w+)}", text)) <= set(re.findall(r"{(\w+)}", base)) | {"count"}, key
+
+
+def test_every_builtin_metric_has_a_title_and_advice_in_every_locale():
+    for locale in LOCALES:
+        for metric_id in METRIC_FORMATS:
+            entry = MESSAGES[locale]["metrics"][metric_id]
+            assert entry["title"] and entry["advice"], (locale, metric_id)
+
+
+def _all_details(locale):
+    return [
+        (render_report, samples.kkday_evaluated(locale)),
+        (render_report, samples.tiki_evaluated(locale)),
+        (render_report, samples.booking_evaluated(locale)),
+        (render_report, samples.rides_evaluated(locale)),
+        (render_warning, samples.at_risk(locale, ("message_response_rate", "partner_cancellation_rate"))),
+        (render_membership, samples.membership("opt_out", locale=locale)),
+        (render_membership, samples.membership("opt_in", granted=False, locale=locale)),
+        (render_membership, samples.membership("opt_in", granted=True, locale=locale)),
+    ]
+
+
+@pytest.mark.parametrize("locale", ["th", "zh-TW"])
+def test_no_english_left_in_thai_and_chinese_emails(locale):
+    for render, detail in _all_details(locale):
+        detail["partner"]["name"] = "Sunrise Tours Co."
+        rendered = render(detail)
+        for text in (rendered.subject, rendered.text):
+            leftover = re.findall(r"[A-Za-z]{3,}", KEEP.sub(" ", text))
+            assert leftover == [], (render.__name__, leftover)
+
+
+def test_no_english_left_in_vietnamese_emails():
+    for render, detail in _all_details("vi"):
+        rendered = render(detail)
+        for text in (rendered.subject, rendered.text):
+            assert ENGLISH_WORDS.findall(KEEP.sub(" ", text)) == [], render.__name__
+
+
+def test_english_report_tells_the_partner_where_they_stand():
+    report = render_report(samples.kkday_evaluated("en"))
+    text = report.text
+    assert report.subject == "KKday Trusted Partner: 2 metrics need improvement (July 2024)"
+    for expected in (
+        "Not awarded",
+        "Message response rate: 85.7% (Required: at least 90%) - Needs improvement — 6 more replies within 12 hours",
+        "Partner cancellation rate: 3.3% (Required: at most 2%) - Needs improvement",
+        "Order confirmation rate: 97.5% (Required: at least 95%) - Meets the bar",
+        "3 more orders not confirmed in time allowed",
+        "within 12 hours",
+        "ask the traveler to cancel and reorder",
+        "Do not cancel orders yourself",
+        "Evaluation period: July 2024",
+        "Data as of: Aug 3, 2024 16:00 UTC",
+        "Next evaluation: September 4, 2024",
+        "Your ranking in search results is lowered",
+    ):
+        assert expected in text, expected
+    assert "Reply to each traveler-initiated message within 12 hours" in report.html
+
+
+def test_program_advice_in_the_programs_own_words():
+    tiki = render_report(samples.tiki_evaluated("vi")).text
+    assert "Tỷ lệ phản hồi = số lượt trả lời chat / số cuộc chat nhận được" in tiki  # how the chat rate works
+    assert "ít nhất 2 tin nhắn" in tiki
+    booking = render_report(samples.booking_evaluated("th")).text
+    assert "ถอนตัวจากโปรแกรมที่พักแนะนำ" in booking  # how to leave
+    assert "กลับเข้าร่วมโปรแกรมได้อีกครั้ง" in booking  # when to rejoin
+    kkday = render_report(samples.kkday_evaluated("zh-TW")).text
+    assert "12 小時內回覆" in kkday and "請勿自行取消訂單" in kkday and "重新下單" in kkday
+
+
+def test_numbers_and_dates_follow_the_locale():
+    vi = render_report(samples.tiki_evaluated("vi")).text
+    assert "1,2%" in vi and "4,6 / 5" in vi  # decimal comma
+    zh = render_report(samples.kkday_evaluated("zh-TW")).text
+    assert "2024年9月4日" in zh and "2024年7月" in zh
+    th = render_report(samples.kkday_evaluated("th")).text
+    assert "กรกฎาคม 2024" in th and "85.7%" in th
+
+
+def test_warning_says_which_metric_how_far_what_to_do_and_days_left():
+    warning = render_warning(samples.at_risk("en"))
+    assert warning.subject == "KKday Trusted Partner: Message response rate is at risk, 9 days left"
+    assert "You have 9 days left" in warning.text
+    assert "85.7%" in warning.text and "at least 90%" in warning.text
+    assert "6 more replies within 12 hours needed" in warning.text
+    assert "within 12 hours whenever possible" in warning.text
+    assert "Partner cancellation rate" not in warning.text  # only the metrics at risk
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("th", "th"),
+        ("th-TH", "th"),
+        ("vi_VN", "vi"),
+        ("zh-TW", "zh-TW"),
+        ("zh_Hant", "zh-TW"),
+        ("zh-HK", "zh-TW"),
+        ("zh-CN", "en"),
+        ("fr", "en"),
+        ("", "en"),
+        (None, "en"),
+        (42, "en"),
+    ],
+)
+def test_locale_resolution(tag, expected):
+    assert resolve_locale(tag) == expected
+
+
+def test_unknown_locale_falls_back_to_english():
+    report = render_report(samples.kkday_evaluated("fr-FR"))
+    assert report.locale == "en"
+    assert "Message response rate" in report.text
+    assert '<html lang="en">' in report.html
+
+
+def test_partner_name_is_escaped_in_html():
+    report = render_report(samples.kkday_evaluated("en", name="<script>alert(1)</script>"))
+    assert "<script>" not in report.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report.html
+    warning = render_warning({**samples.at_risk(), "partner": {"name": "<img src=x onerror=alert(1)>"}})
+    assert "<img" not in warning.html and "&lt;img src=x onerror=alert(1)&gt;" in warning.html
+
+
+def test_event_supplied_program_name_is_escaped_and_header_safe():
+    detail = samples.kkday_evaluated("en")
+    detail["program"] = {"id": "acme-gold", "name": "Acme <b>Gold</b>\r\nBcc: victim@example.com"}
+    detail["record"]["program"] = "acme-gold"
+    detail["record"]["metrics"]["custom_metric"] = {"value": 12, "threshold": 10, "op": ">=", "outcome": "pass"}
+    report = render_report(detail)
+    assert "\r" not in report.subject and "\n" not in report.subject
+    assert "&lt;b&gt;Gold&lt;/b&gt;" in report.html
+    assert "custom_metric" in report.text  # unknown metric ids still render
+    raw = build_mime(
+        report,
+        sender="reports@standing.example",
+        sender_name=report.program_name,
+        recipient="ops@sunrise.example",
+        recipient_name="Evil\r\nBcc: x@evil.example",
+    )
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Bcc"] is None
+    assert "\n" not in message["Subject"] and "Bcc: victim@example.com" in message["Subject"]
+    assert [a.addr_spec for a in message["To"].addresses] == ["ops@sunrise.example"]
+
+
+def test_header_safe_strips_control_characters():
+    assert header_safe("a\r\nb\tc\x00d\u2028e") == "a b c d e"
+
+
+def test_statuses_and_values_of_every_kind_render():
+    for status in ("awarded", "not_awarded", "ineligible", "suspended", "opted_out"):
+        detail = samples.tiki_evaluated("th")
+        detail["record"]["status"] = status
+        detail["record"]["metrics"]["chat_response_rate"].update(
+            {
+                "outcome": "not_applicable",
+                "value": None,
+                "headroom_kind": "until_applicable",
+                "headroom_amount": 1,
+                "headroom_unit": "chat_response_rate.sample",
+            }
+        )
+        detail["record"]["metrics"]["fraud_free"].update({"value": False, "outcome": "fail"})
+        rendered = render_report(detail)
+        assert MESSAGES["th"]["status"][status] in rendered.text
+        assert "จะเริ่มนับเมื่อมีแชทเพิ่มอีก 1" in rendered.text
+        assert "อยู่ระหว่างการตรวจสอบ" in rendered.text
+
+
+def test_membership_refusal_names_the_failing_criteria():
+    refused = render_membership(samples.membership("opt_in", granted=False, locale="en"))
+    assert "could not be granted" in refused.subject
+    assert "Review score" in refused.text
