@@ -105,6 +105,23 @@ class ProgramVersion:
     _resolved: dict[tuple[str | None, str | None], tuple[tuple[Metric, Threshold], ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _inputs: dict[int | None, tuple[tuple[str, ...], ...]] | None = field(default=None, repr=False, compare=False)
+
+    def inputs_by_window(self) -> dict[int | None, tuple[tuple[str, ...], ...]]:
+        """The aggregate inputs each window needs: window (None = the period, else days) -> (counters, sums,
+        sets, scores)."""
+        if self._inputs is None:
+            grouped: dict[int | None, tuple[list[str], list[str], list[str], list[str]]] = {None: ([], [], [], [])}
+            for metric in self.metrics:
+                counters, sums, sets, scores = grouped.setdefault(metric.window_days, ([], [], [], []))
+                for name, bucket in (
+                    (metric.numerator, counters), (metric.denominator, counters), (metric.count, counters),
+                    (metric.sum, sums), (metric.set, sets), (metric.score, scores),
+                ):  # fmt: skip
+                    if name is not None and name not in bucket:
+                        bucket.append(name)
+            self._inputs = {key: tuple(tuple(b) for b in value) for key, value in grouped.items()}
+        return self._inputs
 
     def in_force(self, when: datetime) -> bool:
         return self.effective_from <= when and (self.effective_to is None or when < self.effective_to)
@@ -191,9 +208,20 @@ class Program:
     excluded: tuple[Exclusion, ...]
     versions: tuple[ProgramVersion, ...]
     tz: ZoneInfo = field(init=False, repr=False)
+    # Every partner of a run is evaluated at the same instant: memoise the per-instant calendar work.
+    _memo: dict[tuple[Any, ...], Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.time_zone)
+
+    def remember(self, key: tuple[Any, ...], compute: Any) -> Any:
+        """Memoise per-instant calendar work (a run evaluates every partner at the same instant)."""
+        found = self._memo.get(key)
+        if found is None:
+            if len(self._memo) > 4096:
+                self._memo.clear()
+            found = self._memo[key] = compute()
+        return found
 
     @property
     def membership(self) -> str:
@@ -205,6 +233,9 @@ class Program:
 
     def version_at(self, when: datetime) -> ProgramVersion:
         """The version in force at an instant."""
+        return self.remember(("version", when), lambda: self._version_at(when))
+
+    def _version_at(self, when: datetime) -> ProgramVersion:
         for version in self.versions:
             if version.in_force(when):
                 return version
@@ -212,7 +243,11 @@ class Program:
 
     def evaluation_anchor(self, evaluated_at: datetime) -> datetime:
         """The scheduled instant an evaluation stands for (see periods.SNAP_TOLERANCE), else itself."""
-        return self.schedule.anchor(evaluated_at)
+        return self.remember(("anchor", evaluated_at), lambda: self.schedule.anchor(evaluated_at))
+
+    def local_day(self, when: datetime) -> date:
+        """The local date of an instant in the program's time zone."""
+        return self.remember(("day", when), lambda: local_date(when, self.tz))
 
     def period_for(self, evaluated_at: datetime) -> Period:
         """The period judged by an evaluation at that instant."""
@@ -242,6 +277,17 @@ class Program:
 
     def segment_of(self, attributes: dict[str, Any]) -> str | None:
         return self.segments.of(attributes) if self.segments is not None else None
+
+    def day_filter(self, first: date, last: date, region: str | None) -> tuple[date, list[tuple[date, date]]]:
+        """For days first..last of a partner in `region`: the first day that counts (counting_starts) and the
+        excluded ranges that apply."""
+        lowest = max(first, self.counting_starts) if self.counting_starts is not None else first
+        excluded = [
+            (ex.start, ex.end)
+            for ex in self.excluded
+            if ex.end >= lowest and ex.start <= last and (ex.regions is None or region in ex.regions)
+        ]
+        return lowest, excluded
 
     def counts_day(self, day: date, region: str | None) -> bool:
         """Whether a local day counts at all: on or after counting_starts and in no exclusion."""
