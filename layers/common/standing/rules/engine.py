@@ -68,8 +68,9 @@ def evaluate_partner(
     metrics: dict[str, dict[str, Any]] = {}
     failing: list[str] = []
     applicable = 0
-    for metric, threshold in version.metrics_for(segment, region):
+    for metric, threshold, shown in version.metrics_for(segment, region):
         result = _evaluate_metric(metric, threshold, context)
+        result["threshold"] = shown
         metrics[metric.id] = result
         if result["outcome"] == FAIL:
             failing.append(metric.id)
@@ -250,7 +251,7 @@ def _record(
         "value": value,
         "numerator": numerator,
         "denominator": denominator,
-        "threshold": threshold if isinstance(threshold, str) else hr.display(threshold),
+        "threshold": threshold,  # replaced by the shown threshold by the caller
         "op": metric.op,
         "outcome": outcome,
         "headroom": headroom,
@@ -266,7 +267,7 @@ def _record(
 def _rate(metric: Metric, threshold: Threshold, sn: int, sd: int, count: int) -> dict[str, Any]:
     """A ratio (sn/sd = numerator count, sd = 1) or a mean (sn/sd = Decimal sum) over `count`."""
     assert isinstance(threshold, Fraction)
-    numerator = sn if sd == 1 else float(Fraction(sn, sd))
+    numerator = sn if sd == 1 else sn / sd  # a mean's Decimal sum, for display
     sample = metric.units["sample"]
     if count < metric.min_sample:
         missing = metric.min_sample - count
@@ -313,7 +314,7 @@ def _level(metric: Metric, threshold: Threshold, value: int, reached_on: date | 
     passed = _compare(metric.op, value * q, p)
     if metric.op in (">=", ">"):
         if passed:
-            amount = hr.display(abs(threshold - value))
+            amount = _gap(p, q, value)
             sentence = f"{_amount_text(amount, unit)} above the minimum"
             return _record(metric, value, value, None, threshold, PASS, sentence, amount, unit.key, hr.MARGIN)
         needed = hr.min_events(q, p - value * q, metric.op == ">")
@@ -327,9 +328,15 @@ def _level(metric: Metric, threshold: Threshold, value: int, reached_on: date | 
         assert allowed is not None
         sentence = _allowed_text(allowed, unit)
         return _record(metric, value, value, None, threshold, PASS, sentence, allowed, unit.key, hr.ALLOWED)
-    amount = hr.display(abs(threshold - value))
+    amount = _gap(p, q, value)
     sentence = f"{_amount_text(amount, unit)} over the limit; this cannot improve within the period"
     return _record(metric, value, value, None, threshold, FAIL, sentence, amount, unit.key, hr.NONE)
+
+
+def _gap(p: int, q: int, value: int) -> int | float:
+    """|p/q - value| as a JSON number, on integers."""
+    gap = abs(p - value * q)
+    return gap if q == 1 else (gap // q if gap % q == 0 else gap / q)
 
 
 def _allowed_text(allowed: int, unit: Any) -> str:

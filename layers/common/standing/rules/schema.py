@@ -102,7 +102,7 @@ class ProgramVersion:
     validity: Validity
     benefits: dict[str, Any]
     min_applicable: int
-    _resolved: dict[tuple[str | None, str | None], tuple[tuple[Metric, Threshold], ...]] = field(
+    _resolved: dict[tuple[str | None, str | None], tuple[tuple[Metric, Threshold, int | float | str], ...]] = field(
         default_factory=dict, repr=False, compare=False
     )
     _inputs: dict[int | None, tuple[tuple[str, ...], ...]] | None = field(default=None, repr=False, compare=False)
@@ -126,16 +126,20 @@ class ProgramVersion:
     def in_force(self, when: datetime) -> bool:
         return self.effective_from <= when and (self.effective_to is None or when < self.effective_to)
 
-    def metrics_for(self, segment: str | None, region: str | None) -> tuple[tuple[Metric, Threshold], ...]:
-        """Each metric with the threshold that applies to a segment in a region (region override first)."""
+    def metrics_for(
+        self, segment: str | None, region: str | None
+    ) -> tuple[tuple[Metric, Threshold, int | float | str], ...]:
+        """Each metric with the threshold that applies to a segment in a region (region override first), and
+        that threshold as shown in records (a JSON number, or the category)."""
         key = (segment, region)
         found = self._resolved.get(key)
         if found is None:
             overrides = self.regions.get(region or "", {})
-            found = tuple(
-                (metric, overrides.get(metric.id, metric.thresholds).get(segment, metric.thresholds[segment]))
-                for metric in self.metrics
-            )
+            resolved = []
+            for metric in self.metrics:
+                threshold = overrides.get(metric.id, metric.thresholds).get(segment, metric.thresholds[segment])
+                resolved.append((metric, threshold, shown_threshold(threshold)))
+            found = tuple(resolved)
             self._resolved[key] = found
         return found
 
@@ -321,6 +325,15 @@ class Program:
                 for m in current.metrics
             ],
         }
+
+
+def shown_threshold(threshold: Threshold) -> int | float | str:
+    """A threshold as records show it: an int when whole, else the nearest float (whose repr is the configured
+    decimal, so Fraction(repr(shown)) == threshold for every decimal written in a program file), or the
+    category."""
+    if isinstance(threshold, str):
+        return threshold
+    return threshold.numerator if threshold.denominator == 1 else float(threshold)
 
 
 def as_fraction(value: Any) -> Fraction:
