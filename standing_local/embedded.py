@@ -25,6 +25,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from standing_local import moto_speedups
 from standing_local.template import ACCOUNT_ID, CODE_BUCKET, REGION, handler_module, load_sam, transform_template
 
 # Resource types moto's CloudFormation does not model; the ones the local run needs are created by hand below.
@@ -124,7 +125,10 @@ class Deployment:
         self.schedules = schedules
         self.sqs = boto3.client("sqs", region_name=REGION)
         self.ddb = boto3.client("dynamodb", region_name=REGION)
-        self.streams = boto3.client("dynamodbstreams", region_name=REGION)
+        # botocore sends stream calls to an account-based endpoint that moto does not route: name the classic one.
+        self.streams = boto3.client(
+            "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
+        )
         self._iterators: dict[str, str] = {}
         self.invocations: dict[str, int] = {}
 
@@ -478,6 +482,7 @@ def embedded_aws(stage: str = "local") -> Iterator[Deployment]:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "embedded")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "embedded")
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    moto_speedups.install()
     with mock_aws():
         started = time.perf_counter()
         deployment = deploy(stage)

@@ -17,3 +17,15 @@ os.environ.update(
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
 )
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def stack():
+    """template.yaml deployed into a fresh embedded AWS (moto) for one test."""
+    from standing_local.embedded import embedded_aws
+
+    with embedded_aws() as deployment:
+        yield deployment

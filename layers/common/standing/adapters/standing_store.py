@@ -22,14 +22,14 @@ from standing import config
 from standing.aggregates import DayAggregate
 
 ENROLMENT_SHARDS = 16
-_table = None
+_tables: dict[str, Any] = {}
 
 
 def table() -> Any:
-    global _table
-    if _table is None:
-        _table = boto3.resource("dynamodb").Table(config.state_table())
-    return _table
+    name = config.state_table()
+    if name not in _tables:
+        _tables[name] = boto3.resource("dynamodb").Table(name)
+    return _tables[name]
 
 
 def _already_exists(error: ClientError) -> bool:

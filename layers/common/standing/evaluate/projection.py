@@ -32,7 +32,8 @@ def project_partner(program: Program, partner_id: str, now: datetime, period: Pe
     elapsed = max((min(today, period.end) - period.start).days, 1)
     candidates = at_risk_metrics(record, Decimal(config.at_risk_margin()))
     # Volume metrics (counts) grow through the period: judge them by pace, not by the total so far.
-    at_risk = [m for m in candidates if not _on_pace(record["metrics"][m], elapsed, period.days)]
+    kinds = {metric.id: metric.kind for metric in program.version_at(now).metrics}
+    at_risk = [m for m in candidates if not _on_pace(kinds.get(m), record["metrics"][m], elapsed, period.days)]
     expires_at = int((now + timedelta(days=period.days + 30)).timestamp())
     new = [m for m in at_risk if standing_store.claim_warning(partner_id, program.id, period.start.isoformat(), m, expires_at)]
     if new:
@@ -58,9 +59,9 @@ def project_partner(program: Program, partner_id: str, now: datetime, period: Pe
     return str(record["status"])
 
 
-def _on_pace(metric: dict, elapsed_days: int, period_days: int) -> bool:
+def _on_pace(kind: str | None, metric: dict, elapsed_days: int, period_days: int) -> bool:
     """True for a volume metric whose value, extrapolated to the whole period, would pass."""
-    if metric.get("kind") not in ("count", "distinct") or metric.get("op") not in (">=", ">"):
+    if kind not in ("count", "distinct") or metric.get("op") not in (">=", ">"):
         return False
     try:
         value = Decimal(str(metric["value"]))

@@ -85,10 +85,12 @@ def on_schedule(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def start(request: RunRequest) -> dict[str, Any]:
-    """Create the run record and enqueue one planner page per enrolment shard (nothing if already started)."""
+    """Create the run record and plan the first page of every enrolment shard (bounded: shards x PAGE_SIZE
+    ids); further pages go through the queue. A run that was started before is left to finish as it is."""
     detail = request.message()
     if standing_store.start_run(request.run_id, detail, pages=ENROLMENT_SHARDS):
-        queue.enqueue([request.message(kind="plan_page", shard=s, page=0, cursor=None) for s in range(ENROLMENT_SHARDS)])
+        for shard in range(ENROLMENT_SHARDS):
+            _plan_page(request, {"shard": shard, "page": 0, "cursor": None})
         logger.info("run started", run_id=request.run_id)
     else:
         logger.info("run already started", run_id=request.run_id)

@@ -1,0 +1,66 @@
+# Standing: the front door. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools
+STAMP := $(VENV)/.installed
+PORT ?= 3000
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint typecheck cfn-lint sam-validate serve build deploy openapi bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (or run: make PYTHON=python3 ...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+$(TOOLS)/.installed: requirements-tools.txt
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet -r requirements-tools.txt
+	touch $@
+
+demo: $(STAMP) ## generate a marketplace and run the whole pipeline on embedded AWS (writes out/)
+	$(BIN)/standing demo --out out
+
+test: $(STAMP) lint cfn-lint ## lint, cfn-lint, then the whole pytest suite (offline)
+	$(BIN)/standing openapi --check
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff over functions, layers, local tooling, tests and benchmarks
+	$(BIN)/ruff check functions layers standing_local tests bench
+
+typecheck: $(STAMP) ## mypy over the shared package and handlers
+	$(BIN)/mypy layers/common/standing functions standing_local
+
+cfn-lint: $(STAMP) ## lint template.yaml
+	$(BIN)/cfn-lint template.yaml
+
+sam-validate: $(TOOLS)/.installed ## `sam validate --lint` (SAM CLI lives in its own environment: it pins its own boto3)
+	AWS_DEFAULT_REGION=us-east-1 $(TOOLS)/bin/sam validate --lint --template template.yaml
+
+serve: $(STAMP) ## the HTTP API on 127.0.0.1:$(PORT) over embedded AWS with demo data
+	$(BIN)/standing serve --port $(PORT)
+
+openapi: $(STAMP) ## regenerate docs/openapi.json from the handlers
+	$(BIN)/standing openapi
+
+bench: $(STAMP) ## run the benchmarks (print figures)
+	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/evaluate.py
+
+build: $(TOOLS)/.installed ## sam build (layer with BuildMethod, arm64)
+	$(TOOLS)/bin/sam build --template template.yaml
+
+deploy: build ## sam deploy --guided
+	$(TOOLS)/bin/sam deploy --guided
+
+clean: ## remove outputs and build artefacts
+	rm -rf out .aws-sam .pytest_cache .ruff_cache .mypy_cache
