@@ -127,6 +127,8 @@ def test_schedule_properties(program, moment):
     following = program.period_for(program.next_evaluation_after(nxt))
     if program in (KKDAY, RIDES, BOOKING):
         assert following.start == period.end + timedelta(days=1)
+    # and back: from the period to the evaluation that judges it
+    assert program.evaluation_of(period) == nxt
     # the period in progress is the one the next evaluation judges (between the 1st and the 4th, KKday's is
     # last month: complete, not yet judged)
     assert program.current_period(when) == period

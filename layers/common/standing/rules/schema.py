@@ -7,12 +7,12 @@ through float rounding; categorical thresholds are strings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from standing.rules.periods import Period, Schedule, Window, local_date
+from standing.rules.periods import Period, Schedule, Window, local_date, local_instant
 
 Threshold = Fraction | str
 
@@ -211,9 +211,9 @@ class Program:
     first_evaluation: datetime | None
     excluded: tuple[Exclusion, ...]
     versions: tuple[ProgramVersion, ...]
-    tz: ZoneInfo = field(init=False, repr=False)
+    tz: ZoneInfo = field(init=False, repr=False, compare=False)
     # Every partner of a run is evaluated at the same instant: memoise the per-instant calendar work.
-    _memo: dict[tuple[Any, ...], Any] = field(init=False, repr=False, default_factory=dict)
+    _memo: dict[tuple[Any, ...], Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.time_zone)
@@ -262,6 +262,12 @@ class Program:
         if self.first_evaluation is not None and when < self.first_evaluation:
             return self.first_evaluation
         return self.schedule.next_after(when)
+
+    def evaluation_of(self, period: Period) -> datetime:
+        """The scheduled evaluation that judges `period` (the inverse of period_for for scheduled periods): the
+        first scheduled instant from the local midnight after the period's last day."""
+        after_end = local_instant(period.end + timedelta(days=1), time(0), self.tz)
+        return self.next_evaluation_after(after_end - timedelta(microseconds=1))
 
     def current_period(self, now: datetime) -> Period:
         """The period in progress at `now`: the one the next evaluation will judge (daily projection)."""
