@@ -156,6 +156,8 @@ class Formatter:
             return self.t.ui("pp", v=self.number(round(amount * 100, 2)))
         if fmt.kind == "days":
             return self.value(metric_id, amount, fmt)
+        if fmt.kind == "score":
+            return f"{self.number(round(amount, 2))} {self.t.unit('points', amount)}"
         return self.number(round(amount, 2))
 
     def headroom(self, metric_id: str, metric: dict[str, Any]) -> str:
