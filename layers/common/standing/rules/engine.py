@@ -93,11 +93,7 @@ def evaluate_partner(
         "failing": failing,
         "consequences": _consequences(version, len(failing), period, facts.previous) if measured else [],
         "benefits": dict(version.benefits) if status == "awarded" else {},
-        "valid_until": program.remember(
-            ("valid_until", version.version, anchor), lambda: _valid_until(program, version, anchor)
-        )
-        if status == "awarded"
-        else None,
+        "valid_until": _valid_until(program, version, anchor) if status == "awarded" else None,
     }
 
 
@@ -367,7 +363,7 @@ def _latest(metric: Metric, threshold: Threshold, totals: WindowTotals) -> dict[
         if passed:
             return _record(metric, raw, None, None, threshold, PASS, f"met: {raw}")
         sentence = f"must become {threshold} (now {raw})"
-        return _record(metric, raw, None, None, threshold, FAIL, sentence, threshold, None, hr.CHANGE)
+        return _record(metric, raw, None, None, threshold, FAIL, sentence, kind=hr.CHANGE)
     try:
         number = Fraction(Decimal(raw))
     except (InvalidOperation, ValueError):
@@ -384,8 +380,8 @@ def _latest(metric: Metric, threshold: Threshold, totals: WindowTotals) -> dict[
             metric, value, None, None, threshold, PASS, f"{_amount_text(gap, unit)} {side}", gap, unit.key, hr.MARGIN
         )
     direction = "higher" if metric.op in (">=", ">") else "lower"
-    exclusive = " and then some" if metric.op in (">", "<") else ""
-    sentence = f"{_amount_text(gap, unit)}{exclusive} {direction} needed"
+    strictly = "more than " if metric.op in (">", "<") else ""  # reaching the threshold itself is not enough
+    sentence = f"{strictly}{_amount_text(gap, unit)} {direction} needed"
     return _record(metric, value, None, None, threshold, FAIL, sentence, gap, unit.key, hr.NEEDED)
 
 
@@ -496,7 +492,11 @@ def _previous_chain(period: Period, previous: list[dict[str, Any]]) -> list[dict
 
 
 def _valid_until(program: Program, version: ProgramVersion, anchor: datetime) -> str:
-    """The last local day the awarded badge is valid."""
+    """The last local day the awarded badge is valid (the same for every partner of a run: memoised)."""
+    return program.remember(("valid_until", version.version, anchor), lambda: _badge_end(program, version, anchor))
+
+
+def _badge_end(program: Program, version: ProgramVersion, anchor: datetime) -> str:
     validity = version.validity
     today = local_date(anchor, program.tz)
     if validity.kind == "days":
