@@ -363,3 +363,119 @@ def test_records_round_trip_through_json_and_recheck_exactly(values, category, f
         exact = Fraction(str(metric["numerator"])) / metric["denominator"]
         expected = "pass" if ops[metric["op"]](exact, Fraction(repr(metric["threshold"]))) else "fail"
         assert metric["outcome"] == expected
+
+
+tiki_days = st.lists(
+    st.fixed_dictionaries(
+        {
+            "orders": st.integers(0, 30),
+            "late": st.integers(0, 3),
+            "cancelled": st.integers(0, 3),
+            "chats": st.integers(0, 4),
+            "replied": st.integers(0, 4),
+            "ratings": st.integers(0, 10),
+            "stars": st.integers(1, 5),
+        }
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def tiki_day(i: int, v: dict[str, int]):
+    orders = v["orders"]
+    return day(
+        date(2024, 5, 1) + timedelta(days=i * 7),
+        counts={
+            "orders_placed": orders, "orders_successful": max(0, orders - v["cancelled"]),
+            "orders_fulfilled_late": min(orders, v["late"]), "orders_cancelled_partner": min(orders, v["cancelled"]),
+            "messages_received": v["chats"], "messages_replied": min(v["chats"], v["replied"]),
+            "reviews_5": v["ratings"],
+        },
+        sums={"rating_sum_5": str(v["ratings"] * v["stars"])},
+        sets={"successful_buyers": {f"b{i}-{n}" for n in range(max(0, orders - v["cancelled"]))}},
+    )  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=tiki_days, perfect=st.integers(1, 300), category=st.sampled_from(["general", "high_value"]))
+def test_tiki_perfect_orders_never_worsen_the_status(values, perfect, category):
+    at = local(TIKI, 2024, 8, 1)
+    partner = facts(category=category, store_opened_at="2023-01-01T00:00:00+07:00")
+    days = [tiki_day(i, v) for i, v in enumerate(values)]
+    before = evaluate_partner(TIKI, partner, days, at)
+    extra = day(
+        date(2024, 7, 30),
+        counts={"orders_placed": perfect, "orders_successful": perfect, "messages_received": perfect,
+                "messages_replied": perfect, "reviews_5": perfect},
+        sums={"rating_sum_5": str(5 * perfect)},
+        sets={"successful_buyers": {f"new-{n}" for n in range(perfect)}},
+    )  # fmt: skip
+    after = evaluate_partner(TIKI, partner, [*days, extra], at)
+    assert RANK[after["status"]] >= RANK[before["status"]]
+    assert set(after["failing"]) <= set(before["failing"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    completed=st.integers(0, 400), incidents=st.integers(0, 10), declined=st.integers(0, 10),
+    events=st.integers(0, 100), reviews=st.integers(0, 100), stars=st.integers(1, 5), perfect=st.integers(1, 200),
+    region=st.sampled_from(["NL", "US", "JP", "TH"]),
+)  # fmt: skip
+def test_rides_perfect_rides_never_worsen_the_status(
+    completed, incidents, declined, events, reviews, stars, perfect, region
+):
+    at = local(RIDES, 2025, 2, 1)
+    base = day(date(2025, 1, 5), counts={
+        "orders_placed": completed + declined, "orders_declined": declined, "orders_completed": completed,
+        "completed_with_incident": min(incidents, completed), "reviews_5": reviews,
+        "completed_with_driver_event": completed * events // 100,
+    }, sums={"rating_sum_5": str(reviews * stars)})  # fmt: skip
+    extra = day(date(2025, 1, 20), counts={
+        "orders_placed": perfect, "orders_completed": perfect, "completed_with_driver_event": perfect,
+        "reviews_5": perfect,
+    }, sums={"rating_sum_5": str(5 * perfect)})  # fmt: skip
+    before = evaluate_partner(RIDES, facts(region=region), [base], at)
+    after = evaluate_partner(RIDES, facts(region=region), [base, extra], at)
+    assert RANK[after["status"]] >= RANK[before["status"]]
+    assert set(after["failing"]) <= set(before["failing"])
+    assert len(after["consequences"]) <= len(before["consequences"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(kk_counts, min_size=1, max_size=3))
+def test_kkday_headroom_is_exact(values):
+    """Adding exactly `needed` good events makes a failing rate pass (one fewer does not); adding `allowed`
+    bad events keeps a passing one passing (one more fails it)."""
+    days = [kk_day_from(v, i) for i, v in enumerate(values)]
+    record = kk_record(days)
+    good = {
+        "message_response_rate": lambda k: {"messages_received": k, "messages_replied_within_12h": k},
+        "partner_cancellation_rate": lambda k: {"orders_placed": k},
+        "order_confirmation_rate": lambda k: {"orders_placed": k, "orders_confirmed_on_time": k},
+    }
+    bad = {
+        "message_response_rate": lambda k: {"messages_received": k},
+        "partner_cancellation_rate": lambda k: {"orders_placed": k, "orders_cancelled_partner": k},
+        "order_confirmation_rate": lambda k: {"orders_placed": k},
+    }
+    for metric_id, metric in record["metrics"].items():
+        amount = metric["headroom_amount"]
+        if metric["headroom_kind"] == "needed":
+            events = good[metric_id]
+            assert kk_record([*days, kk_day(25, **events(amount))])["metrics"][metric_id]["outcome"] == "pass"
+            if amount > 1:
+                assert kk_record([*days, kk_day(25, **events(amount - 1))])["metrics"][metric_id]["outcome"] == "fail"
+        elif metric["headroom_kind"] == "allowed":
+            events = bad[metric_id]
+            if amount:
+                assert kk_record([*days, kk_day(25, **events(amount))])["metrics"][metric_id]["outcome"] == "pass"
+            assert kk_record([*days, kk_day(25, **events(amount + 1))])["metrics"][metric_id]["outcome"] == "fail"
+
+
+def test_min_applicable_no_activity_is_not_awarded():
+    record = kk_record([])
+    assert record["status"] == "not_awarded"
+    assert record["failing"] == []
+    assert record["reason"] == "Not enough activity in the period to measure the metrics."
+    assert all(m["outcome"] == "not_applicable" for m in record["metrics"].values())

@@ -186,3 +186,13 @@ def test_version_at_gap_is_an_error(tmp_path):
 
     with pytest.raises(ProgramError, match="no version is in force"):
         program.version_at(datetime(2024, 3, 1, tzinfo=UTC))
+
+
+def test_operator_adds_a_program_by_adding_a_file(tmp_path):
+    for program in PROGRAMS.values():
+        source = Path(program.source)
+        (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    write(tmp_path, MINIMAL)
+    loaded = load_programs(tmp_path)
+    assert set(loaded) == {*PROGRAMS, "demo"}
+    assert loaded["demo"].schedule.expression == "cron(0 0 1 * ? *)"
