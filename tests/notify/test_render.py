@@ -222,3 +222,15 @@ def test_membership_refusal_names_the_failing_criteria():
     refused = render_membership(samples.membership("opt_in", granted=False, locale="en"))
     assert "could not be granted" in refused.subject
     assert "Review score" in refused.text
+
+
+def test_a_value_just_under_the_bar_never_reads_as_the_bar():
+    detail = samples.kkday_evaluated("en")
+    detail["record"]["metrics"]["message_response_rate"]["value"] = 0.89996
+    text = render_report(detail).text
+    assert "Message response rate: 89.996% (Required: at least 90%) - Needs improvement" in text
+
+
+def test_warning_shows_when_the_data_was_taken():
+    detail = {**samples.at_risk("th"), "data_as_of": "2024-08-22T03:00:00+00:00"}
+    assert "ข้อมูล ณ: 22 ส.ค. 2024 03:00 น. UTC" in render_warning(detail).text

@@ -189,3 +189,19 @@ def test_membership_confirmation_once(service, outbox):
 def test_other_detail_types_are_ignored(service, outbox):
     assert service.handle(samples.bus_event("Standing Changed", {"partner_id": "p"})) is Outcome.IGNORED
     assert outbox() == []
+
+
+def test_membership_changes_are_keyed_by_their_membership_id(service, sends, outbox):
+    detail = {
+        **samples.membership("opt_out", locale="en"),
+        "membership_id": "booking-preferred-property#opt_out#bk-77#t1",
+    }
+    assert service.handle(samples.bus_event("Membership Changed", detail, event_id="e1")) is Outcome.SENT
+    assert service.handle(samples.bus_event("Membership Changed", detail, event_id="e2")) is Outcome.DUPLICATE
+    rejoin = {
+        **samples.membership("opt_in", locale="en"),
+        "membership_id": "booking-preferred-property#opt_in#bk-77#t2",
+    }
+    assert service.handle(samples.bus_event("Membership Changed", rejoin, event_id="e3")) is Outcome.SENT
+    assert sends.get("bk-77", "membership", "booking-preferred-property#opt_out#bk-77#t1")["status"] == "sent"
+    assert len(outbox()) == 2

@@ -92,11 +92,11 @@ class Formatter:
         self.t = texts
         self.loc = texts.babel
 
-    def number(self, value: Any) -> str:
-        return format_decimal(_num(value), format="#,##0.##", locale=self.loc)
+    def number(self, value: Any, digits: int = 2) -> str:
+        return format_decimal(_num(value), format="#,##0." + "#" * digits, locale=self.loc)
 
-    def percent(self, value: Any) -> str:
-        return format_percent(_num(value), format="#,##0.#%", locale=self.loc)
+    def percent(self, value: Any, digits: int = 1) -> str:
+        return format_percent(_num(value), format="#,##0." + "#" * digits + "%", locale=self.loc)
 
     def date(self, value: Any) -> str:
         parsed = _date(value)
@@ -122,7 +122,8 @@ class Formatter:
             return format_skeleton("yMMMM", start, locale=self.loc)
         return format_interval(start, end, "yMMMd", locale=self.loc)
 
-    def value(self, metric_id: str, value: Any, fmt: MetricFormat | None = None) -> str:
+    def value(self, metric_id: str, value: Any, fmt: MetricFormat | None = None, precise: bool = False) -> str:
+        """The value as the partner reads it; `precise` adds digits (a value that rounds onto its threshold)."""
         fmt = fmt or metric_format(metric_id)
         if value is None or value == "":
             return "—"
@@ -131,13 +132,23 @@ class Formatter:
         if fmt.kind == "category" or not _is_number(value):
             return str(self.t.section("category").get(str(value), _body_safe(value, 60)))
         if fmt.kind == "percent":
-            return self.percent(value)
+            return self.percent(value, 3 if precise else 1)
         if fmt.kind == "score" and fmt.scale:
-            return str(self.t.section("score_of")).format(v=self.number(value), scale=self.number(fmt.scale))
+            shown = self.number(value, 4 if precise else 2)
+            return str(self.t.section("score_of")).format(v=shown, scale=self.number(fmt.scale))
         if fmt.kind == "days":
             n = _num(value)
             return self.t.ui("days", count=1 if n == 1 else 2, n=self.number(n))
-        return self.number(value)
+        return self.number(value, 4 if precise else 2)
+
+    def shown_value(self, metric_id: str, metric: dict[str, Any]) -> str:
+        """The value, with enough digits that it never reads the same as a threshold it does not meet."""
+        value, threshold = metric.get("value"), metric.get("threshold")
+        shown = self.value(metric_id, value)
+        numeric = _is_number(value) and _is_number(threshold)
+        if numeric and _num(value) != _num(threshold) and shown == self.value(metric_id, threshold):
+            return self.value(metric_id, value, precise=True)
+        return shown
 
     def threshold(self, metric_id: str, metric: dict[str, Any]) -> str:
         threshold = metric.get("threshold")
@@ -287,7 +298,7 @@ def _metric_rows(fmt: Formatter, metrics: Any, only: list[str] | None = None) ->
             {
                 "id": metric_id,
                 "title": fmt.t.metric_title(metric_id),
-                "value": fmt.value(metric_id, metric.get("value")),
+                "value": fmt.shown_value(metric_id, metric),
                 "threshold": fmt.threshold(metric_id, metric),
                 "outcome": outcome,
                 "outcome_label": fmt.t.section("outcome").get(outcome, outcome),
@@ -428,6 +439,11 @@ def render_warning(detail: dict[str, Any]) -> RenderedEmail:
         "greeting": _greeting(texts, partner),
         "intro": texts.ui("warning_intro", count=len(rows), program=program["name"], period=period),
         "days_left": texts.ui("warning_days_left", days=days),
+        "data_as_of": (
+            f"{texts.ui('data_as_of_label')}{texts.ui('sep')}{fmt.instant(detail['data_as_of'])}"
+            if detail.get("data_as_of")
+            else ""
+        ),
         "metrics": rows,
         "unsubscribe_note": texts.ui("unsubscribe_note", program=program["name"]),
         "footer": texts.ui("footer", program=program["name"]),

@@ -5,7 +5,8 @@ Kinds and send-record refs (sk `SENT#{kind}#{ref}`):
 - `warning`: one per metric per period, ref `{program}#{period_start}#{metric_id}` (one record per metric in
   `at_risk`; the event's `warning_id` is kept on the record). A warning naming metrics that were already warned
   about this period only covers the new ones, or sends nothing.
-- `membership`: one per membership change, ref `{program}#{action}#{membership_at or bus event id}`.
+- `membership`: one per membership change, ref the event's `membership_id`
+  (else `{program}#{action}#{membership_at or bus event id}`).
 
 Outcomes: `sent`, `duplicate` (already sent or rejected: nothing sent), `rejected` (missing address or a
 permanent SES refusal, recorded), `ignored` (a detail type notify does not handle). SES throttling and a claim held
@@ -120,8 +121,10 @@ class NotifyService:
 
     def _membership(self, detail: dict[str, Any], event_id: str) -> Outcome:
         program_id, _ = program_of(detail)
-        when = detail.get("membership_at") or event_id
-        ref = f"{program_id}#{detail.get('action', '')}#{when}"
+        ref = str(
+            detail.get("membership_id")
+            or f"{program_id}#{detail.get('action', '')}#{detail.get('membership_at') or event_id}"
+        )
         return self._deliver(self._prepare("membership", detail, [ref], render_membership(detail), None), None)
 
     # -------------------------------------------------------------------------------------------- delivery
