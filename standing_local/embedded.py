@@ -130,6 +130,7 @@ class Deployment:
             "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
         )
         self._iterators: dict[str, str] = {}
+        self.errors: list[str] = []  # invocation errors seen while pumping (the messages were retried)
         self.invocations: dict[str, int] = {}
 
     # ------------------------------------------------------------------ resources
@@ -191,8 +192,12 @@ class Deployment:
             if not got:
                 return handled
             event = {"Records": [_sqs_record(m, arn) for m in got]}
-            result = self.invoke(mapping.function, event) or {}
-            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            try:
+                result = self.invoke(mapping.function, event) or {}
+                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            except Exception as error:  # Lambda: an invocation error fails the whole batch
+                self.errors.append(f"{mapping.function}: {type(error).__name__}: {error}")
+                failed = {m["MessageId"] for m in got}
             for message in got:
                 if message["MessageId"] in failed:
                     # Visible again at once: the simulated clock does not wait out visibility timeouts.

@@ -47,6 +47,7 @@ class RunSummary:
     evaluations: list[dict[str, Any]] = field(default_factory=list)
     emails: int = 0
     dead_letters: dict[str, int] = field(default_factory=dict)
+    handler_errors: list[str] = field(default_factory=list)  # failed invocations (retried, or dead-lettered)
     seconds: float = 0.0
 
 
@@ -111,6 +112,7 @@ class Pipeline:
         summary.partners = len({line.envelope.get("partner_id") for line in lines if line.envelope})
         summary.evaluations = evaluation_records(self.deployment)
         summary.dead_letters = {k: v for k, v in self.deployment.dead_letters().items() if v}
+        summary.handler_errors = list(self.deployment.errors)
         return summary
 
     def _firings(self, start: datetime, until: datetime) -> list[tuple[datetime, Any]]:
@@ -217,6 +219,8 @@ def summary_markdown(summary: RunSummary, title: str) -> str:
         f"- evaluation records: {len(summary.evaluations)}",
         f"- emails sent: {summary.emails}",
         f"- dead letters: {summary.dead_letters or 'none'}",
+        f"- handler errors (retried): {len(summary.handler_errors)}"
+        + (f" - first: {summary.handler_errors[0][:200]}" if summary.handler_errors else ""),
         f"- wall time: {summary.seconds:.1f} s",
         "",
         "| program | " + " | ".join(statuses) + " | total |",

@@ -98,9 +98,14 @@ def list_evaluations(
 @app.post(
     "/partners/<partner_id>/programs/<program_id>/membership",
     summary="Opt a partner in (granted only if the criteria are met now) or out (immediate)",
-    responses={200: {"description": "done"}, 409: {"description": "opt-in refused: criteria not met"}},
+    responses={
+        200: {"description": "the change took effect"},
+        404: {"description": "unknown program, partner, or partner not enrolled"},
+        409: {"description": "opt-in refused (criteria not met now) or the program's membership is automatic"},
+        422: {"description": "the body is not {\"action\": \"opt_in\" | \"opt_out\"}"},
+    },
 )
-def change_membership(partner_id: str, program_id: str, request: MembershipRequest) -> Response:
+def change_membership(partner_id: str, program_id: str, request: MembershipRequest) -> Response[dict[str, Any]]:
     result = changes.change_membership(partner_id, program_id, request.action, datetime.now(UTC))
     if not result.granted:
         return _error(

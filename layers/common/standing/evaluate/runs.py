@@ -78,7 +78,12 @@ def on_schedule(payload: dict[str, Any]) -> list[dict[str, Any]]:
             return []
         requests = [RunRequest("evaluation", program, at, program.period_for(at))]
     elif payload["kind"] == "projection":
-        requests = [RunRequest("projection", p, at, p.current_period(at)) for p in catalog.programs().values()]
+        # A program with no version in force yet (before its launch) has nothing to project.
+        requests = [
+            RunRequest("projection", p, at, p.current_period(at))
+            for p in catalog.programs().values()
+            if any(version.in_force(at) for version in p.versions)
+        ]
     else:
         raise ValueError(f"unknown schedule kind {payload['kind']!r}")
     return [start(request) for request in requests]
