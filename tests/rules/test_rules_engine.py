@@ -10,7 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from standing.rules import at_risk_metrics, evaluate_partner, opt_in_check
 from standing.rules.headroom import max_events, min_events, rate_events
@@ -404,6 +404,9 @@ def test_tiki_perfect_orders_never_worsen_the_status(values, perfect, category):
     partner = facts(category=category, store_opened_at="2023-01-01T00:00:00+07:00")
     days = [tiki_day(i, v) for i, v in enumerate(values)]
     before = evaluate_partner(TIKI, partner, days, at)
+    # A minimum sample is not monotone by design (Tiki: 1 unanswered chat is not counted, 1 of 2 answered fails),
+    # so the property is about metrics already measured.
+    assume(before["metrics"]["chat_response_rate"]["outcome"] != "not_applicable")
     extra = day(
         date(2024, 7, 30),
         counts={"orders_placed": perfect, "orders_successful": perfect, "messages_received": perfect,

@@ -9,6 +9,7 @@ nearest float); `numerator` and `denominator` are the exact inputs, so anyone ca
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -83,7 +84,7 @@ def evaluate_partner(
         "program": program.id,
         "partner_id": facts.partner_id,
         "period": period.to_dict(),
-        "evaluated_at": evaluated_at.astimezone(UTC).isoformat(),
+        "evaluated_at": program.remember(("iso", evaluated_at), lambda: evaluated_at.astimezone(UTC).isoformat()),
         "rules_version": version.version,
         "segment": segment,
         "region": region,
@@ -194,14 +195,16 @@ def _evaluate_metric(metric: Metric, threshold: Threshold, ctx: _Context) -> dic
     kind = metric.kind
     if kind == "ratio":
         assert metric.numerator is not None and metric.denominator is not None
-        out = _rate(metric, threshold, totals.count(metric.numerator), 1, totals.count(metric.denominator))
+        out = _rate(
+            metric, threshold, totals.counts.get(metric.numerator, 0), 1, totals.counts.get(metric.denominator, 0)
+        )
     elif kind == "mean":
         assert metric.sum is not None and metric.count is not None
         sn, sd = totals.sum(metric.sum).as_integer_ratio()
-        out = _rate(metric, threshold, sn, sd, totals.count(metric.count))
+        out = _rate(metric, threshold, sn, sd, totals.counts.get(metric.count, 0))
     elif kind == "count":
         assert metric.count is not None
-        out = _level(metric, threshold, totals.count(metric.count))
+        out = _level(metric, threshold, totals.counts.get(metric.count, 0))
     elif kind == "distinct":
         assert metric.set is not None
         out = _level(metric, threshold, totals.distinct(metric.set))
@@ -217,17 +220,12 @@ def _evaluate_metric(metric: Metric, threshold: Threshold, ctx: _Context) -> dic
     return out
 
 
+_OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
+
+
 def _compare(op: str, lhs: int, rhs: int) -> bool:
     """lhs op rhs on exact integers (both sides already cross-multiplied)."""
-    if op == ">=":
-        return lhs >= rhs
-    if op == ">":
-        return lhs > rhs
-    if op == "<=":
-        return lhs <= rhs
-    if op == "<":
-        return lhs < rhs
-    return lhs == rhs
+    return _OPS[op](lhs, rhs)
 
 
 def _record(
