@@ -305,9 +305,10 @@ class Program:
             return False
         return not any(ex.excludes(day, region) for ex in self.excluded)
 
-    def to_summary(self) -> dict[str, Any]:
-        """A JSON-ready description (GET /programs)."""
-        current = self.versions[-1]
+    def to_summary(self, when: datetime | None = None) -> dict[str, Any]:
+        """A JSON-ready description (GET /programs): metrics as in force at `when` (default: the latest
+        version)."""
+        current = self.version_at(when) if when is not None else self.versions[-1]
         return {
             "id": self.id,
             "name": self.name,
