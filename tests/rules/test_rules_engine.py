@@ -73,6 +73,9 @@ def test_kkday_gate_makes_partner_ineligible_with_metrics_still_shown():
 def test_kkday_ranking_demotion_and_delisting_warning_ladder():
     first = kk_record([BAD_KK])
     assert first["status"] == "not_awarded"
+    assert first["reason"] == (
+        "2 of 3 metrics did not meet the threshold: Message response rate, Partner cancellation rate."
+    )
     assert first["failing"] == ["message_response_rate", "partner_cancellation_rate"]
     assert first["consequences"] == ["ranking_demotion"]
     # two previous consecutive evaluations with 2+ failing metrics -> delisting warning now
@@ -142,7 +145,7 @@ def test_booking_opt_in_membership_and_benefits():
     assert out["reason"] == "Opted out. The criteria are met now, so joining would be granted."
     never = evaluate_partner(BOOKING, facts(), booking_days(performance="60"), BOOKING_AT)
     assert never["status"] == "opted_out"
-    assert never["reason"] == "Not opted in. Joining is possible once these are met: performance_score."
+    assert never["reason"] == "Not opted in. Joining is possible once these are met: Performance score."
     assert never["metrics"]["performance_score"]["headroom"] == "10 points higher needed"
 
 

@@ -436,7 +436,7 @@ def _status(
     if program.membership == "opt_in" and facts.membership != "opted_in":
         lead = "Opted out" if facts.membership == "opted_out" else "Not opted in"
         if failing:
-            return "opted_out", f"{lead}. Joining is possible once these are met: {', '.join(failing)}."
+            return "opted_out", f"{lead}. Joining is possible once these are met: {_titles(metrics, failing)}."
         return "opted_out", f"{lead}. The criteria are met now, so joining would be granted."
     open_suspending = [flag for flag in program.suspend_flags if flag in facts.open_flags]
     if open_suspending:
@@ -445,13 +445,17 @@ def _status(
     if failing:
         return (
             "not_awarded",
-            f"{len(failing)} of {total_metrics} metrics did not meet the threshold: {', '.join(failing)}.",
+            f"{len(failing)} of {total_metrics} metrics did not meet the threshold: {_titles(metrics, failing)}.",
         )
     if applicable < version.min_applicable:
         return "not_awarded", "Not enough activity in the period to measure the metrics."
     not_applicable = total_metrics - applicable
     tail = f" ({not_applicable} not applicable)" if not_applicable else ""
     return "awarded", f"All metrics met their thresholds{tail}."
+
+
+def _titles(metrics: dict[str, dict[str, Any]], ids: list[str]) -> str:
+    return ", ".join(metrics[metric_id]["title"] for metric_id in ids)
 
 
 def _consequences(version: ProgramVersion, failing: int, period: Period, previous: list[dict[str, Any]]) -> list[str]:
