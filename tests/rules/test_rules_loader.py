@@ -196,3 +196,16 @@ def test_operator_adds_a_program_by_adding_a_file(tmp_path):
     loaded = load_programs(tmp_path)
     assert set(loaded) == {*PROGRAMS, "demo"}
     assert loaded["demo"].schedule.expression == "cron(0 0 1 * ? *)"
+
+
+def test_missing_directory_and_units_on_a_flag(tmp_path):
+    with pytest.raises(ProgramError, match="does not exist"):
+        load_programs(tmp_path / "nowhere")
+    text = MINIMAL.replace(
+        "metrics:\n", "metrics:\n  - {id: clean, title: Clean, kind: flag_free, flag: fraud, units: {amount: [a, b]}}\n"
+    )
+    error = error_for(tmp_path, text)
+    assert (error.path, error.message) == (
+        "metrics[0].units",
+        "this metric has no headroom amount, so it takes no units",
+    )

@@ -260,6 +260,8 @@ def load_program(path: Path) -> Program:
 def load_programs(directory: Path | None = None) -> dict[str, Program]:
     """Every `*.yaml` program in `directory` (default: the packaged `standing/programs`), by id."""
     folder = Path(directory) if directory is not None else PROGRAMS_DIR
+    if not folder.is_dir():
+        raise ProgramError(str(folder), "", "the programs directory does not exist")
     programs: dict[str, Program] = {}
     for path in sorted(folder.glob("*.yaml")):
         program = load_program(path)
@@ -440,7 +442,9 @@ def _metric(node: _Node, segments: tuple[str | None, ...]) -> Metric:
     units_node = node.get("units", {})
     roles = UNIT_ROLES[kind] if not categorical else ()
     if units_node.value:
-        units_node.mapping(roles or ("-",))
+        if not roles:
+            units_node.fail("this metric has no headroom amount, so it takes no units")
+        units_node.mapping(roles)
     for role in roles:
         if not units_node.has(role):
             units_node._child_path_fail(role, f"is required: [singular, plural] English words for headroom ({kind})")
