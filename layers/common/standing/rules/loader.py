@@ -397,6 +397,7 @@ def _metric(node: _Node, segments: tuple[str | None, ...]) -> Metric:
             node._child_path_fail(key, f"does not apply to a {kind} metric")
 
     categorical = False
+    thresholds: dict[str | None, Threshold]
     if kind == "flag_free":
         op, thresholds = "==", {s: "clear" for s in segments}
         for key in ("op", "threshold"):
