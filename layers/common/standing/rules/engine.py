@@ -83,7 +83,7 @@ def evaluate_partner(
     return {
         "program": program.id,
         "partner_id": facts.partner_id,
-        "period": period.to_dict(),
+        "period": dict(program.remember(("period_dict", period), period.to_dict)),
         "evaluated_at": program.remember(("iso", evaluated_at), lambda: evaluated_at.astimezone(UTC).isoformat()),
         "rules_version": version.version,
         "segment": segment,

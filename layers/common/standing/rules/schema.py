@@ -255,7 +255,10 @@ class Program:
 
     def period_for(self, evaluated_at: datetime) -> Period:
         """The period judged by an evaluation at that instant."""
-        return self.window.period_ending_before(local_date(self.evaluation_anchor(evaluated_at), self.tz))
+        return self.remember(
+            ("period", evaluated_at),
+            lambda: self.window.period_ending_before(self.local_day(self.evaluation_anchor(evaluated_at))),
+        )
 
     def next_evaluation_after(self, when: datetime) -> datetime:
         """The next scheduled evaluation strictly after `when` (never before the first evaluation)."""
