@@ -69,6 +69,15 @@ class _Touched:
     rebuild_all: bool = False
 
 
+def _is_entity_event(image: Mapping[str, Any]) -> bool:
+    try:
+        return image.get("type") in EVENT_TYPES and bool(
+            entity_sk(str(image["event_id"]), str(image["type"]), image.get("data", {}))
+        )
+    except (KeyError, TypeError):  # a damaged image: its own record fails in apply()
+        return False
+
+
 class Aggregator:
     def __init__(self, store: IngestStore, zones_for: ZonesFor) -> None:
         self._store = store
@@ -76,11 +85,7 @@ class Aggregator:
 
     def begin(self, images: Iterable[Mapping[str, Any]]) -> AggregationBatch:
         """Start a batch: fetch the voids that arrived before the batch's events (one read per 100 events)."""
-        pairs = [
-            (str(i["partner_id"]), str(i["event_id"]))
-            for i in images
-            if i.get("type") in EVENT_TYPES and entity_sk(str(i["event_id"]), str(i["type"]), i.get("data", {}))
-        ]
+        pairs = [(str(i.get("partner_id")), str(i.get("event_id"))) for i in images if _is_entity_event(i)]
         return AggregationBatch(self._store, self._zones_for, self._store.pending_voids(pairs))
 
     def apply_all(self, images: Iterable[Mapping[str, Any]]) -> FinishReport:
