@@ -255,7 +255,7 @@ def test_rate_events_match_brute_force(op, n, extra, threshold, c):
         return {">=": value >= threshold, ">": value > threshold, "<=": value <= threshold, "<": value < threshold}[op]
 
     passing = passes(0)
-    k = rate_events(op, n, 1, d, p, q, c, passing)
+    k = rate_events(op, n, 1, d, p, q, (c.numerator, c.denominator), passing)
     limit = 5000
     if passing:
         if k is None:

@@ -27,7 +27,6 @@ from standing.rules.schema import Metric, Program, ProgramVersion, Threshold
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
 _ZERO = Decimal(0)
 _get = dict.get
-_RATIO_EVENTS = (Fraction(1), Fraction(0))  # a ratio's hit adds 1 to the numerator, a miss 0
 MEASURED_STATUSES = ("awarded", "not_awarded")  # statuses judged on the metrics (consequences apply)
 
 
@@ -69,8 +68,8 @@ def evaluate_partner(
     metrics: dict[str, dict[str, Any]] = {}
     failing: list[str] = []
     applicable = 0
-    for metric, threshold, shown in version.metrics_for(segment, region):
-        result = _evaluate_metric(metric, threshold, context)
+    for metric, threshold, shown, ratio in version.metrics_for(segment, region):
+        result = _evaluate_metric(metric, threshold, ratio, context)
         result["threshold"] = shown
         metrics[metric.id] = result
         if result["outcome"] == FAIL:
@@ -156,9 +155,12 @@ def _window_totals(
 
 
 def _sum_days(
-    days: list[DayAggregate], counters: tuple[str, ...], sums: tuple[str, ...], sets: tuple[str, ...],
+    days: list[DayAggregate],
+    counters: tuple[str, ...],
+    sums: tuple[str, ...],
+    sets: tuple[str, ...],
     scores: tuple[str, ...],
-) -> WindowTotals:  # fmt: skip
+) -> WindowTotals:
     """`aggregates.total` restricted to the named inputs: the same result for those names, summed with C-level
     map/sum/union (measured fastest: no Python frame per day) because this is the engine's hot path."""
     count_maps = [d.counts for d in days]
@@ -190,30 +192,29 @@ class _Context:
 # ---------------------------------------------------------------------------------------------------- metrics
 
 
-def _evaluate_metric(metric: Metric, threshold: Threshold, ctx: _Context) -> dict[str, Any]:
+def _evaluate_metric(metric: Metric, threshold: Threshold, ratio: tuple[int, int], ctx: _Context) -> dict[str, Any]:
     totals = ctx.windows[metric.window_days]
     kind = metric.kind
     if kind == "ratio":
         assert metric.numerator is not None and metric.denominator is not None
-        out = _rate(
-            metric, threshold, totals.counts.get(metric.numerator, 0), 1, totals.counts.get(metric.denominator, 0)
-        )
+        counts = totals.counts
+        out = _rate(metric, ratio, counts.get(metric.numerator, 0), 1, counts.get(metric.denominator, 0))
     elif kind == "mean":
         assert metric.sum is not None and metric.count is not None
         sn, sd = totals.sum(metric.sum).as_integer_ratio()
-        out = _rate(metric, threshold, sn, sd, totals.counts.get(metric.count, 0))
+        out = _rate(metric, ratio, sn, sd, totals.counts.get(metric.count, 0))
     elif kind == "count":
         assert metric.count is not None
-        out = _level(metric, threshold, totals.counts.get(metric.count, 0))
+        out = _level(metric, ratio, totals.counts.get(metric.count, 0))
     elif kind == "distinct":
         assert metric.set is not None
-        out = _level(metric, threshold, totals.distinct(metric.set))
+        out = _level(metric, ratio, totals.distinct(metric.set))
     elif kind == "latest":
         out = _latest(metric, threshold, totals)
     elif kind == "flag_free":
         out = _flag(metric, ctx.facts.open_flags)
     else:
-        out = _lifetime(metric, threshold, ctx)
+        out = _lifetime(metric, ratio, ctx)
     out["title"] = metric.title
     if metric.window_days:
         out["window_days"] = metric.window_days
@@ -233,7 +234,6 @@ def _record(
     value: Any,
     numerator: Any,
     denominator: Any,
-    threshold: Threshold,
     outcome: str,
     headroom: str,
     amount: Any = None,
@@ -245,7 +245,7 @@ def _record(
         "value": value,
         "numerator": numerator,
         "denominator": denominator,
-        "threshold": threshold,  # replaced by the shown threshold by the caller
+        "threshold": None,  # the caller fills in the threshold as shown (resolved per segment and region)
         "op": metric.op,
         "outcome": outcome,
         "headroom": headroom,
@@ -258,9 +258,9 @@ def _record(
     return out
 
 
-def _rate(metric: Metric, threshold: Threshold, sn: int, sd: int, count: int) -> dict[str, Any]:
-    """A ratio (sn/sd = numerator count, sd = 1) or a mean (sn/sd = Decimal sum) over `count`."""
-    assert isinstance(threshold, Fraction)
+def _rate(metric: Metric, ratio: tuple[int, int], sn: int, sd: int, count: int) -> dict[str, Any]:
+    """A ratio (sn/sd = numerator count, sd = 1) or a mean (sn/sd = Decimal sum) over `count`, against the
+    threshold p/q = `ratio`."""
     numerator = sn if sd == 1 else sn / sd  # a mean's Decimal sum, for display
     sample = metric.units["sample"]
     if count < metric.min_sample:
@@ -272,16 +272,15 @@ def _rate(metric: Metric, threshold: Threshold, sn: int, sd: int, count: int) ->
         outcome = FAIL if metric.when_no_data == "fail" else NOT_APPLICABLE
         sentence = f"{missing} more {hr.plural(missing, sample.one, sample.other)} needed before this counts"
         return _record(
-            metric, None, numerator, count, threshold, outcome, sentence, missing, sample.key,
-            hr.UNTIL_APPLICABLE, reason,
-        )  # fmt: skip
-    p, q = threshold.numerator, threshold.denominator
+            metric, None, numerator, count, outcome, sentence, missing, sample.key, hr.UNTIL_APPLICABLE, reason
+        )
+    p, q = ratio
     passed = _compare(metric.op, sn * q, p * sd * count)
     value = sn / (sd * count)  # int / int: correctly rounded
     higher_is_better = metric.op in (">=", ">")
     # A "hit" adds 1 to a ratio's numerator (or the top rating to a mean), a "miss" adds 0 (the bottom rating);
     # which of them helps depends on the direction of the comparison.
-    hit, miss = metric.scale[::-1] if metric.scale is not None else _RATIO_EVENTS
+    hit, miss = metric.events
     good, bad = (hit, miss) if higher_is_better else (miss, hit)
     hit_unit, miss_unit = metric.units["hit"], metric.units["miss"]
     good_unit, bad_unit = (hit_unit, miss_unit) if higher_is_better else (miss_unit, hit_unit)
@@ -289,42 +288,41 @@ def _rate(metric: Metric, threshold: Threshold, sn: int, sd: int, count: int) ->
         allowed = hr.rate_events(metric.op, sn, sd, count, p, q, bad, passing=True)
         if allowed is None:
             sentence = f"no number of {bad_unit.other} can fail this"
-            return _record(metric, value, numerator, count, threshold, PASS, sentence, None, bad_unit.key)
+            return _record(metric, value, numerator, count, PASS, sentence, None, bad_unit.key)
         sentence = _allowed_text(allowed, bad_unit)
-        return _record(metric, value, numerator, count, threshold, PASS, sentence, allowed, bad_unit.key, hr.ALLOWED)
+        return _record(metric, value, numerator, count, PASS, sentence, allowed, bad_unit.key, hr.ALLOWED)
     needed = hr.rate_events(metric.op, sn, sd, count, p, q, good, passing=False)
     if needed is None:
         sentence = f"cannot reach the threshold with more {good_unit.other} this period"
-        return _record(metric, value, numerator, count, threshold, FAIL, sentence, None, good_unit.key)
+        return _record(metric, value, numerator, count, FAIL, sentence, None, good_unit.key)
     sentence = f"{needed} more {hr.plural(needed, good_unit.one, good_unit.other)} needed"
-    return _record(metric, value, numerator, count, threshold, FAIL, sentence, needed, good_unit.key, hr.NEEDED)
+    return _record(metric, value, numerator, count, FAIL, sentence, needed, good_unit.key, hr.NEEDED)
 
 
-def _level(metric: Metric, threshold: Threshold, value: int, reached_on: date | None = None) -> dict[str, Any]:
-    """A count or level compared with its threshold; headroom in the metric's `amount` unit."""
-    assert isinstance(threshold, Fraction)
+def _level(metric: Metric, ratio: tuple[int, int], value: int, reached_on: date | None = None) -> dict[str, Any]:
+    """A count or level compared with its threshold p/q = `ratio`; headroom in the metric's `amount` unit."""
     unit = metric.units["amount"]
-    p, q = threshold.numerator, threshold.denominator
+    p, q = ratio
     passed = _compare(metric.op, value * q, p)
     if metric.op in (">=", ">"):
         if passed:
             amount = _gap(p, q, value)
             sentence = f"{_amount_text(amount, unit)} above the minimum"
-            return _record(metric, value, value, None, threshold, PASS, sentence, amount, unit.key, hr.MARGIN)
+            return _record(metric, value, value, None, PASS, sentence, amount, unit.key, hr.MARGIN)
         needed = hr.min_events(q, p - value * q, metric.op == ">")
         assert needed is not None
         sentence = f"{needed} more {hr.plural(needed, unit.one, unit.other)} needed"
         if reached_on is not None:
             sentence += f" (reached on {reached_on.isoformat()})"
-        return _record(metric, value, value, None, threshold, FAIL, sentence, needed, unit.key, hr.NEEDED)
+        return _record(metric, value, value, None, FAIL, sentence, needed, unit.key, hr.NEEDED)
     if passed:
         allowed = hr.max_events(-q, value * q - p, metric.op == "<")
         assert allowed is not None
         sentence = _allowed_text(allowed, unit)
-        return _record(metric, value, value, None, threshold, PASS, sentence, allowed, unit.key, hr.ALLOWED)
+        return _record(metric, value, value, None, PASS, sentence, allowed, unit.key, hr.ALLOWED)
     amount = _gap(p, q, value)
     sentence = f"{_amount_text(amount, unit)} over the limit; this cannot improve within the period"
-    return _record(metric, value, value, None, threshold, FAIL, sentence, amount, unit.key, hr.NONE)
+    return _record(metric, value, value, None, FAIL, sentence, amount, unit.key, hr.NONE)
 
 
 def _gap(p: int, q: int, value: int) -> int | float:
@@ -351,22 +349,20 @@ def _latest(metric: Metric, threshold: Threshold, totals: WindowTotals) -> dict[
     outcome_missing = FAIL if metric.when_no_data == "fail" else NOT_APPLICABLE
     if reported is None:
         reason = f"no {metric.title.lower()} reported in the period"
-        return _record(
-            metric, None, None, None, threshold, outcome_missing, f"a {metric.title.lower()} must be reported",
-            kind=hr.CHANGE, reason=reason,
-        )  # fmt: skip
+        sentence = f"a {metric.title.lower()} must be reported"
+        return _record(metric, None, None, None, outcome_missing, sentence, kind=hr.CHANGE, reason=reason)
     raw = reported.value.strip()
     if isinstance(threshold, str):
         passed = raw == threshold
         if passed:
-            return _record(metric, raw, None, None, threshold, PASS, f"met: {raw}")
+            return _record(metric, raw, None, None, PASS, f"met: {raw}")
         sentence = f"must become {threshold} (now {raw})"
-        return _record(metric, raw, None, None, threshold, FAIL, sentence, kind=hr.CHANGE)
+        return _record(metric, raw, None, None, FAIL, sentence, kind=hr.CHANGE)
     try:
         number = Fraction(Decimal(raw))
     except (InvalidOperation, ValueError):
         reason = f"the reported value {raw!r} is not a number"
-        return _record(metric, raw, None, None, threshold, outcome_missing, reason, kind=hr.CHANGE, reason=reason)
+        return _record(metric, raw, None, None, outcome_missing, reason, kind=hr.CHANGE, reason=reason)
     p, q = threshold.numerator, threshold.denominator
     passed = _compare(metric.op, number.numerator * q, p * number.denominator)
     gap = hr.display(abs(threshold - number))
@@ -374,26 +370,24 @@ def _latest(metric: Metric, threshold: Threshold, totals: WindowTotals) -> dict[
     value = hr.display(number)
     if passed:
         side = "above the minimum" if metric.op in (">=", ">") else "below the maximum"
-        return _record(
-            metric, value, None, None, threshold, PASS, f"{_amount_text(gap, unit)} {side}", gap, unit.key, hr.MARGIN
-        )
+        return _record(metric, value, None, None, PASS, f"{_amount_text(gap, unit)} {side}", gap, unit.key, hr.MARGIN)
     direction = "higher" if metric.op in (">=", ">") else "lower"
     strictly = "more than " if metric.op in (">", "<") else ""  # reaching the threshold itself is not enough
     sentence = f"{strictly}{_amount_text(gap, unit)} {direction} needed"
-    return _record(metric, value, None, None, threshold, FAIL, sentence, gap, unit.key, hr.NEEDED)
+    return _record(metric, value, None, None, FAIL, sentence, gap, unit.key, hr.NEEDED)
 
 
 def _flag(metric: Metric, open_flags: frozenset[str]) -> dict[str, Any]:
     assert metric.flag is not None
     if metric.flag in open_flags:
         sentence = f"the open {metric.flag} flag must be cleared"
-        return _record(metric, "open", None, None, "clear", FAIL, sentence, None, None, hr.CHANGE)
-    return _record(metric, "clear", None, None, "clear", PASS, f"no open {metric.flag} flag")
+        return _record(metric, "open", None, None, FAIL, sentence, None, None, hr.CHANGE)
+    return _record(metric, "clear", None, None, PASS, f"no open {metric.flag} flag")
 
 
-def _lifetime(metric: Metric, threshold: Threshold, ctx: _Context) -> dict[str, Any]:
+def _lifetime(metric: Metric, ratio: tuple[int, int], ctx: _Context) -> dict[str, Any]:
     """Whole local days from the partner attribute's instant (e.g. store_opened_at) to the evaluation day."""
-    assert metric.attribute is not None and isinstance(threshold, Fraction)
+    assert metric.attribute is not None
     raw = ctx.facts.attributes.get(metric.attribute)
     outcome_missing = FAIL if metric.when_no_data == "fail" else NOT_APPLICABLE
     opened: date | None = None
@@ -405,13 +399,11 @@ def _lifetime(metric: Metric, threshold: Threshold, ctx: _Context) -> dict[str, 
             opened = None
     if opened is None:
         reason = f"{metric.attribute} is not known" if not raw else f"{metric.attribute} {raw!r} is not a date-time"
-        return _record(
-            metric, None, None, None, threshold, outcome_missing, f"{metric.attribute} must be set",
-            kind=hr.CHANGE, reason=reason,
-        )  # fmt: skip
+        sentence = f"{metric.attribute} must be set"
+        return _record(metric, None, None, None, outcome_missing, sentence, kind=hr.CHANGE, reason=reason)
     days = max(0, (ctx.today - opened).days)
-    reached = opened + timedelta(days=-(-threshold.numerator // threshold.denominator))
-    return _level(metric, threshold, days, reached if reached > ctx.today else None)
+    reached = opened + timedelta(days=-(-ratio[0] // ratio[1]))
+    return _level(metric, ratio, days, reached if reached > ctx.today else None)
 
 
 # ---------------------------------------------------------------------------------------------------- status

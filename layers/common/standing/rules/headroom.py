@@ -44,10 +44,10 @@ def max_events(a: int, b: int, strict: bool) -> int | None:
     return (-b) // (-a)
 
 
-def rate_events(op: str, sn: int, sd: int, count: int, p: int, q: int, c: Fraction, passing: bool) -> int | None:
+def rate_events(op: str, sn: int, sd: int, count: int, p: int, q: int, c: tuple[int, int], passing: bool) -> int | None:
     """For a rate S/count (S = sn/sd) against p/q: if failing, how many events of contribution c make it pass;
     if passing, how many events of contribution c it can absorb and still pass. None: impossible / unlimited."""
-    cn, cd = c.numerator, c.denominator
+    cn, cd = c
     a = sd * (q * cn - p * cd)
     b = cd * (p * count * sd - q * sn)
     if op in ("<=", "<"):

@@ -415,6 +415,7 @@ def _metric(node: _Node, segments: tuple[str | None, ...]) -> Metric:
         thresholds = _threshold(node.get("threshold"), segments, categorical)
 
     scale = None
+    events = ((1, 1), (0, 1))
     if kind == "mean":
         if not node.has("scale"):
             node._child_path_fail("scale", "is required for a mean metric: [lowest, highest] rating")
@@ -425,6 +426,7 @@ def _metric(node: _Node, segments: tuple[str | None, ...]) -> Metric:
         if low >= high:
             node.get("scale").fail("the lowest rating must be below the highest")
         scale = (low, high)
+        events = ((high.numerator, high.denominator), (low.numerator, low.denominator))
     elif node.has("scale"):
         node._child_path_fail("scale", "applies only to a mean metric")
 
@@ -459,6 +461,7 @@ def _metric(node: _Node, segments: tuple[str | None, ...]) -> Metric:
         op=op,
         thresholds=thresholds,
         scale=scale,
+        events=events,
         min_sample=min_sample,
         window_days=window_days,
         when_no_data=node.get("when_no_data", "not_applicable").choice(("not_applicable", "fail")),

@@ -64,6 +64,9 @@ class Metric:
     flag: str | None = None  # flag_free: flag kind
     attribute: str | None = None  # lifetime_days: partner attribute with an RFC 3339 instant
     scale: tuple[Fraction, Fraction] | None = None  # mean: lowest and highest possible rating
+    # What one more event adds to the numerator, as (numerator, denominator) integers: (hit, miss). A ratio's hit
+    # adds 1 and its miss 0; a mean's hit is the top rating and its miss the bottom one.
+    events: tuple[tuple[int, int], tuple[int, int]] = ((1, 1), (0, 1))
     min_sample: int = 1  # ratio/mean: below this many in the denominator the metric is not_applicable
     window_days: int | None = None  # own rolling window ending with the period (Booking reviews: 365)
     when_no_data: str = "not_applicable"  # or "fail" (Booking: no score reported fails)
@@ -102,9 +105,9 @@ class ProgramVersion:
     validity: Validity
     benefits: dict[str, Any]
     min_applicable: int
-    _resolved: dict[tuple[str | None, str | None], tuple[tuple[Metric, Threshold, int | float | str], ...]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    _resolved: dict[
+        tuple[str | None, str | None], tuple[tuple[Metric, Threshold, int | float | str, tuple[int, int]], ...]
+    ] = field(default_factory=dict, repr=False, compare=False)
     _inputs: dict[int | None, tuple[tuple[str, ...], ...]] | None = field(default=None, repr=False, compare=False)
 
     def inputs_by_window(self) -> dict[int | None, tuple[tuple[str, ...], ...]]:
@@ -128,9 +131,10 @@ class ProgramVersion:
 
     def metrics_for(
         self, segment: str | None, region: str | None
-    ) -> tuple[tuple[Metric, Threshold, int | float | str], ...]:
-        """Each metric with the threshold that applies to a segment in a region (region override first), and
-        that threshold as shown in records (a JSON number, or the category)."""
+    ) -> tuple[tuple[Metric, Threshold, int | float | str, tuple[int, int]], ...]:
+        """Each metric with the threshold that applies to a segment in a region (region override first), that
+        threshold as shown in records (a JSON number, or the category) and as integers (p, q) ((0, 1) for a
+        category)."""
         key = (segment, region)
         found = self._resolved.get(key)
         if found is None:
@@ -138,7 +142,8 @@ class ProgramVersion:
             resolved = []
             for metric in self.metrics:
                 threshold = overrides.get(metric.id, metric.thresholds).get(segment, metric.thresholds[segment])
-                resolved.append((metric, threshold, shown_threshold(threshold)))
+                ratio = (0, 1) if isinstance(threshold, str) else (threshold.numerator, threshold.denominator)
+                resolved.append((metric, threshold, shown_threshold(threshold), ratio))
             found = tuple(resolved)
             self._resolved[key] = found
         return found
