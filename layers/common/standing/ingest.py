@@ -122,12 +122,13 @@ class IngestService:
                 result.rejected.append(_conflict(event, "an event already stored"))
         if new:
             now = self._clock()
-            items = [self._item(event, now) for event in new]
+            items = [self.stored_item(event, now) for event in new]
             result.write_calls = self._store.put_events(items)
             result.accepted = len(new)
         return result
 
-    def _item(self, event: ValidEvent, now: datetime) -> dict[str, Any]:
+    def stored_item(self, event: ValidEvent, now: datetime) -> dict[str, Any]:
+        """The EventsTable item of an accepted event received at `now`."""
         return {
             "event_id": event.event_id,
             "partner_id": event.partner_id,
