@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from standing import config
+
 from tests.ingest.conftest import Pipeline, event, profile
 
 TAIPEI = "Asia/Taipei"
@@ -240,3 +242,14 @@ def test_rides_counters(pipeline: Pipeline) -> None:
         "orders_fulfilled": 1,
         "orders_fulfilled_late": 1,
     }
+
+
+def test_state_expires_with_the_raw_events(pipeline: Pipeline) -> None:
+    pipeline.send([profile("prof", "2024-06-01T00:00:00Z", [KK]), placed("a", "o1", "2024-07-01T10:00:00Z")])
+    expiry = int(pipeline.ddb.get_item(TableName=config.events_table(), Key={"event_id": {"S": "a"}})["Item"][
+        "expires_at"]["N"])
+    order = pipeline.state("p1", "N#O#o1")
+    aggregate = pipeline.state("p1", f"A#{TAIPEI}#2024-07-01")
+    assert order is not None and aggregate is not None
+    assert order["expires_at"] == aggregate["expires_at"] == expiry
+    assert order["anchor_at"] == "2024-07-01T10:00:00Z" and aggregate["n"] == 1

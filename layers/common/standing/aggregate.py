@@ -69,6 +69,12 @@ class _Touched:
     rebuild_all: bool = False
 
 
+def _expiry(image: Mapping[str, Any]) -> int | None:
+    """State lives as long as the raw event that made it (the EventsTable TTL: received + RAW_EVENT_TTL_DAYS)."""
+    value = image.get("expires_at")
+    return int(value) if value is not None else None
+
+
 def _is_entity_event(image: Mapping[str, Any]) -> bool:
     try:
         return image.get("type") in EVENT_TYPES and bool(
@@ -123,7 +129,7 @@ class AggregationBatch:
             except StaleWrite:
                 logger.debug("older membership event ignored", extra={"event_id": event_id})
         elif type_name == "event.voided":
-            self._void(partner_id, event_id, str(data["voided_event_id"]))
+            self._void(partner_id, event_id, str(data["voided_event_id"]), _expiry(image))
         else:
             sk = entity_sk(event_id, type_name, data)
             if sk is None:
@@ -137,6 +143,7 @@ class AggregationBatch:
                 entity_record(type_name, occurred_at, data),
                 anchor_at=anchor_text(occurred_at) if type_name in ANCHOR_TYPES else None,
                 void_attribute=void,
+                expires_at=_expiry(image),
             )
             self._entity_changed(partner_id, sk, item)
 
@@ -160,12 +167,12 @@ class AggregationBatch:
                 current = self._store.get_state(partner_id, sk)
         raise RuntimeError(f"risk case {sk} of {partner_id} kept changing; retrying the record")
 
-    def _void(self, partner_id: str, void_id: str, voided_id: str) -> None:
+    def _void(self, partner_id: str, void_id: str, voided_id: str, expires_at: int | None) -> None:
         target = self._store.get_event(voided_id)
         if target is None:
             # The voided event has not arrived yet: leave a marker its own aggregation will find, then look again
             # (one of the two always sees the other, whatever the interleaving).
-            self._store.put_pending_void(partner_id, voided_id, void_id)
+            self._store.put_pending_void(partner_id, voided_id, void_id, expires_at)
             target = self._store.get_event(voided_id)
             if target is None:
                 return
@@ -251,7 +258,7 @@ class AggregationBatch:
         for day, result in sorted(results.items()):
             data = json.dumps(result.aggregate.to_dict(), sort_keys=True, separators=(",", ":"))
             written = self._store.put_aggregate(
-                partner_id, tz, day.isoformat(), data, result.n, result.aggregate.events
+                partner_id, tz, day.isoformat(), data, result.n, result.aggregate.events, result.expires_at
             )
             if written:
                 report.days_written += 1

@@ -185,11 +185,18 @@ class IngestStore:
         *,
         anchor_at: str | None = None,
         void_attribute: str | None = None,
+        expires_at: int | None = None,
     ) -> dict[str, Any]:
-        """Store one event on its entity (`SET #e = :e`, first anchor kept, version bumped); returns the item."""
+        """Store one event on its entity (`SET #e = :e`, first anchor and expiry kept, version bumped).
+
+        Returns the whole item after the write.
+        """
         names = {"#e": attribute}
         values: dict[str, Any] = {":e": record, ":one": 1}
         sets = ["#e = :e"]
+        if expires_at is not None:
+            sets.append("expires_at = if_not_exists(expires_at, :x)")
+            values[":x"] = expires_at
         if anchor_at is not None:
             sets.append("anchor_at = if_not_exists(anchor_at, :a)")
             values[":a"] = anchor_at
@@ -246,7 +253,9 @@ class IngestStore:
 
     # --- voids that arrive before their event ---------------------------------------------------------------
 
-    def put_pending_void(self, partner_id: str, voided_event_id: str, void_event_id: str) -> None:
+    def put_pending_void(
+        self, partner_id: str, voided_event_id: str, void_event_id: str, expires_at: int | None = None
+    ) -> None:
         self._call(
             "put_item",
             TableName=self._state,
@@ -256,6 +265,7 @@ class IngestStore:
                     "sk": f"VOID#{voided_event_id}",
                     "voided_event_id": voided_event_id,
                     "void_event_id": void_event_id,
+                    "expires_at": expires_at,
                 }
             ),
         )
@@ -378,7 +388,9 @@ class IngestStore:
                 return items
             request["ExclusiveStartKey"] = last
 
-    def put_aggregate(self, partner_id: str, tz: str, day: str, data: str, n: int, events: int) -> bool:
+    def put_aggregate(
+        self, partner_id: str, tz: str, day: str, data: str, n: int, events: int, expires_at: int | None = None
+    ) -> bool:
         """Write one daily aggregate unless a computation over more stored events is already there."""
         try:
             self._call(
@@ -393,6 +405,7 @@ class IngestStore:
                         "data": data,
                         "n": n,
                         "events": events,
+                        "expires_at": expires_at,
                     }
                 ),
                 ConditionExpression="attribute_not_exists(n) OR n <= :n",

@@ -25,6 +25,7 @@ _ANCHOR_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 class DayResult:
     aggregate: DayAggregate
     n: int
+    expires_at: int | None = None  # the latest expiry of the day's entities: the day goes when they do
 
 
 def local_day(anchor_at: str, tz: str) -> date:
@@ -134,4 +135,7 @@ def aggregate_days(
         result = results.setdefault(day, DayResult(DayAggregate(day=day), 0))
         result.aggregate.events += folder(result.aggregate, item)
         result.n += weight(item)
+        expiry = item.get("expires_at")
+        if expiry is not None:
+            result.expires_at = max(int(expiry), result.expires_at or 0)
     return results
