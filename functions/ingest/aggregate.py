@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from standing.adapters.ingest_store import IngestStore, deserialize
 from standing.aggregate import AggregationBatch, Aggregator
-from standing.rules.loader import load_programs
+from standing.rules import load_programs
 
 logger = Logger()
 tracer = Tracer()

@@ -21,6 +21,7 @@ from tests.ingest.conftest import ZONES, Pipeline, StreamReader, event
 from tests.ingest.test_ingest import RaisingClient
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
+CONFIGURED_ZONES = aggregate_handler._zone_of  # before the fixture pins the zones
 
 
 def load(name: str) -> dict[str, Any]:
@@ -182,3 +183,9 @@ def test_stream_record_failure_is_reported_by_sequence_number(monkeypatch: pytes
 def test_pipeline_fixture_matches_handlers(pipeline: Pipeline) -> None:
     result = pipeline.send([event("e1", "order.confirmed", "2024-07-01T00:00:00Z", order_id="o1")])
     assert result.accepted == 1
+
+
+def test_zones_come_from_the_configured_programs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(aggregate_handler, "_zone_of", CONFIGURED_ZONES)
+    assert aggregate_handler.zones_for(list(ZONES)) == set(ZONES.values())
+    assert aggregate_handler.zones_for(["kkday-trusted-partner", "no-such-program"]) == {"Asia/Taipei"}
