@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -333,7 +334,7 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in loc) if loc else "data"
 
 
-def _reason(error: dict[str, Any]) -> str:
+def _reason(error: Mapping[str, Any]) -> str:
     message = str(error.get("msg", "invalid"))
     return message.removeprefix("Value error, ")
 
