@@ -209,3 +209,22 @@ def test_missing_directory_and_units_on_a_flag(tmp_path):
         "metrics[0].units",
         "this metric has no headroom amount, so it takes no units",
     )
+
+
+def test_every_builtin_metric_has_advice_and_units_for_emails():
+    for program in PROGRAMS.values():
+        for metric in program.versions[-1].metrics:
+            assert metric.advice, (program.id, metric.id)
+            for unit in metric.units.values():
+                assert unit.key.startswith(f"{metric.id}.") and unit.one and unit.other
+
+
+def test_summary_follows_the_version_in_force():
+    from datetime import UTC, datetime
+
+    old = RIDES.to_summary(datetime(2024, 6, 1, tzinfo=UTC))
+    new = RIDES.to_summary(datetime(2025, 6, 1, tzinfo=UTC))
+    assert (old["rules_version"], new["rules_version"]) == ("2024.1", "2025.1")
+    incident = {m["id"]: m["threshold"] for m in old["metrics"]}["incident_rate"]
+    assert incident == {"all": 0.015}
+    assert {m["id"]: m["threshold"] for m in new["metrics"]}["incident_rate"] == {"all": 0.012}
