@@ -326,6 +326,7 @@ class Program:
             "window": self.window.describe(),
             "membership": self.membership,
             "segments": list(self.segments.names) if self.segments else None,
+            "rules_version": current.version,
             "versions": [{"version": v.version, "effective_from": v.effective_from.isoformat()} for v in self.versions],
             "metrics": [
                 {
