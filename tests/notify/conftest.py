@@ -29,11 +29,11 @@ import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
+from standing import config
 from standing.adapters.sends_store import SendsStore
 from standing.adapters.ses import SesSender
 from standing.notify.service import NotifyService
 
-TABLE = os.environ["STATE_TABLE_NAME"]
 SENDER = os.environ["SENDER_IDENTITY"]
 CONFIG_SET = os.environ["SES_CONFIGURATION_SET"]
 
@@ -43,7 +43,7 @@ def aws():
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         dynamodb.create_table(
-            TableName=TABLE,
+            TableName=config.state_table(),  # what the handler will use, even if another suite set it first
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
             AttributeDefinitions=[
                 {"AttributeName": "pk", "AttributeType": "S"},
@@ -51,13 +51,15 @@ def aws():
             ],
             BillingMode="PAY_PER_REQUEST",
         )
-        boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress=SENDER)
+        ses = boto3.client("ses", region_name="us-east-1")
+        for identity in {SENDER, config.sender_identity()}:
+            ses.verify_email_identity(EmailAddress=identity)
         yield
 
 
 @pytest.fixture
 def sends(aws) -> SendsStore:
-    return SendsStore(TABLE)
+    return SendsStore(config.state_table())
 
 
 @pytest.fixture

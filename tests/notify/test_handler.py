@@ -27,11 +27,19 @@ class Context:
     aws_request_id: str = "5e1c6b1a-2f0e-4b8e-9a6d-1f2e3d4c5b6a"
 
 
+@pytest.fixture(autouse=True)
+def fresh_service():
+    """The handler keeps its service for the life of the container; each test gets its own (and its moto)."""
+    app.service.cache_clear()
+    yield
+    app.service.cache_clear()
+
+
 @pytest.fixture
 def handler_service(aws, monkeypatch):
     def use(ses_client=None):
         service = NotifyService(
-            SendsStore(app.config.state_table()),
+            SendsStore(app.config.state_table()),  # the same table the aws fixture created
             SesSender(ses_client),
             sender_identity=SENDER,
             configuration_set=CONFIG_SET,
