@@ -264,7 +264,9 @@ def _datetime(value: Any) -> datetime | None:
 def program_of(detail: dict[str, Any]) -> tuple[str, str]:
     """(program id, name from the event): `program` is an id, or `{"id", "name"}` on `Partner Evaluated`."""
     program = detail.get("program")
-    record = detail.get("record") if isinstance(detail.get("record"), dict) else {}
+    record = detail.get("record")
+    if not isinstance(record, dict):
+        record = {}
     if isinstance(program, dict):
         program_id, name = program.get("id"), program.get("name")
     else:
@@ -428,7 +430,7 @@ def render_warning(detail: dict[str, Any]) -> RenderedEmail:
     rows = _metric_rows(fmt, detail.get("metrics"), only=at_risk)
     period = fmt.period(detail.get("period"))
     days_left = detail.get("days_left")
-    n_days = int(days_left) if _is_number(days_left) else 0
+    n_days = int(_num(days_left)) if _is_number(days_left) else 0
     days = texts.ui("days", count=n_days, n=fmt.number(n_days))
     if len(rows) == 1:
         subject = texts.ui("subject_warning", count=1, program=program["name"], metric=rows[0]["title"], days=days)
