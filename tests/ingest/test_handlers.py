@@ -189,3 +189,12 @@ def test_zones_come_from_the_configured_programs(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(aggregate_handler, "_zone_of", CONFIGURED_ZONES)
     assert aggregate_handler.zones_for(list(ZONES)) == set(ZONES.values())
     assert aggregate_handler.zones_for(["kkday-trusted-partner", "no-such-program"]) == {"Asia/Taipei"}
+
+
+def test_http_unknown_route_is_a_json_404() -> None:
+    request = load("ingest_http_post_events.json")
+    request["rawPath"] = request["requestContext"]["http"]["path"] = "/dev/nothing"
+    request["routeKey"] = request["requestContext"]["routeKey"] = "POST /nothing"
+    response = http_handler.lambda_handler(request, Context())
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["error"] == "not_found"
