@@ -20,7 +20,7 @@ SCHEDULES = {k: r["Properties"] for k, r in RESOURCES.items() if r["Type"] == "A
 NEEDS = {
     "IngestFunction": {"EVENTS_TABLE_NAME", "RAW_EVENT_TTL_DAYS"},
     "IngestQueueFunction": {"EVENTS_TABLE_NAME", "RAW_EVENT_TTL_DAYS"},
-    "AggregateFunction": {"EVENTS_TABLE_NAME", "STATE_TABLE_NAME"},
+    "AggregateFunction": {"EVENTS_TABLE_NAME", "STATE_TABLE_NAME", "EVENT_BUS_NAME"},
     "EvaluateFunction": {"STATE_TABLE_NAME", "EVENT_BUS_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
     "EvaluateWorkerFunction": {"STATE_TABLE_NAME", "EVENT_BUS_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
     "NotifyFunction": {"STATE_TABLE_NAME", "SENDER_IDENTITY", "SES_CONFIGURATION_SET"},

@@ -247,74 +247,67 @@ def _run_key(run_id: str, sk: str = "RUN") -> dict[str, str]:
     return {"pk": f"RUN#{run_id}", "sk": sk}
 
 
-def start_run(run_id: str, detail: dict[str, Any], pages: int) -> bool:
-    """Create the run record. False: the run was started before (a rerun continues nothing new)."""
+def run_planned(run_id: str) -> bool:
+    """Whether a run was planned before (its first pages read and its batches enqueued)."""
+    item = table().get_item(Key=_run_key(run_id), ConsistentRead=True).get("Item")
+    return bool(item and item.get("planned"))
+
+
+def record_plan(run_id: str, detail: dict[str, Any], batches: int, pages: int) -> dict[str, Any] | None:
+    """Record what the first planning enqueued: `batches` batches and `pages` continuation pages. Batches may
+    finish before this lands (counters are ADDed, never SET). None if another planner recorded it first."""
     try:
-        table().put_item(
-            Item={
-                **_run_key(run_id),
-                "detail": json.dumps(detail, sort_keys=True),
-                "pages_pending": pages,
-                "batches_planned": 0,
-                "batches_done": 0,
-                "partners": 0,
-            },
-            ConditionExpression="attribute_not_exists(pk)",
+        return _plain(
+            table().update_item(
+                Key=_run_key(run_id),
+                UpdateExpression="SET planned = :t, detail = :d ADD batches_planned :b, pages_pending :p",
+                ConditionExpression="attribute_not_exists(planned)",
+                ExpressionAttributeValues={":t": True, ":d": json.dumps(detail, sort_keys=True), ":b": batches, ":p": pages},
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        )
+    except ClientError as error:
+        if _already_exists(error):
+            return None
+        raise
+
+
+def count_once(run_id: str, marker: str, adds: dict[str, int]) -> bool:
+    """Mark one page or batch of a run as handled and add its counts to the run, in one transaction, so a
+    redelivered message is counted never twice and a crash never leaves a handled-but-uncounted marker. False:
+    it was counted before."""
+    names = {f"#a{i}": name for i, name in enumerate(adds)}
+    values = {f":a{i}": value for i, value in enumerate(adds.values())}
+    try:
+        # The resource's client takes plain Python values (boto3 serializes them), like table() calls.
+        table().meta.client.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": table().name,
+                        "Item": {"pk": f"RUN#{run_id}", "sk": marker},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": table().name,
+                        "Key": {"pk": f"RUN#{run_id}", "sk": "RUN"},
+                        "UpdateExpression": "ADD " + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    }
+                },
+            ]
         )
         return True
     except ClientError as error:
-        if _already_exists(error):
+        reasons = error.response.get("CancellationReasons", [])
+        if error.response["Error"]["Code"] == "TransactionCanceledException" and reasons and (
+            reasons[0].get("Code") == "ConditionalCheckFailed"
+        ):
             return False
         raise
-
-
-def claim(run_id: str, marker: str) -> bool:
-    """Mark one page or batch of a run as handled; False if it was handled before (a redelivery)."""
-    try:
-        table().put_item(Item=_run_key(run_id, marker), ConditionExpression="attribute_not_exists(pk)")
-        return True
-    except ClientError as error:
-        if _already_exists(error):
-            return False
-        raise
-
-
-def release(run_id: str, marker: str) -> None:
-    """Forget a claim whose work failed, so the redelivered message does the work again."""
-    table().delete_item(Key=_run_key(run_id, marker))
-
-
-def page_planned(run_id: str, batches: int, more_pages: int) -> dict[str, Any]:
-    """A planner page enqueued `batches` batches and `more_pages` continuation pages (0 or 1)."""
-    return _plain(
-        table().update_item(
-            Key=_run_key(run_id),
-            UpdateExpression="ADD batches_planned :b, pages_pending :p",
-            ExpressionAttributeValues={":b": batches, ":p": more_pages - 1},
-            ReturnValues="ALL_NEW",
-        )["Attributes"]
-    )
-
-
-def batch_done(run_id: str, partners: int, by_status: dict[str, int]) -> dict[str, Any]:
-    names = {f"#s{i}": status for i, status in enumerate(sorted(by_status))}
-    values: dict[str, Any] = {":one": 1, ":n": partners}
-    adds = ["batches_done :one", "partners :n"]
-    for i, status in enumerate(sorted(by_status)):
-        values[f":c{i}"] = by_status[status]
-        adds.append(f"#s{i} :c{i}")
-    kwargs: dict[str, Any] = {}
-    if names:
-        kwargs["ExpressionAttributeNames"] = {k: f"status_{v}" for k, v in names.items()}
-    return _plain(
-        table().update_item(
-            Key=_run_key(run_id),
-            UpdateExpression="ADD " + ", ".join(adds),
-            ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW",
-            **kwargs,
-        )["Attributes"]
-    )
 
 
 def complete_run(run_id: str, completed_at: str) -> bool:

@@ -143,3 +143,39 @@ def _announce(state: Any, result: MembershipResult, previous: dict | None, new: 
     if new is not None and (change := change_between(previous, new)):
         events.append(BusEvent("Standing Changed", change))
     bus.publish(events)
+
+
+FLAG_EVENTS = frozenset({"risk.flag_raised", "risk.flag_cleared", "event.voided"})  # a void may reopen or close a flag
+MEMBERSHIP_EVENTS = {"program.opted_in": ("opt_in", "opted_in"), "program.opted_out": ("opt_out", "opted_out")}
+
+
+def apply_stored_events(images: list[dict[str, Any]]) -> None:
+    """After a stream batch is folded: apply the marketplace's membership and risk-flag events to standing.
+
+    Judged at the event's own time (not the clock of the invocation), so a replay gives the same result. A
+    membership event that a newer one already superseded is skipped. Safe to repeat: standing changes are
+    compared before publishing, and notify deduplicates confirmations by `membership_id`."""
+    flag_times: dict[str, datetime] = {}
+    memberships: list[tuple[datetime, str, str, str, str]] = []
+    for image in images:
+        kind = str(image.get("type"))
+        at = datetime.fromisoformat(str(image["occurred_at"]).replace("Z", "+00:00"))
+        partner_id = str(image["partner_id"])
+        if kind in FLAG_EVENTS:
+            flag_times[partner_id] = max(at, flag_times.get(partner_id, at))
+        elif kind in MEMBERSHIP_EVENTS:
+            action, membership = MEMBERSHIP_EVENTS[kind]
+            memberships.append((at, partner_id, str(image["data"]["program_id"]), action, membership))
+    for partner_id, at in sorted(flag_times.items()):
+        refresh_flags(partner_id, at)
+    for at, partner_id, program_id, action, membership in sorted(memberships):
+        program = catalog.programs().get(program_id)
+        if program is None or program.membership != "opt_in":
+            continue
+        enrolment = standing_store.partner_state(partner_id).enrolments.get(program_id, {})
+        if enrolment.get("membership") != membership:
+            continue  # a newer membership event, or an API change, superseded this one
+        try:
+            change_membership(partner_id, program_id, action, at)
+        except NotEnrolled:
+            continue  # membership of a program the profile does not (yet) enrol it in: kept, applied on enrolment

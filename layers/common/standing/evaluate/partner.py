@@ -145,7 +145,11 @@ def _publish_evaluation(program: Program, state: PartnerState, record: dict[str,
                 "partner_id": state.partner_id,
                 "partner": partner_summary(state.profile),
                 "record": record,
-                "next_evaluation": program.next_evaluation_after(evaluated_at).astimezone(program.tz).date().isoformat(),
+                # Anchored: a rate() schedule may fire an hour before local midnight; the next one is still 90 days on.
+                "next_evaluation": program.next_evaluation_after(program.evaluation_anchor(evaluated_at))
+                .astimezone(program.tz)
+                .date()
+                .isoformat(),
             },
         )
     ]

@@ -90,15 +90,30 @@ def on_schedule(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def start(request: RunRequest) -> dict[str, Any]:
-    """Create the run record and plan the first page of every enrolment shard (bounded: shards x PAGE_SIZE
-    ids); further pages go through the queue. A run that was started before is left to finish as it is."""
+    """Plan a run: read the first page of every enrolment shard (bounded: shards x PAGE_SIZE ids), pool the ids
+    into batches of BATCH_SIZE, and enqueue them with a continuation page for each shard that has more. A run
+    planned before is left to finish as it is; one whose planner died before recording is planned again (the
+    batch ids are deterministic, so a batch enqueued twice is still counted once)."""
     detail = request.message()
-    if standing_store.start_run(request.run_id, detail, pages=ENROLMENT_SHARDS):
-        for shard in range(ENROLMENT_SHARDS):
-            _plan_page(request, {"shard": shard, "page": 0, "cursor": None})
-        logger.info("run started", run_id=request.run_id)
-    else:
-        logger.info("run already started", run_id=request.run_id)
+    if standing_store.run_planned(request.run_id):
+        logger.info("run already planned", run_id=request.run_id)
+        return detail
+    ids: list[str] = []
+    messages = []
+    for shard in range(ENROLMENT_SHARDS):
+        page_ids, cursor = standing_store.enrolled_partners(request.program.id, shard, None, PAGE_SIZE)
+        ids += page_ids
+        if cursor:
+            messages.append(request.message(kind="plan_page", shard=shard, page=1, cursor=cursor))
+    batches = [
+        request.message(kind="batch", batch=f"first-{n:05d}", partners=sorted(ids)[i : i + BATCH_SIZE])
+        for n, i in enumerate(range(0, len(ids), BATCH_SIZE))
+    ]
+    queue.enqueue(batches + messages)
+    run = standing_store.record_plan(request.run_id, detail, batches=len(batches), pages=len(messages))
+    if run is not None:
+        logger.info("run planned", run_id=request.run_id, partners=len(ids), batches=len(batches))
+        _complete_if_done(request, run)
     return detail
 
 
@@ -114,43 +129,41 @@ def on_work(body: dict[str, Any]) -> None:
 
 
 def _plan_page(request: RunRequest, body: dict[str, Any]) -> None:
-    marker = f"PAGE#{body['shard']:02d}#{body['page']:06d}"
-    partner_ids, cursor = standing_store.enrolled_partners(request.program.id, body["shard"], body["cursor"], PAGE_SIZE)
-    if not standing_store.claim(request.run_id, marker):
-        return
-    try:
-        batches = [partner_ids[i : i + BATCH_SIZE] for i in range(0, len(partner_ids), BATCH_SIZE)]
-        messages = [
-            request.message(kind="batch", batch=f"{body['shard']:02d}-{body['page']:06d}-{n:03d}", partners=ids)
-            for n, ids in enumerate(batches)
-        ]
-        if cursor:
-            messages.append(request.message(kind="plan_page", shard=body["shard"], page=body["page"] + 1, cursor=cursor))
-        queue.enqueue(messages)
-    except Exception:
-        standing_store.release(request.run_id, marker)
-        raise
-    run = standing_store.page_planned(request.run_id, len(batches), 1 if cursor else 0)
-    _complete_if_done(request, run)
+    """A continuation page of one shard: enqueue its batches (and the next page), then count it once."""
+    shard, page = body["shard"], body["page"]
+    partner_ids, cursor = standing_store.enrolled_partners(request.program.id, shard, body["cursor"], PAGE_SIZE)
+    batches = [partner_ids[i : i + BATCH_SIZE] for i in range(0, len(partner_ids), BATCH_SIZE)]
+    messages = [
+        request.message(kind="batch", batch=f"{shard:02d}-{page:06d}-{n:03d}", partners=ids)
+        for n, ids in enumerate(batches)
+    ]
+    if cursor:
+        messages.append(request.message(kind="plan_page", shard=shard, page=page + 1, cursor=cursor))
+    queue.enqueue(messages)  # before counting: a crash here re-enqueues the same ids, which are counted once
+    adds = {"batches_planned": len(batches), "pages_pending": (1 if cursor else 0) - 1}
+    if standing_store.count_once(request.run_id, f"PAGE#{shard:02d}#{page:06d}", adds):
+        _complete_if_done(request, standing_store.run(request.run_id) or {})
 
 
 def _batch(request: RunRequest, body: dict[str, Any]) -> None:
     work: Callable[[Program, str, datetime, Period], str | None] = (
         partner.evaluate_scheduled if request.mode == "evaluation" else projection.project_partner
     )
-    statuses = Counter()
+    statuses: Counter[str] = Counter()
     for partner_id in body["partners"]:
         status = work(request.program, partner_id, request.evaluated_at, request.period)
         if status is not None:
             statuses[status] += 1
     # The per-partner work above is idempotent; the batch is counted once however often it is delivered.
-    if standing_store.claim(request.run_id, f"BATCH#{body['batch']}"):
-        run = standing_store.batch_done(request.run_id, sum(statuses.values()), dict(statuses))
-        _complete_if_done(request, run)
+    adds = {"batches_done": 1, "partners": sum(statuses.values())}
+    adds.update({f"status_{status}": count for status, count in statuses.items()})
+    if standing_store.count_once(request.run_id, f"BATCH#{body['batch']}", adds):
+        _complete_if_done(request, standing_store.run(request.run_id) or {})
 
 
 def _complete_if_done(request: RunRequest, run: dict[str, Any]) -> None:
-    if run["pages_pending"] > 0 or run["batches_done"] < run["batches_planned"]:
+    planned = run.get("planned") and run.get("pages_pending", 0) == 0
+    if not planned or run.get("batches_done", 0) < run.get("batches_planned", 0):
         return
     if not standing_store.complete_run(request.run_id, datetime.now(UTC).isoformat()):
         return
@@ -165,11 +178,11 @@ def _complete_if_done(request: RunRequest, run: dict[str, Any]) -> None:
                     "program": request.program.id,
                     "period": request.period.to_dict(),
                     "evaluated_at": request.evaluated_at.isoformat(),
-                    "partners": run["partners"],
-                    "batches": run["batches_done"],
+                    "partners": run.get("partners", 0),
+                    "batches": run.get("batches_done", 0),
                     "by_status": by_status,
                 },
             )
         ]
     )
-    logger.info("run completed", run_id=request.run_id, partners=run["partners"], by_status=by_status)
+    logger.info("run completed", run_id=request.run_id, partners=run.get("partners", 0), by_status=by_status)
