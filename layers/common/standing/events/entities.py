@@ -10,9 +10,9 @@ matter: a cancel before its order, a reply before its message, a late reply all 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -36,8 +36,6 @@ ORDER_TYPES = frozenset(
     }
 )
 FLAG_TYPES = frozenset({"risk.flag_raised", "risk.flag_cleared"})
-MESSAGE_TYPES = frozenset({"message.received", "message.replied"})
-PARTNER_TYPES = frozenset({"partner.profile", "program.opted_in", "program.opted_out"})
 
 
 def entity_sk(event_id: str, type_name: str, data: Mapping[str, Any]) -> str | None:
@@ -175,12 +173,8 @@ class MessageState:
     def replied_within(self, hours: int) -> bool:
         if self.received_at is None or self.first_reply_at is None:
             return False
-        delta = _instant(self.first_reply_at) - _instant(self.received_at)
+        delta = parse_instant(self.first_reply_at) - parse_instant(self.received_at)
         return delta.total_seconds() <= hours * 3600
-
-
-def _instant(text: str) -> datetime:
-    return parse_instant(text)
 
 
 def fold_message(item: Mapping[str, Any]) -> MessageState:
@@ -231,23 +225,3 @@ def _rfc3339(utc: str) -> str:
 def flag_open(item: Mapping[str, Any]) -> bool:
     """A risk case is open iff a live raise exists and no live clear does."""
     return bool(_live(item, "risk.flag_raised")) and not _live(item, "risk.flag_cleared")
-
-
-@dataclass
-class Latest:
-    """Latest-wins state (profile, membership): the instant and event id that set it, for out-of-order safety."""
-
-    at: str
-    event_id: str
-    values: dict[str, Any] = field(default_factory=dict)
-
-
-def newer(at: str, event_id: str, than_at: str | None, than_id: str | None) -> bool:
-    """True if (at, event_id) is strictly later than (than_at, than_id); UTC fixed-width text compares as time."""
-    if than_at is None:
-        return True
-    return (at, event_id) > (than_at, than_id or "")
-
-
-def zones_of_programs(programs: Iterable[str], zone_of: Mapping[str, str]) -> set[str]:
-    return {zone_of[p] for p in programs if p in zone_of}
