@@ -228,7 +228,7 @@ def outcome(pipeline: Pipeline, partner: str) -> dict[str, Any]:
     return {"days": pipeline.days(partner), "flags": flags, "programs": profile_item.get("programs")}
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_delivery_converges_to_the_clean_history(pipeline: Pipeline, data: st.DataObject) -> None:
     run = data.draw(st.integers(0, 10**9), label="run")
