@@ -5,19 +5,24 @@ JSON or has no `events` list; 413 past 500 events or 1 MB; 503 when storage stay
 ingest is idempotent). Errors are `{"error", "message", "details"}`.
 """
 
-from __future__ import annotations
-
-import json
 from functools import cache
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from standing.adapters.ingest_store import StoreUnavailable
-from standing.ingest import IngestService, RequestError, parse_batch, service_from_config
+from standing.ingest import (
+    ErrorModel,
+    IngestResponseModel,
+    IngestService,
+    RequestError,
+    parse_batch,
+    service_from_config,
+)
 
 logger = Logger()
 tracer = Tracer()
@@ -30,14 +35,35 @@ def _service() -> IngestService:
     return service_from_config()
 
 
-def _error(status: int, code: str, message: str, details: list[Any] | None = None) -> Response:
+def _error(status: int, code: str, message: str, details: list[Any] | None = None) -> Response[dict[str, Any]]:
     body = {"error": code, "message": message, "details": details or []}
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-@app.post("/events")
+def _json(model: type, description: str) -> OpenAPIResponse:
+    return {"description": description, "content": {"application/json": {"model": model}}}
+
+
+@app.post(
+    "/events",
+    summary="Send partner activity events",
+    description=(
+        'Body: `{"events": [envelope, ...]}`, at most 500 events and 1 MB. Each envelope is '
+        "`{event_id, type, partner_id, occurred_at, data}`; the types and their JSON Schemas are in "
+        "docs/events-catalogue.md and docs/events/. Idempotent: an event_id sent again with the same content "
+        "is a duplicate with no effect; with other content it is rejected (`conflict`). Invalid events are "
+        "rejected one by one with their index, id, field and reason; the rest of the batch is stored."
+    ),
+    tags=["events"],
+    responses={
+        200: _json(IngestResponseModel, "Batch processed: counts and the rejected events"),
+        400: _json(ErrorModel, "Body is not JSON (`invalid_json`) or has no `events` list (`missing_events`)"),
+        413: _json(ErrorModel, "More than 500 events (`too_many_events`) or over 1 MB (`payload_too_large`)"),
+        503: _json(ErrorModel, "Storage throttled after retries (`unavailable`): resend the same batch"),
+    },
+)
 @tracer.capture_method
-def post_events() -> Response:
+def post_events() -> Response[dict[str, Any]]:
     try:
         events = parse_batch(app.current_event.decoded_body or "")
     except RequestError as exc:
@@ -54,12 +80,12 @@ def post_events() -> Response:
     if result.rejected:
         logger.info("events rejected", extra={"rejected": [r.to_dict() for r in result.rejected[:50]]})
     return Response(
-        status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=json.dumps(result.to_dict())
+        status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=result.to_dict()
     )
 
 
 @app.not_found
-def not_found(_exc: Exception) -> Response:
+def not_found(_exc: Exception) -> Response[dict[str, Any]]:
     return _error(HTTPStatus.NOT_FOUND, "not_found", f"no route {app.current_event.path}")
 
 

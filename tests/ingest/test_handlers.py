@@ -198,3 +198,14 @@ def test_http_unknown_route_is_a_json_404() -> None:
     response = http_handler.lambda_handler(request, Context())
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["error"] == "not_found"
+
+
+def test_openapi_documents_post_events() -> None:
+    spec = json.loads(http_handler.app.get_openapi_json_schema(title="Standing API", version="1.0.0"))
+    operation = spec["paths"]["/events"]["post"]
+    assert set(operation["responses"]) >= {"200", "400", "413", "503"}
+    assert set(spec["components"]["schemas"]["IngestResponseModel"]["properties"]) == {
+        "accepted",
+        "duplicates",
+        "rejected",
+    }

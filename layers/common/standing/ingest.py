@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
+
 from standing import config
 from standing.adapters.ingest_store import IngestStore
 from standing.events.models import CONFLICT, Rejection, ValidEvent, validate_event
@@ -59,6 +61,32 @@ class IngestResult:
         self.duplicates += other.duplicates
         self.rejected.extend(other.rejected)
         self.write_calls += other.write_calls
+
+
+class RejectedEventModel(BaseModel):
+    """One refused event of a batch (OpenAPI documentation of the response)."""
+
+    index: int
+    event_id: str | None
+    error: str  # invalid_event | unknown_type | conflict
+    message: str
+    field: str | None
+
+
+class IngestResponseModel(BaseModel):
+    """200 answer of POST /events: `accepted + duplicates + len(rejected)` is the number of events sent."""
+
+    accepted: int
+    duplicates: int
+    rejected: list[RejectedEventModel]
+
+
+class ErrorModel(BaseModel):
+    """A refused request: `error` is a code (invalid_json, missing_events, too_many_events, payload_too_large...)."""
+
+    error: str
+    message: str
+    details: list[Any]
 
 
 def parse_batch(body: str | bytes) -> list[Any]:
