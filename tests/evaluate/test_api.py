@@ -85,12 +85,20 @@ def test_membership_errors(scenario):
 def test_evaluations_filter_by_program(scenario):
     scenario.post([profile("api-2", "2024-06-01T09:00:00+08:00", ["kkday-trusted-partner", "tiki-trusted-store"])])
     scenario.fire("KkdayTrustedPartnerSchedule", "2024-08-04T00:00", "Asia/Taipei")
+    scenario.fire("KkdayTrustedPartnerSchedule", "2024-09-04T00:00", "Asia/Taipei")
     scenario.fire("TikiTrustedStoreSchedule", "2024-10-01T00:00", "Asia/Ho_Chi_Minh")
 
     everything = scenario.records("api-2")
-    assert sorted(r["program"] for r in everything) == ["kkday-trusted-partner", "tiki-trusted-store"]
+    assert sorted(r["program"] for r in everything) == ["kkday-trusted-partner"] * 2 + ["tiki-trusted-store"]
     kkday = scenario.records("api-2", "kkday-trusted-partner")
-    assert [(r["program"], r["period"]["start"]) for r in kkday] == [("kkday-trusted-partner", "2024-07-01")]
+    assert [(r["program"], r["period"]["start"]) for r in kkday] == [
+        ("kkday-trusted-partner", "2024-08-01"), ("kkday-trusted-partner", "2024-07-01")]  # newest first
+    status, body = scenario.stack.request("GET", "/partners/api-2/evaluations",
+                                          query={"program": "kkday-trusted-partner", "limit": "1"})
+    assert status == 200
+    assert (body["count"], body["items"][0]["period"]["start"]) == (1, "2024-08-01")
+    status, standing = scenario.stack.request("GET", "/partners/api-2/standing")
+    assert standing["programs"]["kkday-trusted-partner"]["last_evaluation"]["period"]["start"] == "2024-08-01"
     tiki = scenario.records("api-2", "tiki-trusted-store")
     assert [(r["program"], r["period"]["start"]) for r in tiki] == [("tiki-trusted-store", "2024-07-01")]
 

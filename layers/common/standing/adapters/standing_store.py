@@ -160,8 +160,11 @@ def records(partner_id: str, program_id: str | None = None, before: str | None =
         condition &= Key("sk").between(prefix, _record_sk(program_id, before))
     else:
         condition &= Key("sk").begins_with(prefix)
+    # Read no more than needed (a Query bills every item it reads): `limit`, plus the record at `before` itself,
+    # which the range includes and the loop skips. Across programs the skipped ones are unbounded: no Limit.
+    page_limit = None if not limit or (before and not program_id) else limit + (1 if before else 0)
     out = []
-    for item in _query_all(condition, forward=False, limit=limit):
+    for item in _query_all(condition, forward=False, limit=page_limit):
         record = json.loads(item["record"])
         if before and record["period"]["start"] >= before:
             continue
@@ -334,6 +337,8 @@ def run(run_id: str) -> dict[str, Any] | None:
 # ---------------------------------------------------------------------------------------------------- helpers
 def _query_all(condition: Any, forward: bool = True, limit: int | None = None) -> Iterable[dict[str, Any]]:
     kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ScanIndexForward": forward}
+    if limit:
+        kwargs["Limit"] = limit
     while True:
         page = table().query(**kwargs)
         yield from page["Items"]
