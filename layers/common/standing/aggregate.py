@@ -222,8 +222,9 @@ class AggregationBatch:
 
     def finish(self) -> FinishReport:
         report = FinishReport()
+        profiles = self._store.get_profiles(self._touched)  # read after every write of the batch
         for partner_id, touched in self._touched.items():
-            profile = self._store.get_profile(partner_id)  # read after every write of the batch
+            profile = profiles.get(partner_id)
             if profile is None:
                 continue  # no time zone yet: entities are kept; the profile's arrival rebuilds the days
             report.partners += 1

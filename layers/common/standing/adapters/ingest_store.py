@@ -283,6 +283,13 @@ class IngestStore:
     def get_profile(self, partner_id: str) -> dict[str, Any] | None:
         return self.get_state(partner_id, "PROFILE")
 
+    def get_profiles(self, partner_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The stored profiles of these partners (consistent BatchGetItem, 100 a call); unknown ones left out."""
+        keys = [{"pk": partner_pk(p), "sk": "PROFILE"} for p in dict.fromkeys(partner_ids)]
+        if not keys:
+            return {}
+        return {str(item["pk"])[2:]: item for item in self._batch_get(self._state, keys)}
+
     def put_profile(self, partner_id: str, profile: Mapping[str, Any], at: str, event_id: str) -> dict | None:
         """Replace the profile if (at, event_id) is newer than the stored one; returns the previous profile.
 
