@@ -234,3 +234,23 @@ def test_a_value_just_under_the_bar_never_reads_as_the_bar():
 def test_warning_shows_when_the_data_was_taken():
     detail = {**samples.at_risk("th"), "data_as_of": "2024-08-22T03:00:00+00:00"}
     assert "ข้อมูล ณ: 22 ส.ค. 2024 03:00 น. UTC" in render_warning(detail).text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_benefits_are_told_in_words(locale):
+    detail = samples.booking_evaluated(locale)
+    detail["record"].update(
+        {"status": "awarded", "benefits": {"badge": "thumbs_up", "commission_uplift_pct": 3, "search_visibility": 1}}
+    )
+    text = render_report(detail).text
+    assert MESSAGES[locale]["benefit"]["commission_uplift_pct"].format(pct="3") in text
+    assert MESSAGES[locale]["benefit"]["search_visibility"] in text
+    assert "commission_uplift" not in text and "thumbs_up" not in text
+
+
+def test_every_unit_the_engine_names_has_a_word_in_every_locale():
+    from standing.notify.catalog import UNIT_ALIASES
+
+    for locale in LOCALES:
+        for alias in set(UNIT_ALIASES.values()):
+            assert alias in MESSAGES[locale]["units"], (locale, alias)

@@ -337,6 +337,23 @@ def _consequences(texts: Texts, items: Any) -> list[str]:
     return [str(table.get(str(item), str(item).replace("_", " "))) for item in items]
 
 
+def _benefits(fmt: Formatter, benefits: Any) -> list[str]:
+    """The benefits an awarded partner enjoys, in words. The badge itself is already in the status; benefit keys
+    without a translation are left out rather than shown as raw identifiers."""
+    table = fmt.t.section("benefit")
+    if isinstance(benefits, list):
+        return [str(table[b]) for b in benefits if isinstance(b, str) and b in table]
+    if not isinstance(benefits, dict):
+        return []
+    out = []
+    for key, value in benefits.items():
+        if key == "commission_uplift_pct" and _is_number(value):
+            out.append(str(table[key]).format(pct=fmt.number(value)))
+        elif key in table and key != "commission_uplift_pct" and value:
+            out.append(str(table[key]))
+    return out
+
+
 def _render(kind: str, texts: Texts, subject: str, view: dict[str, Any]) -> RenderedEmail:
     tone_bg, tone_fg = TONE_COLORS[view["tone"]]
     view = {
@@ -411,7 +428,7 @@ def render_report(detail: dict[str, Any]) -> RenderedEmail:
         ],
         "metrics": rows,
         "consequences": _consequences(texts, record.get("consequences"))
-        + _consequences(texts, record.get("benefits") if status == "awarded" else []),
+        + (_benefits(fmt, record.get("benefits")) if status == "awarded" else []),
         "steps_heading": steps_heading,
         "steps": steps,
         "footer": texts.ui("footer", program=program["name"]),

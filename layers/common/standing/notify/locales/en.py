@@ -101,6 +101,11 @@ MESSAGES = {
         "commission_uplift": "A slightly higher commission applies while you hold the badge.",
         "commission_standard": "Your commission is back to the standard rate.",
     },
+    "benefit": {
+        "commission_uplift_pct": "A commission uplift of {pct}% applies while you hold the badge.",
+        "commission_uplift": "A slightly higher commission applies while you hold the badge.",
+        "search_visibility": "Your listing gets more visibility in search results.",
+    },
     "units": {
         "orders": ("order", "orders"),
         "messages": ("message", "messages"),

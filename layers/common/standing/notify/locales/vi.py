@@ -100,6 +100,11 @@ MESSAGES = {
         "commission_uplift": "Mức hoa hồng cao hơn một chút được áp dụng trong thời gian bạn giữ huy hiệu.",
         "commission_standard": "Mức hoa hồng của bạn đã trở về mức tiêu chuẩn.",
     },
+    "benefit": {
+        "commission_uplift_pct": "Mức hoa hồng tăng thêm {pct}% được áp dụng trong thời gian bạn giữ huy hiệu.",
+        "commission_uplift": "Mức hoa hồng cao hơn một chút được áp dụng trong thời gian bạn giữ huy hiệu.",
+        "search_visibility": "Bạn được hiển thị nhiều hơn trong kết quả tìm kiếm.",
+    },
     "units": {
         "orders": "đơn hàng",
         "messages": "tin nhắn",

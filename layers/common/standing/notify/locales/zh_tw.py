@@ -83,6 +83,11 @@ MESSAGES = {
         "commission_uplift": "持有徽章期間，將適用略高的佣金。",
         "commission_standard": "您的佣金已恢復為標準費率。",
     },
+    "benefit": {
+        "commission_uplift_pct": "持有徽章期間，佣金將提高 {pct}%。",
+        "commission_uplift": "持有徽章期間，將適用略高的佣金。",
+        "search_visibility": "您在搜尋結果中將獲得更多曝光。",
+    },
     "units": {
         "orders": "筆訂單",
         "messages": "則訊息",
