@@ -181,7 +181,10 @@ class Formatter:
             unit = self.t.unit(unit_key, float(n))
             if kind == "until_applicable":
                 phrase = self._amount_phrase(phrases, kind, n, unit, metric)
-                return f"{self.t.ui('not_counted')} {phrase}" if outcome == "not_applicable" else phrase
+                if outcome != "not_applicable":
+                    return phrase
+                lead = self.t.ui("not_counted")
+                return f"{lead}{'' if lead.endswith('。') else ' '}{phrase}"
             if outcome == "not_applicable":
                 return self.t.ui("not_counted")
             return self._amount_phrase(phrases, kind, n, unit, metric)
@@ -204,7 +207,7 @@ class Formatter:
         if unit is None:
             return str(phrases[f"{kind}_plain"]).format(amount=self.number(n))
         if kind == "allowed" and n == 0:
-            return str(phrases["allowed_none"]).format(unit=self.t.unit(metric.get("headroom_unit"), 2))
+            return str(phrases["allowed_none"]).format(unit=self.t.unit(metric.get("headroom_unit"), 1))
         return str(phrases[kind]).format(amount=self.number(n), unit=unit)
 
 

@@ -141,7 +141,7 @@ MESSAGES = {
     "headroom": {
         "needed": "{amount} more {unit} needed",
         "allowed": "{amount} more {unit} allowed",
-        "allowed_none": "At the limit: no more {unit} allowed",
+        "allowed_none": "At the limit: 1 more {unit} would fail this",
         "margin": "Passes with {amount} {unit} to spare",
         "until_applicable": "Counts after {amount} more {unit}",
         "needed_plain": "{amount} more needed",

@@ -131,7 +131,7 @@ MESSAGES = {
     "headroom": {
         "needed": "ต้องมี{unit}เพิ่มอีก {amount}",
         "allowed": "ยังมี{unit}ได้อีก {amount}",
-        "allowed_none": "ถึงขีดจำกัดแล้ว: ไม่สามารถมี{unit}เพิ่มได้อีก",
+        "allowed_none": "ถึงขีดจำกัดแล้ว: หากมี{unit}เพิ่มอีก 1 จะไม่ผ่านเกณฑ์",
         "margin": "ผ่านเกณฑ์โดยมีส่วนเผื่อ {amount} {unit}",
         "until_applicable": "จะเริ่มนับเมื่อมี{unit}เพิ่มอีก {amount}",
         "needed_plain": "ต้องเพิ่มอีก {amount}",

@@ -140,7 +140,7 @@ MESSAGES = {
     "headroom": {
         "needed": "cần thêm {amount} {unit}",
         "allowed": "còn được phép thêm {amount} {unit}",
-        "allowed_none": "Đã chạm ngưỡng: không được phép thêm {unit} nào nữa",
+        "allowed_none": "Đã chạm ngưỡng: thêm 1 {unit} nữa sẽ không đạt",
         "margin": "Đạt, còn dư {amount} {unit}",
         "until_applicable": "Sẽ được tính khi có thêm {amount} {unit}",
         "needed_plain": "cần thêm {amount}",

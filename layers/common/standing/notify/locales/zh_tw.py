@@ -123,7 +123,7 @@ MESSAGES = {
     "headroom": {
         "needed": "還需要 {amount} {unit}",
         "allowed": "還可容許 {amount} {unit}",
-        "allowed_none": "已達上限：不能再有任何{unit}",
+        "allowed_none": "已達上限：再有 1 {unit}就會未達標",
         "margin": "已達標，尚有 {amount} {unit}的餘裕",
         "until_applicable": "再累積 {amount} {unit}後開始計算",
         "needed_plain": "還需要 {amount}",
