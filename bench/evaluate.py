@@ -45,8 +45,8 @@ os.environ.update({
 })
 
 import boto3  # noqa: E402
-from standing.aggregates import DayAggregate  # noqa: E402
 
+from standing.aggregates import DayAggregate  # noqa: E402
 from standing_local.embedded import embedded_aws  # noqa: E402
 
 PROGRAM = "tiki-trusted-store"

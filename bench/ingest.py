@@ -26,11 +26,11 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
 
 import boto3
 from moto import mock_aws
+
 from standing.adapters.ingest_store import IngestStore, deserialize, serialize
 from standing.aggregate import Aggregator
 from standing.events.models import ValidEvent, validate_event
 from standing.ingest import IngestService
-
 from standing_local import moto_speedups
 
 EVENTS_TABLE, BARE_TABLE, STATE_TABLE = "bench-events", "bench-bare", "bench-state"

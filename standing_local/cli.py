@@ -1,9 +1,9 @@
 """`standing`: the local front door.
 
-  standing demo [--out out]                          generated marketplace through the whole pipeline
-  standing replay EVENTS.jsonl --until DATE --out DIR your own events through the same pipeline
-  standing serve [--port 3000]                       the HTTP API over embedded AWS with the demo data
-  standing openapi [--check]                         write (or check) docs/openapi.json
+standing demo [--out out]                          generated marketplace through the whole pipeline
+standing replay EVENTS.jsonl --until DATE --out DIR your own events through the same pipeline
+standing serve [--port 3000]                       the HTTP API over embedded AWS with the demo data
+standing openapi [--check]                         write (or check) docs/openapi.json
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import os
 import sys
 import time
 import warnings
-from datetime import UTC, date, datetime, time as clock_time
+from datetime import UTC, date, datetime
+from datetime import time as clock_time
 from pathlib import Path
 
 from standing_local.template import ROOT
@@ -63,8 +64,11 @@ def demo(args: argparse.Namespace) -> int:
     until = datetime.combine(spec.end, clock_time(23, 59, 59), tzinfo=UTC)
     started = time.perf_counter()
     with embedded_aws() as deployment:
-        print(f"Deployed template.yaml into embedded AWS in {deployment.deploy_seconds:.1f} s; "  # type: ignore[attr-defined]
-              f"replaying {len(lines)} events to {until.date()} ...", flush=True)
+        print(
+            f"Deployed template.yaml into embedded AWS in {deployment.deploy_seconds:.1f} s; "  # type: ignore[attr-defined]
+            f"replaying {len(lines)} events to {until.date()} ...",
+            flush=True,
+        )
         summary = Pipeline(deployment, projection_every_days=args.projection_every).run(lines, until, refused)
         summary.seconds = time.perf_counter() - started
         write_outputs(summary, out, "Standing demo")
@@ -119,8 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("demo", help="generate a marketplace and run it through the whole pipeline")
     p.add_argument("--out", default="out")
     p.add_argument("--scale", type=float, default=1.0, help="activity volume per partner (1.0 = default demo)")
-    p.add_argument("--projection-every", type=int, default=7, metavar="DAYS",
-                   help="fire the daily projection schedule every DAYS simulated days (1 = every day)")
+    p.add_argument(
+        "--projection-every",
+        type=int,
+        default=7,
+        metavar="DAYS",
+        help="fire the daily projection schedule every DAYS simulated days (1 = every day)",
+    )
     p.set_defaults(func=demo)
 
     p = sub.add_parser("replay", help="run your own events (one envelope a line) through the pipeline")

@@ -18,8 +18,9 @@ _CRON = re.compile(r"^cron\((.+)\)$")
 _UNIT = {"minute": 60, "hour": 3600, "day": 86400}
 
 
-def occurrences(expression: str, time_zone: str, start: datetime, until: datetime,
-                anchor: datetime | None = None) -> list[datetime]:
+def occurrences(
+    expression: str, time_zone: str, start: datetime, until: datetime, anchor: datetime | None = None
+) -> list[datetime]:
     """Every firing in (start, until], as UTC instants, ascending. `anchor` is the schedule's StartDate."""
     if start.tzinfo is None or until.tzinfo is None:
         raise ValueError("start and until must be aware datetimes")

@@ -153,8 +153,9 @@ class Deployment:
         module = importlib.import_module(fn.module)
         return getattr(module, fn.attr)
 
-    def request(self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None,
-                raw_body: str | None = None) -> tuple[int, Any]:
+    def request(
+        self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None, raw_body: str | None = None
+    ) -> tuple[int, Any]:
         """An HTTP API request, routed as the template routes it; returns (status, parsed JSON body)."""
         from standing_local.lambda_events import http_api_event
 
@@ -216,9 +217,12 @@ class Deployment:
         handled = 0
         for shard in self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]
-            iterator = self._iterators.get(shard_id) or self.streams.get_shard_iterator(
-                StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
+            iterator = (
+                self._iterators.get(shard_id)
+                or self.streams.get_shard_iterator(
+                    StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            )
             while True:
                 page = self.streams.get_records(ShardIterator=iterator, Limit=mapping.batch_size)
                 records = page["Records"]
@@ -241,7 +245,9 @@ class Deployment:
                 return
             first = min(failures)
             records = [r for r in records if r["dynamodb"]["SequenceNumber"] >= first]
-        raise RuntimeError(f"stream batch kept failing in {function} from sequence {records[0]['dynamodb']['SequenceNumber']}")
+        raise RuntimeError(
+            f"stream batch kept failing in {function} from sequence {records[0]['dynamodb']['SequenceNumber']}"
+        )
 
     def drain(self) -> None:
         """Run every event source until nothing is left in flight (stream first: it feeds the others)."""
@@ -261,7 +267,10 @@ class Deployment:
         payload = (
             schedule.input.replace("<aws.scheduler.scheduled-time>", at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
             .replace("<aws.scheduler.execution-id>", str(uuid.uuid4()))
-            .replace("<aws.scheduler.schedule-arn>", f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{schedule.name}")
+            .replace(
+                "<aws.scheduler.schedule-arn>",
+                f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{schedule.name}",
+            )
         )
         return self.invoke(schedule.target, json.loads(payload))
 
@@ -342,9 +351,7 @@ def deploy(stage: str = "local", sender: str = "standing@example.com") -> Deploy
 
     modelled = {k: v for k, v in resources.items() if not v["Type"].startswith(_UNMODELLED)}
     dropped = set(resources) - set(modelled)
-    outputs = {
-        k: v for k, v in cfn.get("Outputs", {}).items() if not any(d in json.dumps(v) for d in dropped)
-    }
+    outputs = {k: v for k, v in cfn.get("Outputs", {}).items() if not any(d in json.dumps(v) for d in dropped)}
     # A Ref to a named resource moto skips (the SES configuration set) resolves to the name CloudFormation gives it.
     names = {k: resources[k]["Properties"]["Name"] for k in dropped if "Name" in resources[k].get("Properties", {})}
     body = _replace_refs({**cfn, "Resources": modelled, "Outputs": outputs}, names)
@@ -381,10 +388,14 @@ def deploy(stage: str = "local", sender: str = "standing@example.com") -> Deploy
             {k: str(v) for k, v in config.get("Environment", {}).get("Variables", {}).items()},
         )
 
-    mappings = [_mapping(resource["Properties"]) for resource in resources.values()
-                if resource["Type"] == "AWS::Lambda::EventSourceMapping"]
-    schedules = [_schedule(k, r["Properties"], stage) for k, r in resources.items()
-                 if r["Type"] == "AWS::Scheduler::Schedule"]
+    mappings = [
+        _mapping(resource["Properties"])
+        for resource in resources.values()
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping"
+    ]
+    schedules = [
+        _schedule(k, r["Properties"], stage) for k, r in resources.items() if r["Type"] == "AWS::Scheduler::Schedule"
+    ]
     routes = [
         Route(event["Properties"]["Method"].upper(), event["Properties"]["Path"], logical_id)
         for logical_id, resource in sam["Resources"].items()

@@ -1,18 +1,26 @@
-"""Make moto's DynamoDB Query cost what DynamoDB's does, so the local run can hold a realistic marketplace.
+"""Make moto's DynamoDB cost what DynamoDB's does, so the local run can hold a realistic marketplace.
 
-moto 5 answers every Query by listing and sorting *every item of the table*, then filtering: a Query on one
-partner's partition costs O(table size · log). DynamoDB reads one partition. This patch hands moto's own Query
-code only the items that can match (the partition for table and LSI queries; the items carrying the index hash
-value for GSI queries), so results are exactly moto's, just without the full-table sort. Local tooling only:
-nothing in the Lambda code path imports it.
+- Query: moto 5 answers every Query by listing and sorting *every item of the table*, then filtering, so reading one
+  partner's days costs O(table size · log). DynamoDB reads one partition, from the key condition on. This patch
+  hands moto's own Query code only the items that can match: the partition, narrowed by the sort-key (or LSI
+  sort-key) condition; for a GSI, the items carrying the index hash value. moto still applies every condition,
+  filter and limit itself, so results are exactly moto's.
+- TransactWriteItems: moto deep-copies each table a transaction touches, for rollback, on every call. The patch
+  snapshots the item structure instead (partitions and items copied, attribute values shared), which restores
+  every item a failed transaction put, replaced or deleted: what Standing's transactions need.
+
+Local tooling only: nothing in the Lambda code path imports it.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
+from collections import defaultdict
 from itertools import chain
 from typing import Any
 
+import moto.dynamodb.models as dynamodb_models
 from moto.dynamodb.models.table import Table
 
 _installed = False
@@ -27,7 +35,7 @@ def install() -> None:
 
     def query(self: Table, *args: Any, **kwargs: Any) -> Any:
         bound = signature.bind(self, *args, **kwargs).arguments
-        candidates = _candidates(self, bound["hash_key"], bound.get("index_name"), bound.get("hash_key_conditions"))
+        candidates = _candidates(self, bound)
         if candidates is None:
             return original(self, *args, **kwargs)
         self.all_items = lambda: candidates  # type: ignore[method-assign]  # instance attribute shadows the method
@@ -37,20 +45,60 @@ def install() -> None:
             del self.all_items
 
     Table.query = query  # type: ignore[method-assign]
+    dynamodb_models.copy = _SnapshotCopy()  # type: ignore[attr-defined]  # the `copy` moto's backend module uses
     _installed = True
 
 
-def _candidates(table: Table, hash_key: Any, index_name: str | None, conditions: Any) -> list[Any] | None:
-    key = lambda item: (item.hash_key, item.range_key) if item.range_key else item.hash_key  # noqa: E731
-    local_indexes = {index.name for index in table.indexes}
+def _sort_key(item: Any) -> Any:
+    return (item.hash_key, item.range_key) if item.range_key else item.hash_key
+
+
+def _candidates(table: Table, bound: dict[str, Any]) -> list[Any] | None:
+    hash_key, index_name = bound["hash_key"], bound.get("index_name")
+    comparison, operands = bound.get("range_comparison"), bound.get("range_objs") or []
+    local_indexes = {index.name: index for index in table.indexes}
     if hash_key is not None and (index_name is None or index_name in local_indexes):
         if hash_key not in table.items:  # never touch the defaultdict with a miss: it would insert
             return []
         partition = table.items[hash_key]
         items = list(partition.values()) if table.range_key_attr else [partition]
-        return sorted(items, key=key)
+        if index_name is not None:
+            attribute = next(k["AttributeName"] for k in local_indexes[index_name].schema if k["KeyType"] == "RANGE")
+            items = [i for i in items if attribute in i.attrs]  # an LSI is sparse
+            if comparison:
+                items = [i for i in items if i.attrs[attribute].compare(comparison, operands)]
+        elif comparison and table.range_key_attr:
+            items = [i for i in items if i.range_key.compare(comparison, operands)]
+        return sorted(items, key=_sort_key)
+    conditions = bound.get("hash_key_conditions")
     if index_name is not None and conditions:
         attr, value = conditions[0]
         everything = chain.from_iterable(p.values() if table.range_key_attr else [p] for p in table.items.values())
         return [item for item in everything if (found := item.attrs.get(attr)) is not None and found == value]
     return None
+
+
+class _SnapshotCopy:
+    """Stands in for the `copy` module inside moto's DynamoDB backend: a table is snapshotted, not deep-copied."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        if not isinstance(value, Table):
+            return copy.deepcopy(value, memo)
+        snapshot = copy.copy(value)
+        snapshot.items = defaultdict(dict)
+        for hash_key, partition in value.items.items():
+            if value.range_key_attr:
+                snapshot.items[hash_key] = {r: _item_copy(i) for r, i in partition.items()}
+            else:
+                snapshot.items[hash_key] = _item_copy(partition)
+        return snapshot
+
+
+def _item_copy(item: Any) -> Any:
+    duplicate = copy.copy(item)
+    duplicate.attrs = dict(item.attrs)
+    return duplicate

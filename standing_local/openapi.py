@@ -32,8 +32,17 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
         "paths": {},
-        "components": {"schemas": {}, "securitySchemes": {"sigv4": {"type": "apiKey", "name": "Authorization",
-                                                                    "in": "header", "x-amazon-apigateway-authtype": "awsSigv4"}}},
+        "components": {
+            "schemas": {},
+            "securitySchemes": {
+                "sigv4": {
+                    "type": "apiKey",
+                    "name": "Authorization",
+                    "in": "header",
+                    "x-amazon-apigateway-authtype": "awsSigv4",
+                }
+            },
+        },
         "security": [{"sigv4": []}],
     }
     for app in _apps():

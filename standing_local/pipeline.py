@@ -65,8 +65,14 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[Line], list[dict[str, Any]]]
             refused.append({"line": number, "event_id": None, "error": "invalid_json", "message": str(error)})
             continue
         if not isinstance(envelope, dict):
-            refused.append({"line": number, "event_id": None, "error": "invalid_event",
-                            "message": "a line must be one JSON object (an event envelope)"})
+            refused.append(
+                {
+                    "line": number,
+                    "event_id": None,
+                    "error": "invalid_event",
+                    "message": "a line must be one JSON object (an event envelope)",
+                }
+            )
             continue
         parsed.append(Line(number, text, envelope, _instant(envelope.get("occurred_at"))))
     return parsed, refused
@@ -94,8 +100,13 @@ class Pipeline:
         readable = [line.at for line in ordered if line.at is not None]
         start = min(readable) if readable else until
         firings = self._firings(start, until)
-        bar = tqdm(total=len(ordered) + len(firings), unit="step", disable=not self.progress,
-                   desc="events+schedules", dynamic_ncols=True)
+        bar = tqdm(
+            total=len(ordered) + len(firings),
+            unit="step",
+            disable=not self.progress,
+            desc="events+schedules",
+            dynamic_ncols=True,
+        )
         position = 0
         for at, schedule in firings:
             position = self._send_until(ordered, position, at, summary, bar)
@@ -135,8 +146,14 @@ class Pipeline:
             status, body = self.deployment.request("POST", "/events", {"events": [line.envelope for line in chunk]})
             if status != 200:
                 for line in chunk:
-                    summary.rejected.append({"line": line.number, "event_id": line.envelope.get("event_id"),
-                                             "error": body.get("error"), "message": body.get("message")})
+                    summary.rejected.append(
+                        {
+                            "line": line.number,
+                            "event_id": line.envelope.get("event_id"),
+                            "error": body.get("error"),
+                            "message": body.get("message"),
+                        }
+                    )
             else:
                 summary.accepted += body.get("accepted", 0)
                 summary.duplicates += body.get("duplicates", 0)

@@ -67,7 +67,7 @@ def serve(host: str, port: int, scale: float) -> int:
             f"  curl {base}/partners/{partner}/standing\n"
             f"  curl '{base}/partners/{partner}/evaluations?program=kkday-trusted-partner'\n"
             f"  curl -X POST {base}/partners/{booking}/programs/booking-preferred-property/membership "
-            "-d '{\"action\": \"opt_out\"}'\n"
+            '-d \'{"action": "opt_out"}\'\n'
             f"  curl -X POST {base}/events -d @events.json\n",
             flush=True,
         )

@@ -19,7 +19,7 @@ os.environ.update(
 )
 
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture

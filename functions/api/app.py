@@ -24,7 +24,9 @@ app = APIGatewayHttpResolver(enable_validation=True)
 
 
 class MembershipRequest(BaseModel):
-    action: Literal["opt_in", "opt_out"] = Field(description="opt_in: join if the criteria are met now; opt_out: leave at once")
+    action: Literal["opt_in", "opt_out"] = Field(
+        description="opt_in: join if the criteria are met now; opt_out: leave at once"
+    )
 
 
 def _error(status: int, code: str, message: str, details: list[Any] | None = None) -> Response:

@@ -16,8 +16,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from standing import config
 from standing.adapters.ingest_store import IngestStore, deserialize
 from standing.aggregate import AggregationBatch, Aggregator
+from standing.evaluate import changes
 from standing.rules import load_programs
 
 logger = Logger()
@@ -41,8 +44,13 @@ def zones_for(programs: list[str]) -> set[str]:
 
 
 @cache
-def _aggregator() -> Aggregator:
+def _aggregator_for(events_table: str, state_table: str) -> Aggregator:
     return Aggregator(IngestStore.from_config(), zones_for)
+
+
+def _aggregator() -> Aggregator:
+    # Keyed by the resource names so a process serving several deployments (the local run) never mixes them.
+    return _aggregator_for(config.events_table(), config.state_table())
 
 
 def _image(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -68,6 +76,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
         event=event, record_handler=record_handler, processor=processor, context=context
     )
     report = batch.finish()
+    # Membership and risk-flag events change standing at once, judged on the days just recomputed.
+    changes.apply_stored_events(images)
     metrics.add_metric(name="EventsFolded", unit=MetricUnit.Count, value=len(images))
     metrics.add_metric(name="DaysWritten", unit=MetricUnit.Count, value=report.days_written)
     metrics.add_metric(name="DaysStale", unit=MetricUnit.Count, value=report.days_stale)

@@ -14,6 +14,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from standing import config
 from standing.adapters.ingest_store import StoreUnavailable
 from standing.ingest import (
     ErrorModel,
@@ -31,8 +33,13 @@ app = APIGatewayHttpResolver()
 
 
 @cache
-def _service() -> IngestService:
+def _service_for(events_table: str, state_table: str) -> IngestService:
     return service_from_config()
+
+
+def _service() -> IngestService:
+    # Keyed by the resource names so a process serving several deployments (the local run) never mixes them.
+    return _service_for(config.events_table(), config.state_table())
 
 
 def _error(status: int, code: str, message: str, details: list[Any] | None = None) -> Response[dict[str, Any]]:

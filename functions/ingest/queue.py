@@ -21,6 +21,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from standing import config
 from standing.ingest import IngestService, RequestError, events_of, service_from_config
 
 logger = Logger()
@@ -34,8 +36,13 @@ class MalformedMessage(Exception):
 
 
 @cache
-def _service() -> IngestService:
+def _service_for(events_table: str, state_table: str) -> IngestService:
     return service_from_config()
+
+
+def _service() -> IngestService:
+    # Keyed by the resource names so a process serving several deployments (the local run) never mixes them.
+    return _service_for(config.events_table(), config.state_table())
 
 
 def envelopes_of(body: str) -> list[Any]:

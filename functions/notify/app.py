@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from standing import config
 from standing.adapters.sends_store import SendsStore
 from standing.adapters.ses import SesSender
@@ -32,8 +33,13 @@ METRIC_NAMES = {
 }
 
 
-@cache
 def service() -> NotifyService:
+    # Keyed by the resource names so a process serving several deployments (the local run) never mixes them.
+    return _service_for(config.state_table(), config.sender_identity(), config.ses_configuration_set())
+
+
+@cache
+def _service_for(state_table: str, sender: str, configuration_set: str) -> NotifyService:
     return NotifyService(
         SendsStore(config.state_table()),
         SesSender(),

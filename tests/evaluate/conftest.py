@@ -21,9 +21,16 @@ def event(kind: str, partner: str, at: str, **data: Any) -> dict[str, Any]:
 
 
 def profile(partner: str, at: str, programs: list[str], **attrs: Any) -> dict[str, Any]:
-    base = {"name": f"Partner {partner}", "email": f"{partner}@example.com", "locale": "en", "region": "TW",
-            "category": "general", "self_managed": True, "store_opened_at": "2023-01-01T00:00:00+00:00",
-            "programs": programs}
+    base = {
+        "name": f"Partner {partner}",
+        "email": f"{partner}@example.com",
+        "locale": "en",
+        "region": "TW",
+        "category": "general",
+        "self_managed": True,
+        "store_opened_at": "2023-01-01T00:00:00+00:00",
+        "programs": programs,
+    }
     return event("partner.profile", partner, at, **{**base, **attrs})
 
 
@@ -66,8 +73,9 @@ class Scenario:
         return Counter(e["detail-type"] for e in self.bus_events())[detail_type]
 
     def records(self, partner: str, program: str | None = None) -> list[dict[str, Any]]:
-        status, body = self.stack.request("GET", f"/partners/{partner}/evaluations",
-                                          query={"program": program} if program else None)
+        status, body = self.stack.request(
+            "GET", f"/partners/{partner}/evaluations", query={"program": program} if program else None
+        )
         assert status == 200, body
         return body["items"]
 

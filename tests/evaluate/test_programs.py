@@ -276,17 +276,23 @@ def test_property_schedule_every_90_days_judges_members_and_records_the_rest_as_
         profile("bp-never", "2023-12-01T09:00:00+01:00", program, region="NL"),
     ])
     events = []
-    for partner, ratings in (("bp-member", (9, 8)), ("bp-weak", (6, 6)), ("bp-never", (9, 9))):
+    for partner in ("bp-member", "bp-weak", "bp-never"):
         events += [
             event("score.reported", partner, "2024-02-01T12:00:00+01:00", metric="performance_score", value=80),
             event("score.reported", partner, "2024-02-01T12:00:00+01:00", metric="price_competitiveness",
                   value="competitive"),
         ]
-        events += [event("review.submitted", partner, f"2024-02-1{n}T12:00:00+01:00", review_id=f"{partner}-v{n}",
-                         rating=r, scale=10) for n, r in enumerate(ratings)]
-    events += [event("program.opted_in", p, "2024-01-05T10:00:00+01:00", program_id=PROPERTY)
-               for p in ("bp-member", "bp-weak")]
+    # Reviews before the opt-in (2024-02-15) qualify all three; bp-weak's later guests pull it below 7.0.
+    reviews = {"bp-member": ("2024-02-10", 9), "bp-weak": ("2024-02-10", 8), "bp-never": ("2024-02-10", 9)}
+    for partner, (day, rating) in reviews.items():
+        events.append(event("review.submitted", partner, f"{day}T12:00:00+01:00", review_id=f"{partner}-v0",
+                            rating=rating, scale=10))
+    events += [event("review.submitted", "bp-weak", f"2024-02-2{n}T12:00:00+01:00", review_id=f"bp-weak-v{n + 1}",
+                     rating=5, scale=10) for n in range(3)]
     scenario.post(events)
+    # Opt-in is granted only when the criteria are met at that moment: both qualify on 2024-02-15.
+    scenario.post([event("program.opted_in", p, "2024-02-15T10:00:00+01:00", program_id=PROPERTY)
+                   for p in ("bp-member", "bp-weak")])
 
     # rate(90 days) from 2024-01-01 00:00 Amsterdam: the first evaluation is 2024-03-31 00:00.
     scenario.fire("BookingPreferredPropertySchedule", "2024-03-31T00:00", AMSTERDAM)

@@ -14,29 +14,57 @@ def _kkday_partner(partner: str, day: str, orders: int, partner_cancels: int, re
     for n in range(orders):
         placed = base + timedelta(minutes=n)
         order = f"{partner}-{day}-{n}"
-        events.append(event("order.placed", partner, placed.isoformat(), order_id=order, buyer_id=f"b{n}",
-                            due_by=(placed + timedelta(hours=24)).isoformat()))
+        events.append(
+            event(
+                "order.placed",
+                partner,
+                placed.isoformat(),
+                order_id=order,
+                buyer_id=f"b{n}",
+                due_by=(placed + timedelta(hours=24)).isoformat(),
+            )
+        )
         if n < partner_cancels:
-            events.append(event("order.cancelled", partner, (placed + timedelta(hours=2)).isoformat(),
-                                order_id=order, cause="partner"))
+            events.append(
+                event(
+                    "order.cancelled",
+                    partner,
+                    (placed + timedelta(hours=2)).isoformat(),
+                    order_id=order,
+                    cause="partner",
+                )
+            )
         else:
             events.append(event("order.confirmed", partner, (placed + timedelta(hours=1)).isoformat(), order_id=order))
     for n in range(10):
         received = base + timedelta(hours=1, minutes=n)
-        events.append(event("message.received", partner, received.isoformat(), thread_id=f"t{n}",
-                            message_id=f"{partner}-{day}-m{n}"))
-        events.append(event("message.replied", partner, (received + timedelta(hours=reply_hours)).isoformat(),
-                            thread_id=f"t{n}", message_id=f"{partner}-{day}-r{n}", in_reply_to=f"{partner}-{day}-m{n}"))
+        events.append(
+            event(
+                "message.received", partner, received.isoformat(), thread_id=f"t{n}", message_id=f"{partner}-{day}-m{n}"
+            )
+        )
+        events.append(
+            event(
+                "message.replied",
+                partner,
+                (received + timedelta(hours=reply_hours)).isoformat(),
+                thread_id=f"t{n}",
+                message_id=f"{partner}-{day}-r{n}",
+                in_reply_to=f"{partner}-{day}-m{n}",
+            )
+        )
     return events
 
 
 def test_kkday_july_2024_is_judged_on_4_august_taipei_time_and_a_rerun_changes_nothing(scenario):
     program = ["kkday-trusted-partner"]
-    scenario.post([
-        profile("kk-good", "2024-06-01T09:00:00+08:00", program, locale="zh-TW"),
-        profile("kk-poor", "2024-06-01T09:00:00+08:00", program),
-        profile("kk-managed", "2024-06-01T09:00:00+08:00", program, self_managed=False),
-    ])
+    scenario.post(
+        [
+            profile("kk-good", "2024-06-01T09:00:00+08:00", program, locale="zh-TW"),
+            profile("kk-poor", "2024-06-01T09:00:00+08:00", program),
+            profile("kk-managed", "2024-06-01T09:00:00+08:00", program, self_managed=False),
+        ]
+    )
     # The adjustment period (2024-06-20..30) is full of partner cancellations that must not count.
     scenario.post(_kkday_partner("kk-good", "2024-06-25", orders=10, partner_cancels=10, reply_hours=30))
     scenario.post(_kkday_partner("kk-good", "2024-07-10", orders=20, partner_cancels=0, reply_hours=1))

@@ -25,6 +25,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+
 from standing import config
 from standing.adapters.ingest_store import IngestStore
 from standing.aggregate import Aggregator

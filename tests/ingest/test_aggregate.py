@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from standing import config
-
 from tests.ingest.conftest import Pipeline, event, profile
 
 TAIPEI = "Asia/Taipei"

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-from standing import config
-from standing.adapters.ingest_store import IngestStore
-from standing.ingest import IngestService
 
 from functions.ingest import aggregate as aggregate_handler
 from functions.ingest import app as http_handler
 from functions.ingest import queue as queue_handler
+from standing import config
+from standing.adapters.ingest_store import IngestStore
+from standing.ingest import IngestService
 from tests.ingest.conftest import ZONES, Pipeline, StreamReader, event
 from tests.ingest.test_ingest import RaisingClient
 
@@ -43,7 +43,7 @@ class Context:
 @pytest.fixture(autouse=True)
 def fresh_handlers(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(aggregate_handler, "_zone_of", lambda: ZONES)
-    for cached in (http_handler._service, queue_handler._service, aggregate_handler._aggregator):
+    for cached in (http_handler._service_for, queue_handler._service_for, aggregate_handler._aggregator_for):
         cached.cache_clear()
     yield
 

@@ -10,10 +10,10 @@ import pytest
 from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from standing import config
 from standing.adapters.ingest_store import IngestStore, StaleWrite, StoreError, StoreUnavailable
 from standing.ingest import IngestService
-
 from tests.ingest.conftest import Pipeline, event, profile
 
 

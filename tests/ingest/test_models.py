@@ -9,6 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+
 from standing.events.models import EVENT_TYPES, Rejection, ValidEvent, validate_event
 from standing.events.schemas import rendered
 

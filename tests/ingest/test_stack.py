@@ -9,14 +9,14 @@ from typing import Any
 
 import boto3
 import pytest
-from standing import config
 
 from functions.ingest import aggregate as aggregate_handler
 from functions.ingest import app as http_handler
 from functions.ingest import queue as queue_handler
+from standing import config
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
-CACHED = (http_handler._service, queue_handler._service, aggregate_handler._aggregator)
+CACHED = (http_handler._service_for, queue_handler._service_for, aggregate_handler._aggregator_for)
 
 
 def _clear() -> None:

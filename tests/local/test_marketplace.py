@@ -8,8 +8,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from standing.events.models import ValidEvent, validate_event
 
+from standing.events.models import ValidEvent, validate_event
 from standing_local.marketplace import PROGRAMS, MarketplaceSpec, arrival_order, generate, partners
 
 SMALL = MarketplaceSpec(kkday=24, booking_property=6, booking_rides=8, tiki=12, scale=0.4)

@@ -29,6 +29,7 @@ import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
+
 from standing import config
 from standing.adapters.sends_store import SendsStore
 from standing.adapters.ses import SesSender

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import samples
 from conftest import CONFIG_SET, SENDER
-from standing.adapters.sends_store import SendsStore
-from standing.adapters.ses import SesSender
-from standing.notify.service import NotifyService
 from test_service import FlakySes
 
 from functions.notify import app
+from standing.adapters.sends_store import SendsStore
+from standing.adapters.ses import SesSender
+from standing.notify.service import NotifyService
 
 EVENT = Path(__file__).resolve().parents[2] / "events" / "notify_sqs_batch.json"
 
@@ -30,9 +30,9 @@ class Context:
 @pytest.fixture(autouse=True)
 def fresh_service():
     """The handler keeps its service for the life of the container; each test gets its own (and its moto)."""
-    app.service.cache_clear()
+    app._service_for.cache_clear()
     yield
-    app.service.cache_clear()
+    app._service_for.cache_clear()
 
 
 @pytest.fixture

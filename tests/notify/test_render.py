@@ -8,6 +8,7 @@ import re
 
 import pytest
 import samples
+
 from standing.notify.catalog import MESSAGES, METRIC_FORMATS, resolve_locale
 from standing.notify.mime import build_mime
 from standing.notify.render import header_safe, render_membership, render_report, render_warning

@@ -12,9 +12,9 @@ from fractions import Fraction
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+
 from standing.rules import at_risk_metrics, evaluate_partner, opt_in_check
 from standing.rules.headroom import max_events, min_events, rate_events
-
 from tests.rules.builders import BOOKING, KKDAY, RIDES, TIKI, day, facts, local
 
 KKDAY_AT = local(KKDAY, 2024, 9, 4)

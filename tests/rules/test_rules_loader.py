@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from standing.rules import ProgramError, load_programs
 
+from standing.rules import ProgramError, load_programs
 from tests.rules.builders import BOOKING, KKDAY, PROGRAMS, RIDES, TIKI
 
 CONTRACT = {

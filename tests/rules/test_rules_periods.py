@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from standing.rules.periods import Period, Window, add_months, month_end
 
+from standing.rules.periods import Period, Window, add_months, month_end
 from tests.rules.builders import BOOKING, KKDAY, RIDES, TIKI, local
 
 

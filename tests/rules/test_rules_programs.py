@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from standing.rules import Program, evaluate_partner
 
+from standing.rules import Program, evaluate_partner
 from tests.rules.builders import BOOKING, KKDAY, RIDES, TIKI, day, facts, local
 
 KKDAY_AT = local(KKDAY, 2024, 9, 4)  # judges August 2024

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -66,7 +66,7 @@ def partner_state(partner_id: str) -> PartnerState:
     item = table().get_item(Key={"pk": pk, "sk": "PROFILE"}).get("Item")
     profile = _plain(item) if item else None
     enrolments = {
-        str(item["sk"])[len("ENROL#"):]: _plain(item)
+        str(item["sk"])[len("ENROL#") :]: _plain(item)
         for item in _query_all(Key("pk").eq(pk) & Key("sk").begins_with("ENROL#"))
     }
     flags = frozenset(
@@ -85,7 +85,9 @@ def daily_aggregates(partner_id: str, time_zone: str, first: date, last: date) -
     return [DayAggregate.from_dict(json.loads(item["data"])) for item in _query_all(condition)]
 
 
-def enrolled_partners(program_id: str, shard: int, cursor: dict[str, Any] | None, limit: int) -> tuple[list[str], dict[str, Any] | None]:
+def enrolled_partners(
+    program_id: str, shard: int, cursor: dict[str, Any] | None, limit: int
+) -> tuple[list[str], dict[str, Any] | None]:
     """One page of the partners enrolled in a program, from one shard of the by_enrolment index."""
     kwargs: dict[str, Any] = {
         "IndexName": "by_enrolment",
@@ -98,12 +100,17 @@ def enrolled_partners(program_id: str, shard: int, cursor: dict[str, Any] | None
     return [item["gsi1sk"] for item in page["Items"]], page.get("LastEvaluatedKey")
 
 
-def set_membership(partner_id: str, program_id: str, membership: str, at: str) -> None:
-    """Record an opt-in or opt-out decided through the API (the enrolment item keeps the latest)."""
+def set_membership(partner_id: str, program_id: str, membership: str, at: datetime, decided_by: str) -> None:
+    """Record a membership Standing decided (API call, or an opt-in refused). Same format as ingest's
+    latest-wins write: `membership_at` in UTC with microseconds, `membership_by` naming who decided."""
     table().update_item(
         Key={"pk": partner_pk(partner_id), "sk": f"ENROL#{program_id}"},
-        UpdateExpression="SET membership = :m, membership_at = :at",
-        ExpressionAttributeValues={":m": membership, ":at": at},
+        UpdateExpression="SET membership = :m, membership_at = :at, membership_by = :by",
+        ExpressionAttributeValues={
+            ":m": membership,
+            ":at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            ":by": decided_by,
+        },
     )
 
 
@@ -136,9 +143,11 @@ def put_record(record: dict[str, Any]) -> bool:
 
 def stored_record(partner_id: str, program_id: str, period_start: str) -> tuple[dict[str, Any], bool] | None:
     """The stored record and whether its events were published."""
-    item = table().get_item(
-        Key={"pk": partner_pk(partner_id), "sk": _record_sk(program_id, period_start)}, ConsistentRead=True
-    ).get("Item")
+    item = (
+        table()
+        .get_item(Key={"pk": partner_pk(partner_id), "sk": _record_sk(program_id, period_start)}, ConsistentRead=True)
+        .get("Item")
+    )
     if item is None:
         return None
     return json.loads(item["record"]), bool(item.get("published"))
@@ -152,7 +161,9 @@ def mark_published(partner_id: str, program_id: str, period_start: str) -> None:
     )
 
 
-def records(partner_id: str, program_id: str | None = None, before: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+def records(
+    partner_id: str, program_id: str | None = None, before: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     """A partner's evaluation records, newest first (optionally of one program, before a period start)."""
     prefix = f"EVAL#{program_id}#" if program_id else "EVAL#"
     condition = Key("pk").eq(partner_pk(partner_id))
@@ -176,15 +187,17 @@ def records(partner_id: str, program_id: str | None = None, before: str | None =
 
 # ---------------------------------------------------------------------------------------------------- standing
 def standing(partner_id: str, program_id: str) -> dict[str, Any] | None:
-    item = table().get_item(
-        Key={"pk": partner_pk(partner_id), "sk": f"STANDING#{program_id}"}, ConsistentRead=True
-    ).get("Item")
+    item = (
+        table()
+        .get_item(Key={"pk": partner_pk(partner_id), "sk": f"STANDING#{program_id}"}, ConsistentRead=True)
+        .get("Item")
+    )
     return json.loads(item["standing"]) if item else None
 
 
 def standings(partner_id: str) -> dict[str, dict[str, Any]]:
     items = _query_all(Key("pk").eq(partner_pk(partner_id)) & Key("sk").begins_with("STANDING#"))
-    return {item["sk"][len("STANDING#"):]: json.loads(item["standing"]) for item in items}
+    return {item["sk"][len("STANDING#") :]: json.loads(item["standing"]) for item in items}
 
 
 def put_standing(partner_id: str, program_id: str, value: dict[str, Any], expected_version: int | None) -> bool:
@@ -224,7 +237,7 @@ def put_projection(partner_id: str, program_id: str, record: dict[str, Any]) -> 
 
 def projections(partner_id: str) -> dict[str, dict[str, Any]]:
     items = _query_all(Key("pk").eq(partner_pk(partner_id)) & Key("sk").begins_with("PROJ#"))
-    return {item["sk"][len("PROJ#"):]: json.loads(item["projection"]) for item in items}
+    return {item["sk"][len("PROJ#") :]: json.loads(item["projection"]) for item in items}
 
 
 def claim_warning(partner_id: str, program_id: str, period_start: str, metric: str, expires_at: int) -> bool:
@@ -265,7 +278,12 @@ def record_plan(run_id: str, detail: dict[str, Any], batches: int, pages: int) -
                 Key=_run_key(run_id),
                 UpdateExpression="SET planned = :t, detail = :d ADD batches_planned :b, pages_pending :p",
                 ConditionExpression="attribute_not_exists(planned)",
-                ExpressionAttributeValues={":t": True, ":d": json.dumps(detail, sort_keys=True), ":b": batches, ":p": pages},
+                ExpressionAttributeValues={
+                    ":t": True,
+                    ":d": json.dumps(detail, sort_keys=True),
+                    ":b": batches,
+                    ":p": pages,
+                },
                 ReturnValues="ALL_NEW",
             )["Attributes"]
         )
@@ -306,8 +324,10 @@ def count_once(run_id: str, marker: str, adds: dict[str, int]) -> bool:
         return True
     except ClientError as error:
         reasons = error.response.get("CancellationReasons", [])
-        if error.response["Error"]["Code"] == "TransactionCanceledException" and reasons and (
-            reasons[0].get("Code") == "ConditionalCheckFailed"
+        if (
+            error.response["Error"]["Code"] == "TransactionCanceledException"
+            and reasons
+            and (reasons[0].get("Code") == "ConditionalCheckFailed")
         ):
             return False
         raise

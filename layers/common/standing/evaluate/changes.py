@@ -59,7 +59,7 @@ def change_membership(partner_id: str, program_id: str, action: str, now: dateti
         raise NotEnrolled(f"partner {partner_id!r} is not enrolled in {program_id}")
     at = now.isoformat()
     if action == "opt_out":
-        standing_store.set_membership(partner_id, program_id, "opted_out", at)
+        standing_store.set_membership(partner_id, program_id, "opted_out", now, "standing:opt_out")
         previous, new = save_standing(
             partner_id, program_id, lambda prev: {**(prev or _blank(program_id, partner_id)), **_opted_out(at)}
         )
@@ -70,11 +70,15 @@ def change_membership(partner_id: str, program_id: str, action: str, now: dateti
     record = judge(program, state, now, program.window_ending(now), membership="opted_in", with_history=False)
     granted = record["status"] == "awarded"
     if granted:
-        standing_store.set_membership(partner_id, program_id, "opted_in", at)
+        standing_store.set_membership(partner_id, program_id, "opted_in", now, "standing:opt_in")
         previous, new = save_standing(partner_id, program_id, lambda prev: standing_from(record, "opted_in"))
     else:
+        # Refused: not a member (a marketplace opt-in event already wrote "opted_in"; this overrides it).
+        standing_store.set_membership(partner_id, program_id, "opted_out", now, "standing:opt_in_refused")
         previous, new = None, None
-    result = MembershipResult(program_id, partner_id, action, granted, record["status"], list(record["failing"]), record)
+    result = MembershipResult(
+        program_id, partner_id, action, granted, record["status"], list(record["failing"]), record
+    )
     _announce(state, result, previous, new)
     return result
 
@@ -95,13 +99,25 @@ def refresh_flags(partner_id: str, now: datetime) -> list[dict[str, Any]]:
             if prev is None:
                 return None
             if blocking and prev["status"] == "awarded":
-                return {**prev, "status": "suspended", "reason": "risk_flag", "suspended_by": blocking,
-                        "benefits": {}, "changed_at": now.isoformat()}
+                return {
+                    **prev,
+                    "status": "suspended",
+                    "reason": "risk_flag",
+                    "suspended_by": blocking,
+                    "benefits": {},
+                    "changed_at": now.isoformat(),
+                }
             still_valid = prev.get("valid_until") is None or prev["valid_until"] >= today
-            if not blocking and prev["status"] == "suspended" and prev.get("reason") == "risk_flag":
-                if prev.get("evaluated_status") == "awarded" and still_valid:
-                    return {**prev, "status": "awarded", "reason": "risk_flag_cleared", "suspended_by": [],
-                            "benefits": _benefits_of(program_id, prev), "changed_at": now.isoformat()}
+            restorable = prev["status"] == "suspended" and prev.get("reason") == "risk_flag"
+            if not blocking and restorable and prev.get("evaluated_status") == "awarded" and still_valid:
+                return {
+                    **prev,
+                    "status": "awarded",
+                    "reason": "risk_flag_cleared",
+                    "suspended_by": [],
+                    "benefits": _benefits_of(prev["program"], prev),
+                    "changed_at": now.isoformat(),
+                }
             return None
 
         previous, new = save_standing(partner_id, program_id, build)
@@ -119,8 +135,16 @@ def _benefits_of(program_id: str, standing: dict[str, Any]) -> dict[str, Any]:
 
 
 def _blank(program_id: str, partner_id: str) -> dict[str, Any]:
-    return {"program": program_id, "partner_id": partner_id, "status": None, "valid_until": None,
-            "consequences": [], "benefits": {}, "period": None, "evaluated_at": None}
+    return {
+        "program": program_id,
+        "partner_id": partner_id,
+        "status": None,
+        "valid_until": None,
+        "consequences": [],
+        "benefits": {},
+        "period": None,
+        "evaluated_at": None,
+    }
 
 
 def _opted_out(at: str) -> dict[str, Any]:

@@ -35,7 +35,11 @@ def project_partner(program: Program, partner_id: str, now: datetime, period: Pe
     kinds = {metric.id: metric.kind for metric in program.version_at(now).metrics}
     at_risk = [m for m in candidates if not _on_pace(kinds.get(m), record["metrics"][m], elapsed, period.days)]
     expires_at = int((now + timedelta(days=period.days + 30)).timestamp())
-    new = [m for m in at_risk if standing_store.claim_warning(partner_id, program.id, period.start.isoformat(), m, expires_at)]
+    new = [
+        m
+        for m in at_risk
+        if standing_store.claim_warning(partner_id, program.id, period.start.isoformat(), m, expires_at)
+    ]
     if new:
         bus.publish(
             [

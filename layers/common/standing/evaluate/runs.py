@@ -167,7 +167,7 @@ def _complete_if_done(request: RunRequest, run: dict[str, Any]) -> None:
         return
     if not standing_store.complete_run(request.run_id, datetime.now(UTC).isoformat()):
         return
-    by_status = {k[len("status_"):]: v for k, v in run.items() if k.startswith("status_")}
+    by_status = {k[len("status_") :]: v for k, v in run.items() if k.startswith("status_")}
     bus.publish(
         [
             BusEvent(
