@@ -26,7 +26,6 @@ def _quiet() -> None:
     """The local run prints a progress bar and a summary; Lambda-style JSON logs would drown them."""
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     warnings.simplefilter("ignore")
     logging.disable(logging.WARNING)
 
@@ -55,7 +54,10 @@ def demo(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    spec = MarketplaceSpec(scale=args.scale)
+    # Sized for embedded DynamoDB (docs/decisions.md): 210 partners, June to early October 2024.
+    spec = MarketplaceSpec(
+        kkday=80, booking_property=40, booking_rides=50, tiki=40, end=date(2024, 10, 5), scale=args.scale
+    )
     print(f"Generating a marketplace ({spec.start} .. {spec.end}) ...", flush=True)
     envelopes = generate(spec)
     events_file = out / "events.jsonl"
@@ -122,11 +124,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("demo", help="generate a marketplace and run it through the whole pipeline")
     p.add_argument("--out", default="out")
-    p.add_argument("--scale", type=float, default=1.0, help="activity volume per partner (1.0 = default demo)")
+    p.add_argument("--scale", type=float, default=0.3, help="activity volume per partner (1.0 = a busy marketplace)")
     p.add_argument(
         "--projection-every",
         type=int,
-        default=7,
+        default=14,
         metavar="DAYS",
         help="fire the daily projection schedule every DAYS simulated days (1 = every day)",
     )

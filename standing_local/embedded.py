@@ -9,6 +9,7 @@ their handlers (with partial batch failures honoured) and fires schedules on a s
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
@@ -131,6 +132,9 @@ class Deployment:
         )
         self._iterators: dict[str, str] = {}
         self.errors: list[str] = []  # invocation errors seen while pumping (the messages were retried)
+        # What handlers print (Powertools' EMF metrics go to stdout, as CloudWatch wants) is dropped when True,
+        # so the local run's progress bar and summary stay readable.
+        self.quiet = False
         self.invocations: dict[str, int] = {}
 
     # ------------------------------------------------------------------ resources
@@ -171,7 +175,7 @@ class Deployment:
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         """Run the function's handler with its own environment, as Lambda would."""
         fn = self.functions[logical_id]
-        with _environment(fn.environment):
+        with _environment(fn.environment), contextlib.redirect_stdout(io.StringIO()) if self.quiet else _nothing():
             handler = self.handler(logical_id)
             self.invocations[logical_id] = self.invocations.get(logical_id, 0) + 1
             return handler(event, LambdaContext(fn.name))
@@ -284,6 +288,11 @@ class Deployment:
                 )["Attributes"]
                 counts[logical_id] = int(attrs["ApproximateNumberOfMessages"])
         return counts
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
 
 
 @contextmanager

@@ -91,6 +91,7 @@ def _instant(value: Any) -> datetime | None:
 class Pipeline:
     def __init__(self, deployment: Deployment, projection_every_days: int = 1, progress: bool = True) -> None:
         self.deployment = deployment
+        deployment.quiet = progress or deployment.quiet
         self.projection_every_days = projection_every_days
         self.progress = progress
 
