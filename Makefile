@@ -29,7 +29,7 @@ $(TOOLS)/.installed: requirements-tools.txt
 demo: $(STAMP) ## generate a marketplace and run the whole pipeline on embedded AWS (writes out/)
 	$(BIN)/standing demo --out out
 
-test: $(STAMP) lint cfn-lint ## lint, cfn-lint, then the whole pytest suite (offline)
+test: $(STAMP) lint cfn-lint sam-validate ## lint, cfn-lint, sam validate --lint, then the whole pytest suite (offline)
 	$(BIN)/standing openapi --check
 	$(BIN)/pytest
 
@@ -43,7 +43,7 @@ cfn-lint: $(STAMP) ## lint template.yaml
 	$(BIN)/cfn-lint template.yaml
 
 sam-validate: $(TOOLS)/.installed ## `sam validate --lint` (SAM CLI lives in its own environment: it pins its own boto3)
-	AWS_DEFAULT_REGION=us-east-1 $(TOOLS)/bin/sam validate --lint --template template.yaml
+	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(TOOLS)/bin/sam validate --lint --template template.yaml
 
 serve: $(STAMP) ## the HTTP API on 127.0.0.1:$(PORT) over embedded AWS with demo data
 	$(BIN)/standing serve --port $(PORT)

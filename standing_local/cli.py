@@ -54,12 +54,13 @@ def demo(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    # Sized for embedded DynamoDB (docs/decisions.md): 210 partners, June to early October 2024.
-    spec = MarketplaceSpec(
-        kkday=80, booking_property=40, booking_rides=50, tiki=40, end=date(2024, 10, 5), scale=args.scale
-    )
+    # Sized for embedded DynamoDB (docs/decisions.md): 185 partners, June to early October 2024. Tiki shops are
+    # generated at five times the volume: its bars are volumes (50 or 200 successful orders in 3 months).
+    end = date(2024, 10, 5)
+    spec = MarketplaceSpec(kkday=80, booking_property=40, booking_rides=50, tiki=0, end=end, scale=args.scale)
+    shops = MarketplaceSpec(kkday=0, booking_property=0, booking_rides=0, tiki=15, end=end, scale=args.scale * 5)
     print(f"Generating a marketplace ({spec.start} .. {spec.end}) ...", flush=True)
-    envelopes = generate(spec)
+    envelopes = generate(spec) + generate(shops)
     events_file = out / "events.jsonl"
     events_file.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in envelopes), encoding="utf-8")
     lines, refused = parse_lines(events_file.read_text(encoding="utf-8").splitlines())
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("demo", help="generate a marketplace and run it through the whole pipeline")
     p.add_argument("--out", default="out")
-    p.add_argument("--scale", type=float, default=0.3, help="activity volume per partner (1.0 = a busy marketplace)")
+    p.add_argument("--scale", type=float, default=0.25, help="activity volume per partner (1.0 = a busy marketplace)")
     p.add_argument(
         "--projection-every",
         type=int,

@@ -730,7 +730,8 @@ def _property_stream(stream: _Stream, rng: random.Random, spec: MarketplaceSpec)
     first = max(spec.start, p.active_from)
 
     membership = p.plan.get("membership", "early")
-    join_day = date(2024, 9, 10) if membership == "late_join" else first + timedelta(days=rng.randint(0, 12))
+    # A property asks to join once it has reviews to be judged on: opt-in is granted only if the criteria hold then.
+    join_day = date(2024, 9, 10) if membership == "late_join" else first + timedelta(days=rng.randint(45, 75))
     if membership != "never":
         stream.add(_at(join_day, tz, _time_of_day(rng, _BUSINESS)), "program.opted_in", {"program_id": p.program.id})
     if membership == "opt_out_later":
