@@ -9,6 +9,7 @@ standing openapi [--check]                         write (or check) docs/openapi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -32,12 +33,12 @@ def _quiet() -> None:
 
 def _until(text: str) -> datetime:
     """A date means the end of that day (UTC); a full RFC 3339 instant is taken as it is."""
+    with contextlib.suppress(ValueError):
+        return datetime.combine(date.fromisoformat(text), clock_time(23, 59, 59), tzinfo=UTC)
     try:
-        day = date.fromisoformat(text)
-        return datetime.combine(day, clock_time(23, 59, 59), tzinfo=UTC)
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        pass
-    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        raise argparse.ArgumentTypeError(f"--until {text!r}: not a date (2024-11-05) or an RFC 3339 instant") from None
     if at.tzinfo is None:
         raise argparse.ArgumentTypeError(f"--until {text!r}: give a date (2024-11-05) or an instant with an offset")
     return at.astimezone(UTC)

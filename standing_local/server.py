@@ -7,6 +7,7 @@ Local only: no SigV4 check (the deployed API has IAM auth).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime, time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -73,9 +74,8 @@ def serve(host: str, port: int, scale: float) -> int:
         )
         server = HTTPServer((host, port), _handler_class(deployment))
         try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
+            with contextlib.suppress(KeyboardInterrupt):
+                server.serve_forever()
         finally:
             server.server_close()
     return 0

@@ -6,6 +6,7 @@ every error names the file, the path inside it (``metrics[2].threshold``) and wh
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -144,10 +145,8 @@ class _Node:
         if isinstance(self.value, date):
             return self.value
         if isinstance(self.value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 return date.fromisoformat(self.value)
-            except ValueError:
-                pass
         self.fail(f"expected a date (YYYY-MM-DD), got {self.value!r}")
 
     def instant(self, tz: ZoneInfo, at: time) -> datetime:
@@ -171,10 +170,8 @@ class _Node:
 
     def clock(self) -> time:
         if isinstance(self.value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 return time.fromisoformat(self.value)
-            except ValueError:
-                pass
         self.fail(f'expected a quoted local time "HH:MM", got {self.value!r}')
 
     def boolean(self) -> bool:
