@@ -305,3 +305,59 @@ def test_property_schedule_every_90_days_judges_members_and_records_the_rest_as_
     never = scenario.records("bp-never", PROPERTY)[0]
     assert never["status"] == "opted_out" and never["benefits"] == {}
     assert scenario.count("Partner Evaluated") == 3
+
+
+def _standing(scenario, partner: str, program: str) -> dict:
+    status, body = scenario.stack.request("GET", f"/partners/{partner}/standing")
+    assert status == 200, body
+    return body["programs"][program]
+
+
+def test_a_fraud_flag_suspends_an_awarded_store_at_once_and_clearing_it_restores_the_title(scenario):
+    scenario.post([profile("tk-star", "2024-06-01T09:00:00+07:00", [TIKI], category="high_value", region="VN")])
+    scenario.post(_tiki_shop("tk-star"))
+    scenario.fire("TikiTrustedStoreSchedule", "2024-10-01T00:00", SAIGON)
+    assert _standing(scenario, "tk-star", TIKI)["status"] == "awarded"
+    changed_before = scenario.count("Standing Changed")
+
+    # Mid-period, between two schedules: the audit starts, the title goes at once.
+    scenario.post([event("risk.flag_raised", "tk-star", "2024-10-10T10:00:00+07:00", flag="fraud", case_id="c-9")])
+    suspended = _standing(scenario, "tk-star", TIKI)
+    assert suspended["status"] == "suspended" and suspended["open_flags"] == ["fraud"]
+    assert scenario.count("Standing Changed") == changed_before + 1
+    last = [e for e in scenario.bus_events() if e["detail-type"] == "Standing Changed"][-1]["detail"]
+    assert (last["previous_status"], last["status"], last["reason"]) == ("awarded", "suspended", "risk_flag")
+
+    # The same flag event delivered again changes nothing and announces nothing.
+    scenario.post([event("risk.flag_raised", "tk-star", "2024-10-10T10:00:00+07:00", flag="fraud", case_id="c-9")])
+    assert scenario.count("Standing Changed") == changed_before + 1
+
+    # The audit clears the store while October's title still holds: the title comes back.
+    scenario.post([event("risk.flag_cleared", "tk-star", "2024-10-15T10:00:00+07:00", flag="fraud", case_id="c-9")])
+    restored = _standing(scenario, "tk-star", TIKI)
+    assert restored["status"] == "awarded" and restored["open_flags"] == []
+    assert scenario.count("Standing Changed") == changed_before + 2
+
+
+def test_a_marketplace_opt_in_event_is_judged_at_its_own_time(scenario):
+    scenario.post([profile(p, "2023-12-01T09:00:00+01:00", [PROPERTY], region="NL") for p in ("bp-ready", "bp-early")])
+    events = []
+    for partner in ("bp-ready", "bp-early"):
+        events += [
+            event("score.reported", partner, "2024-02-01T12:00:00+01:00", metric="performance_score", value=82),
+            event("score.reported", partner, "2024-02-01T12:00:00+01:00", metric="price_competitiveness",
+                  value="competitive"),
+            event("review.submitted", partner, "2024-02-05T12:00:00+01:00", review_id=f"{partner}-r", rating=9,
+                  scale=10),
+        ]
+    scenario.post(events)
+    scenario.post([
+        event("program.opted_in", "bp-ready", "2024-02-10T09:00:00+01:00", program_id=PROPERTY),
+        event("program.opted_in", "bp-early", "2024-01-10T09:00:00+01:00", program_id=PROPERTY),  # before any data
+    ])
+    assert _standing(scenario, "bp-ready", PROPERTY)["status"] == "awarded"
+    assert _standing(scenario, "bp-early", PROPERTY)["membership"] == "opted_out"
+    refused = [e["detail"] for e in scenario.bus_events()
+               if e["detail-type"] == "Membership Changed" and e["detail"]["partner_id"] == "bp-early"]
+    assert refused and refused[-1]["granted"] is False
+    assert "review_score" in refused[-1]["failing"] or "performance_score" in refused[-1]["failing"]
