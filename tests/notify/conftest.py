@@ -7,19 +7,7 @@ import email
 import email.policy
 import os
 
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SECURITY_TOKEN": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_SERVICE_NAME": "standing",
-        "POWERTOOLS_METRICS_NAMESPACE": "Standing",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-)
+# Fake credentials, region and Powertools settings come from tests/conftest.py; these are notify's own.
 os.environ.setdefault("STATE_TABLE_NAME", "standing-state-test")
 os.environ.setdefault("SENDER_IDENTITY", "reports@standing.example")
 os.environ.setdefault("SES_CONFIGURATION_SET", "standing-test")

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 import samples
-from conftest import CONFIG_SET, SENDER
 from test_service import FlakySes
 
 from functions.notify import app
 from standing.adapters.sends_store import SendsStore
 from standing.adapters.ses import SesSender
 from standing.notify.service import NotifyService
+from tests.notify.conftest import CONFIG_SET, SENDER
 
 EVENT = Path(__file__).resolve().parents[2] / "events" / "notify_sqs_batch.json"
 

@@ -7,11 +7,11 @@ import time
 import pytest
 import samples
 from botocore.exceptions import ClientError
-from conftest import CONFIG_SET, SENDER
 
 from standing.adapters.sends_store import ClaimOutcome
 from standing.adapters.ses import PermanentSendError, RetryableSendError, SesSender
 from standing.notify.service import NotifyService, Outcome, RetryLater
+from tests.notify.conftest import CONFIG_SET, SENDER
 
 
 class FlakySes:

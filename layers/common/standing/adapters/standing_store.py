@@ -36,6 +36,17 @@ def _already_exists(error: ClientError) -> bool:
     return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
+def _put_once(item: dict[str, Any]) -> bool:
+    """Put an item that must be written at most once; False if it already exists."""
+    try:
+        table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        return True
+    except ClientError as error:
+        if _already_exists(error):
+            return False
+        raise
+
+
 def partner_pk(partner_id: str) -> str:
     return f"P#{partner_id}"
 
@@ -121,24 +132,17 @@ def _record_sk(program_id: str, period_start: str) -> str:
 
 def put_record(record: dict[str, Any]) -> bool:
     """Store an evaluation record once. False: a record for this partner, program and period already exists."""
-    try:
-        table().put_item(
-            Item={
-                "pk": partner_pk(record["partner_id"]),
-                "sk": _record_sk(record["program"], record["period"]["start"]),
-                "program": record["program"],
-                "status": record["status"],
-                "evaluated_at": record["evaluated_at"],
-                "record": json.dumps(record, sort_keys=True, separators=(",", ":")),
-                "published": False,
-            },
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-        return True
-    except ClientError as error:
-        if _already_exists(error):
-            return False
-        raise
+    return _put_once(
+        {
+            "pk": partner_pk(record["partner_id"]),
+            "sk": _record_sk(record["program"], record["period"]["start"]),
+            "program": record["program"],
+            "status": record["status"],
+            "evaluated_at": record["evaluated_at"],
+            "record": json.dumps(record, sort_keys=True, separators=(",", ":")),
+            "published": False,
+        }
+    )
 
 
 def stored_record(partner_id: str, program_id: str, period_start: str) -> tuple[dict[str, Any], bool] | None:
@@ -242,20 +246,9 @@ def projections(partner_id: str) -> dict[str, dict[str, Any]]:
 
 def claim_warning(partner_id: str, program_id: str, period_start: str, metric: str, expires_at: int) -> bool:
     """True the first time a metric is warned about in a period; False ever after."""
-    try:
-        table().put_item(
-            Item={
-                "pk": partner_pk(partner_id),
-                "sk": f"RISK#{program_id}#{period_start}#{metric}",
-                "expires_at": expires_at,
-            },
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-        return True
-    except ClientError as error:
-        if _already_exists(error):
-            return False
-        raise
+    return _put_once(
+        {"pk": partner_pk(partner_id), "sk": f"RISK#{program_id}#{period_start}#{metric}", "expires_at": expires_at}
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- runs
