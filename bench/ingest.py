@@ -32,6 +32,7 @@ from standing.aggregate import Aggregator
 from standing.events.models import ValidEvent, validate_event
 from standing.ingest import IngestService
 from standing_local import moto_speedups
+from standing_local.template import create_table, load_sam
 
 EVENTS_TABLE, BARE_TABLE, STATE_TABLE = "bench-events", "bench-bare", "bench-state"
 ZONES = {"kkday-trusted-partner": "Asia/Taipei", "tiki-trusted-store": "Asia/Ho_Chi_Minh"}
@@ -181,42 +182,11 @@ def generate(n_events: int, n_partners: int, seed: int) -> list[dict[str, Any]]:
 
 
 def create_tables(client: Any) -> None:
+    """The template's own tables (and a bare copy of EventsTable for the baseline)."""
+    sam = load_sam()
     for name in (EVENTS_TABLE, BARE_TABLE):
-        client.create_table(
-            TableName=name,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "event_id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "event_id", "KeyType": "HASH"}],
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-        )
-    client.create_table(
-        TableName=STATE_TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "anchor_at", "gsi1pk", "gsi1sk")
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        LocalSecondaryIndexes=[
-            {
-                "IndexName": "by_anchor",
-                "KeySchema": [
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "anchor_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by_enrolment",
-                "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
-        ],
-    )
+        create_table(client, "EventsTable", name, sam)
+    create_table(client, "StateTable", STATE_TABLE, sam)
 
 
 def zones_for(programs: list[str]) -> set[str]:

@@ -232,7 +232,7 @@ class Deployment:
                 records = page["Records"]
                 if not records:
                     break
-                event = {"Records": [_stream_record(r, stream_arn) for r in records]}
+                event = {"Records": [stream_record(r, stream_arn) for r in records]}
                 self._deliver_stream_batch(mapping.function, event)
                 handled += len(records)
                 iterator = page["NextShardIterator"]
@@ -323,7 +323,7 @@ def _sqs_record(message: dict[str, Any], arn: str) -> dict[str, Any]:
     }
 
 
-def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+def stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     dynamodb = dict(record["dynamodb"])
     created = dynamodb.get("ApproximateCreationDateTime")
     if isinstance(created, datetime):

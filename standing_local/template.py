@@ -74,3 +74,21 @@ def handler_module(local_dir: str, handler: str) -> tuple[str, str]:
     module, _, attr = handler.rpartition(".")
     package = local_dir.strip("/").replace("/", ".")
     return f"{package}.{module}", attr
+
+
+def create_table(client: Any, logical_id: str, name: str, sam: dict[str, Any] | None = None) -> None:
+    """Create one of the template's DynamoDB tables under another name (unit tests and benchmarks), with the
+    template's own keys, indexes and stream, so they can never drift from what is deployed."""
+    props = (sam or load_sam())["Resources"][logical_id]["Properties"]
+    kwargs: dict[str, Any] = {
+        "TableName": name,
+        "BillingMode": props["BillingMode"],
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+    }
+    for key in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+        if key in props:
+            kwargs[key] = props[key]
+    if "StreamSpecification" in props:
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    client.create_table(**kwargs)

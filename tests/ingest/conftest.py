@@ -31,6 +31,8 @@ from standing.adapters.ingest_store import IngestStore
 from standing.aggregate import Aggregator
 from standing.aggregates import DayAggregate
 from standing.ingest import IngestResult, IngestService
+from standing_local.embedded import stream_record
+from standing_local.template import create_table
 
 REGION = "us-east-1"
 # Time zones of the built-in programs (the rules package owns them; tests pin them to stay independent of it).
@@ -47,41 +49,9 @@ def zones_for(programs: list[str]) -> set[str]:
 
 
 def create_tables(client: Any) -> None:
-    client.create_table(
-        TableName=config.events_table(),
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "event_id", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "event_id", "KeyType": "HASH"}],
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
-    )
-    client.create_table(
-        TableName=config.state_table(),
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "anchor_at", "gsi1pk", "gsi1sk")
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        LocalSecondaryIndexes=[
-            {
-                "IndexName": "by_anchor",
-                "KeySchema": [
-                    {"AttributeName": "pk", "KeyType": "HASH"},
-                    {"AttributeName": "anchor_at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by_enrolment",
-                "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            }
-        ],
-    )
+    """The template's two tables, under the names this test environment configures."""
+    create_table(client, "EventsTable", config.events_table())
+    create_table(client, "StateTable", config.state_table())
 
 
 class StreamReader:
@@ -105,27 +75,11 @@ class StreamReader:
             while True:
                 page = self._streams.get_records(ShardIterator=iterator, Limit=1000)
                 iterator = page["NextShardIterator"]
-                records.extend(_lambda_record(r, self._arn) for r in page["Records"])
+                records.extend(stream_record(r, self._arn) for r in page["Records"])
                 if not page["Records"]:
                     break
             self._iterators[shard_id] = iterator
         return records
-
-
-def _lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
-    dynamodb = dict(record["dynamodb"])
-    created = dynamodb.get("ApproximateCreationDateTime")
-    if isinstance(created, datetime):
-        dynamodb["ApproximateCreationDateTime"] = created.timestamp()
-    return {
-        "eventID": record["eventID"],
-        "eventName": record["eventName"],
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": REGION,
-        "dynamodb": dynamodb,
-        "eventSourceARN": arn,
-    }
 
 
 class Pipeline:
