@@ -17,11 +17,10 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from standing import config
+from standing import catalog, config
 from standing.adapters.ingest_store import IngestStore, deserialize
 from standing.aggregate import AggregationBatch, Aggregator
 from standing.evaluate import changes
-from standing.rules import load_programs
 
 logger = Logger()
 tracer = Tracer()
@@ -31,7 +30,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 @cache
 def _zone_of() -> dict[str, str]:
-    return {program_id: program.time_zone for program_id, program in load_programs().items()}
+    return {program_id: program.time_zone for program_id, program in catalog.programs().items()}
 
 
 def zones_for(programs: list[str]) -> set[str]:

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from standing.adapters import standing_store
-from standing.adapters.standing_store import ENROLMENT_SHARDS
 from standing.evaluate import partner as partner_module
 from standing.evaluate import runs
+from standing.keys import ENROLMENT_SHARDS
 from tests.evaluate.conftest import profile
 
 PROGRAM = "tiki-trusted-store"

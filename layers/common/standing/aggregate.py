@@ -14,7 +14,6 @@ in which case the whole batch is retried, harmlessly).
 from __future__ import annotations
 
 import json
-import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,18 +34,13 @@ from standing.events.entities import (
     flag_open,
 )
 from standing.events.models import EVENT_TYPES, utc_text
+from standing.keys import enrolment_shard_key
 
 logger = Logger(child=True)
 
-ENROLMENT_SHARDS = 16
 DERIVED_ATTEMPTS = 5
 
 ZonesFor = Callable[[list[str]], set[str]]
-
-
-def enrolment_shard_key(program: str, partner_id: str) -> str:
-    shard = zlib.crc32(partner_id.encode("utf-8")) % ENROLMENT_SHARDS
-    return f"ENROL#{program}#{shard:02d}"
 
 
 def _profile_values(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -23,8 +23,3 @@ def program(program_id: str) -> Program:
         return programs()[program_id]
     except KeyError:
         raise UnknownProgram(program_id) from None
-
-
-def time_zones(program_ids: list[str]) -> set[str]:
-    """The local-day time zones a partner enrolled in these programs is aggregated in (unknown ids ignored)."""
-    return {programs()[p].time_zone for p in program_ids if p in programs()}

@@ -20,8 +20,8 @@ from botocore.exceptions import ClientError
 
 from standing import config
 from standing.aggregates import DayAggregate
+from standing.keys import enrolment_partition
 
-ENROLMENT_SHARDS = 16
 _tables: dict[str, Any] = {}
 
 
@@ -102,7 +102,7 @@ def enrolled_partners(
     """One page of the partners enrolled in a program, from one shard of the by_enrolment index."""
     kwargs: dict[str, Any] = {
         "IndexName": "by_enrolment",
-        "KeyConditionExpression": Key("gsi1pk").eq(f"ENROL#{program_id}#{shard:02d}"),
+        "KeyConditionExpression": Key("gsi1pk").eq(enrolment_partition(program_id, shard)),
         "Limit": limit,
     }
     if cursor:

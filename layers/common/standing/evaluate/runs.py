@@ -20,8 +20,8 @@ from aws_lambda_powertools import Logger
 from standing import catalog
 from standing.adapters import bus, queue, standing_store
 from standing.adapters.bus import BusEvent
-from standing.adapters.standing_store import ENROLMENT_SHARDS
 from standing.evaluate import partner, projection
+from standing.keys import ENROLMENT_SHARDS
 from standing.rules import Period, Program
 
 logger = Logger(child=True)
