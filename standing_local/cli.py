@@ -36,7 +36,7 @@ def _until(text: str) -> datetime:
     with contextlib.suppress(ValueError):
         return datetime.combine(date.fromisoformat(text), clock_time(23, 59, 59), tzinfo=UTC)
     try:
-        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        at = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"--until {text!r}: not a date (2024-11-05) or an RFC 3339 instant") from None
     if at.tzinfo is None:

@@ -480,7 +480,7 @@ def _sub(value: Any, parameters: dict[str, str]) -> str:
 
 
 def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def _mapping(props: dict[str, Any]) -> SourceMapping:

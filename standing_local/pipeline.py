@@ -82,7 +82,7 @@ def _instant(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
-        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        at = datetime.fromisoformat(value)
     except ValueError:
         return None
     return at.astimezone(UTC) if at.tzinfo else None

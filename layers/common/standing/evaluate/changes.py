@@ -183,7 +183,7 @@ def apply_stored_events(images: list[dict[str, Any]]) -> None:
     memberships: list[tuple[datetime, str, str, str, str]] = []
     for image in images:
         kind = str(image.get("type"))
-        at = datetime.fromisoformat(str(image["occurred_at"]).replace("Z", "+00:00"))
+        at = datetime.fromisoformat(str(image["occurred_at"]))
         partner_id = str(image["partner_id"])
         if kind in FLAG_EVENTS:
             flag_times[partner_id] = max(at, flag_times.get(partner_id, at))

@@ -65,7 +65,7 @@ class RunRequest:
 
 
 def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def on_schedule(payload: dict[str, Any]) -> list[dict[str, Any]]:

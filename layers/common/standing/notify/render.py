@@ -253,7 +253,7 @@ def _datetime(value: Any) -> datetime | None:
         moment = value
     elif isinstance(value, str) and "T" in value:
         try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(value)
         except ValueError:
             return None
     else:

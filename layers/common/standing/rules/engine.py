@@ -393,7 +393,7 @@ def _lifetime(metric: Metric, ratio: tuple[int, int], ctx: _Context) -> dict[str
     opened: date | None = None
     if isinstance(raw, str) and raw:
         try:
-            instant = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            instant = datetime.fromisoformat(raw)
             opened = instant.date() if instant.tzinfo is None else instant.astimezone(ctx.tz).date()
         except ValueError:
             opened = None
