@@ -37,7 +37,10 @@ _UNMODELLED = (
     "AWS::Scheduler::Schedule",
     "AWS::SES::ConfigurationSet",
     "AWS::SQS::QueuePolicy",
+    "AWS::SecretsManager::Secret",
 )
+# Where the embedded API answers (make serve); the absolute links in emails point here.
+LOCAL_BASE_URL = "http://127.0.0.1:3000"
 
 
 @dataclass
@@ -346,12 +349,17 @@ def _zip_of_nothing() -> bytes:
     return buffer.getvalue()
 
 
-def deploy(stage: str = "local", sender: str = "standing@example.com") -> Deployment:
+def deploy(stage: str = "local", sender: str = "standing@example.com", base_url: str = LOCAL_BASE_URL) -> Deployment:
     """Deploy template.yaml into the active moto mock and return the running deployment."""
     parameters = {"Stage": stage, "SenderIdentity": sender}
     sam = load_sam()
     cfn, code = transform_template(sam, parameters)
     resources = cfn["Resources"]
+    # The API's URL names the HTTP API, which moto does not model: the local run's own address stands in.
+    for resource in resources.values():
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        if "PUBLIC_BASE_URL" in variables:
+            variables["PUBLIC_BASE_URL"] = base_url
 
     s3 = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=CODE_BUCKET)
@@ -415,7 +423,8 @@ def deploy(stage: str = "local", sender: str = "standing@example.com") -> Deploy
 
 
 def _create_unmodelled(resources: dict[str, Any], physical: dict[str, str], parameters: dict[str, str]) -> None:
-    """TTL, SES identity and configuration set, and the schedules, from the transformed template."""
+    """TTL, SES identity and configuration set, the signing secret, and the schedules, from the transformed
+    template."""
     ddb = boto3.client("dynamodb", region_name=REGION)
     for logical_id, resource in resources.items():
         ttl = resource.get("Properties", {}).get("TimeToLiveSpecification")
@@ -431,6 +440,18 @@ def _create_unmodelled(resources: dict[str, Any], physical: dict[str, str], para
         if resource["Type"] == "AWS::SES::ConfigurationSet":
             name = _sub(resource["Properties"]["Name"], parameters)
             sesv2.create_configuration_set(ConfigurationSetName=name)
+            physical[logical_id] = name
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::SecretsManager::Secret":
+            props = resource["Properties"]
+            generate = props.get("GenerateSecretString", {})
+            value = secrets.get_random_password(
+                PasswordLength=int(generate.get("PasswordLength", 32)),
+                ExcludePunctuation=bool(generate.get("ExcludePunctuation", False)),
+            )["RandomPassword"]
+            name = _sub(props["Name"], parameters)
+            secrets.create_secret(Name=name, SecretString=value)
             physical[logical_id] = name
     scheduler = boto3.client("scheduler", region_name=REGION)
     for logical_id, resource in resources.items():

@@ -24,8 +24,10 @@ NEEDS = {
     "AggregateFunction": {"EVENTS_TABLE_NAME", "STATE_TABLE_NAME", "EVENT_BUS_NAME"},
     "EvaluateFunction": {"STATE_TABLE_NAME", "EVENT_BUS_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
     "EvaluateWorkerFunction": {"STATE_TABLE_NAME", "EVENT_BUS_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
-    "NotifyFunction": {"STATE_TABLE_NAME", "SENDER_IDENTITY", "SES_CONFIGURATION_SET"},
-    "ApiFunction": {"STATE_TABLE_NAME", "EVENT_BUS_NAME", "AT_RISK_MARGIN"},
+    "NotifyFunction": {
+        "STATE_TABLE_NAME", "SENDER_IDENTITY", "SES_CONFIGURATION_SET", "SIGNING_SECRET_ID", "PUBLIC_BASE_URL"
+    },
+    "ApiFunction": {"STATE_TABLE_NAME", "EVENT_BUS_NAME", "AT_RISK_MARGIN", "SIGNING_SECRET_ID"},
 }
 
 
@@ -102,8 +104,19 @@ def test_every_route_of_the_api_is_served(stack):
         ("GET", "/partners/{partner_id}/standing"),
         ("GET", "/partners/{partner_id}/evaluations"),
         ("POST", "/partners/{partner_id}/programs/{program_id}/membership"),
+        ("GET", "/portal/{token}"),
+        ("POST", "/portal/{token}/membership"),
+        ("GET", "/console"),
     }
     assert RESOURCES["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
+    # Only the partner's page is open: its signed link token is the authorisation (partners cannot sign SigV4).
+    unsigned = {
+        event["Properties"]["Path"]
+        for resource in RESOURCES.values()
+        for event in resource.get("Properties", {}).get("Events", {}).values()
+        if event["Type"] == "HttpApi" and event["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
+    }
+    assert unsigned <= {"/portal/{token}", "/portal/{token}/membership", "/unsubscribe/{token}"}
 
 
 def test_no_policy_grants_every_resource():

@@ -39,3 +39,13 @@ def raw_event_ttl_days() -> int:
 def at_risk_margin() -> str:
     """Relative margin (e.g. "0.1") within which a passing metric is reported as close to failing."""
     return os.environ["AT_RISK_MARGIN"]
+
+
+def signing_secret_id() -> str:
+    """Secrets Manager id of the key that signs partner links (portal, one-click unsubscribe)."""
+    return os.environ["SIGNING_SECRET_ID"]
+
+
+def public_base_url() -> str:
+    """The deployed API's base URL, used to build absolute links in emails (no trailing slash)."""
+    return os.environ["PUBLIC_BASE_URL"].rstrip("/")
