@@ -357,7 +357,7 @@ def _exclusion(node: _Node) -> Exclusion:
 
 METRIC_KEYS = (
     "id", "title", "advice", "kind", "op", "threshold", "numerator", "denominator", "sum", "count", "set", "score",
-    "flag", "attribute", "scale", "min_sample", "window_days", "when_no_data", "units",
+    "flag", "attribute", "scale", "min_sample", "window_days", "when_no_data", "units", "group",
 )  # fmt: skip
 
 
@@ -454,6 +454,7 @@ def _metric(node: _Node, segments: tuple[str | None, ...]) -> Metric:
         id=metric_id,
         title=node.get("title").string(),
         advice=str(node.get("advice", "").value or "").strip(),
+        group=node.get("group").string(ID_PATTERN) if node.has("group") else None,
         kind=kind,
         op=op,
         thresholds=thresholds,

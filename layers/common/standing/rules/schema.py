@@ -54,6 +54,7 @@ class Metric:
     op: str
     thresholds: dict[str | None, Threshold]
     advice: str = ""
+    group: str | None = None  # how the program's own page groups its metrics (Tiki: service, store...)
     # inputs, by kind
     numerator: str | None = None  # ratio: counter
     denominator: str | None = None  # ratio: counter
@@ -337,6 +338,7 @@ class Program:
                         (seg or "all"): (t if isinstance(t, str) else float(t)) for seg, t in m.thresholds.items()
                     },
                     "advice": m.advice,
+                    "group": m.group,
                 }
                 for m in current.metrics
             ],
