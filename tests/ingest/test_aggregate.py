@@ -39,6 +39,8 @@ def test_order_lifecycle_counts_on_the_placed_day(pipeline: Pipeline) -> None:
         "orders_successful": 1,
         "orders_cancelled": 1,
         "orders_cancelled_partner": 1,
+        "orders_accepted": 2,
+        "orders_confirmation_due": 2,
     }
     assert day.sets == {"successful_buyers": frozenset({"b1"})}
     assert day.events == 6 - 1  # the profile is not a day's event
@@ -52,7 +54,9 @@ def test_cancel_before_place_folds_to_the_same_state(pipeline: Pipeline) -> None
     pipeline.send([placed("p", "o1", "2024-07-01T00:00:00Z")])
     day = pipeline.day("p1", TAIPEI, "2024-07-01")
     assert day is not None
-    assert day.counts == {"orders_placed": 1, "orders_cancelled": 1, "orders_cancelled_customer": 1}
+    # cancelled by the customer before its due_by and never confirmed: not due for confirmation (KKday)
+    assert day.counts == {"orders_placed": 1, "orders_cancelled": 1, "orders_cancelled_customer": 1,
+                          "orders_accepted": 1}
 
 
 def test_reply_before_receipt_and_late_reply_update_the_received_day(pipeline: Pipeline) -> None:
@@ -104,7 +108,7 @@ def test_voided_event_leaves_every_metric(pipeline: Pipeline) -> None:
     after = pipeline.day("p1", HCM, "2024-07-01")
     assert after is not None
     assert after.counts == {"orders_placed": 1, "orders_confirmed": 1, "orders_confirmed_on_time": 1,
-                            "orders_successful": 1}
+                            "orders_successful": 1, "orders_accepted": 1, "orders_confirmation_due": 1}
     assert after.sums == {} and after.sets == {"successful_buyers": frozenset({"b1"})}
     assert after.events == 2
 
@@ -120,7 +124,9 @@ def test_void_arriving_before_its_event(pipeline: Pipeline) -> None:
     )
     day = pipeline.day("p1", HCM, "2024-07-01")
     assert day is not None
-    assert day.counts == {"orders_placed": 1}
+    assert day.counts == {"orders_placed": 1, "orders_accepted": 1, "orders_confirmation_due": 1}
+    # the cancel was voided: the order is open again, and its deadline is kept for the evaluation instant to judge
+    assert day.deadlines == {"open_orders_due": ("2024-07-03T00:00:00.000000Z",)}
 
 
 def test_day_boundaries_follow_each_program_time_zone(pipeline: Pipeline) -> None:
@@ -228,18 +234,26 @@ def test_rides_counters(pipeline: Pipeline) -> None:
             event("b1", "order.declined", "2024-07-01T12:01:00Z", order_id="r2"),
             placed("c", "r3", "2024-07-01T13:00:00Z", due="2024-07-01T13:30:00Z"),
             event("c1", "order.fulfilled", "2024-07-01T14:00:00Z", order_id="r3"),
+            # a driver no-show: the booking never completes, and still has an incident
+            placed("d", "r4", "2024-07-01T15:00:00Z", due="2024-07-01T15:30:00Z"),
+            event("d1", "ride.incident", "2024-07-01T15:40:00Z", order_id="r4", kind="no_show"),
+            event("d2", "order.cancelled", "2024-07-01T16:00:00Z", order_id="r4", cause="partner"),
         ]
     )
     day = pipeline.day("p1", AMS, "2024-07-01")
     assert day is not None
     assert day.counts == {
-        "orders_placed": 3,
+        "orders_placed": 4,
+        "orders_accepted": 3,  # placed and not declined: the incident rate's denominator
+        "orders_with_incident": 2,  # the delay and the no-show
         "orders_completed": 1,
-        "completed_with_incident": 1,
         "completed_with_driver_event": 1,
         "orders_declined": 1,
         "orders_fulfilled": 1,
         "orders_fulfilled_late": 1,
+        "orders_cancelled": 1,
+        "orders_cancelled_partner": 1,
+        "orders_confirmation_due": 4,
     }
 
 

@@ -163,6 +163,8 @@ def test_stream_sample_and_its_replay(aws: Any) -> None:
         "orders_confirmed": 1,
         "orders_confirmed_on_time": 1,
         "orders_successful": 1,
+        "orders_accepted": 1,
+        "orders_confirmation_due": 1,
         "messages_received": 1,
         "messages_replied": 1,
         "messages_replied_within_12h": 1,

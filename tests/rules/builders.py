@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from standing.aggregates import DayAggregate, ReportedScore
-from standing.rules import PartnerFacts, Program, load_programs
+from standing.rules import PartnerFacts, Program, load_program, load_programs
 from standing.rules.periods import local_instant
 
 PROGRAMS = load_programs()
@@ -15,6 +16,8 @@ KKDAY = PROGRAMS["kkday-trusted-partner"]
 BOOKING = PROGRAMS["booking-preferred-property"]
 RIDES = PROGRAMS["booking-rides-preferred"]
 TIKI = PROGRAMS["tiki-trusted-store"]
+# Per-region thresholds and dated versions: the example program, never a built-in one (seed 002 publishes none).
+REGIONAL = load_program(Path(__file__).resolve().parents[2] / "docs" / "examples" / "booking-rides-regional.yaml")
 
 
 def local(program: Program, y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:

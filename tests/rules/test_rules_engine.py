@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 
 from standing.rules import at_risk_metrics, evaluate_partner, opt_in_check
 from standing.rules.headroom import max_events, min_events, rate_events
-from tests.rules.builders import BOOKING, KKDAY, RIDES, TIKI, day, facts, local
+from tests.rules.builders import BOOKING, KKDAY, REGIONAL, RIDES, TIKI, day, facts, local
 
 KKDAY_AT = local(KKDAY, 2024, 9, 4)
 AUGUST = KKDAY.period_for(KKDAY_AT)
 RECORD_FIELDS = {
     "program", "partner_id", "period", "evaluated_at", "rules_version", "segment", "region", "status", "reason",
-    "metrics", "failing", "consequences", "benefits", "valid_until",
+    "metrics", "failing", "consequences", "benefits", "valid_until", "segment_reason",
 }  # fmt: skip
 METRIC_FIELDS = {
     "value", "numerator", "denominator", "threshold", "op", "outcome", "headroom", "headroom_amount",
@@ -120,7 +120,8 @@ def test_tiki_awarded_until_next_first():
                                       "messages_received": 3, "messages_replied": 3},
             sums={"rating_sum_5": "110"}, sets={"successful_buyers": {f"b{i}" for i in range(35)}}),
     ]  # fmt: skip
-    record = evaluate_partner(TIKI, facts(category="high_value", store_opened_at="2024-01-01T00:00:00Z"), days, at)
+    partner = facts(category="high_value", store_opened_at="2024-01-01T00:00:00Z", first_sale_at="2024-01-03T09:00:00Z")
+    record = evaluate_partner(TIKI, partner, days, at)
     assert record["status"] == "awarded", record["failing"]
     assert record["valid_until"] == "2024-08-31"
 
@@ -145,7 +146,8 @@ def test_booking_opt_in_membership_and_benefits():
     assert out["reason"] == "Opted out. The criteria are met now, so joining would be granted."
     never = evaluate_partner(BOOKING, facts(), booking_days(performance="60"), BOOKING_AT)
     assert never["status"] == "opted_out"
-    assert never["reason"] == "Not opted in. Joining is possible once these are met: Performance score."
+    assert never["reason"] == "Not a member yet. Joining is possible once these are met: Performance score."
+    assert never["membership"] == {"state": "never_joined", "changed_on": None}
     assert never["metrics"]["performance_score"]["headroom"] == "10 points higher needed"
 
 
@@ -170,9 +172,9 @@ def test_opt_in_granted_only_when_criteria_hold_now():
          "1 more partner cancellation allowed; 2 more would fail this", 1, "allowed"),
         ({"orders_placed": 100, "orders_cancelled_partner": 3}, "partner_cancellation_rate",
          "50 more orders without a partner cancellation needed", 50, "needed"),
-        ({"orders_placed": 100, "orders_confirmed_on_time": 94}, "order_confirmation_rate",
+        ({"orders_confirmation_due": 100, "orders_confirmed_on_time": 94}, "order_confirmation_rate",
          "20 more orders confirmed on time needed", 20, "needed"),
-        ({"orders_placed": 100, "orders_confirmed_on_time": 95}, "order_confirmation_rate",
+        ({"orders_confirmation_due": 100, "orders_confirmed_on_time": 95}, "order_confirmation_rate",
          "no more orders not confirmed on time allowed; 1 more would fail this", 0, "allowed"),
         ({"messages_received": 10, "messages_replied_within_12h": 8}, "message_response_rate",
          "10 more messages replied within 12 hours needed", 10, "needed"),
@@ -194,20 +196,21 @@ def test_tiki_count_headroom():
 
 def test_exact_boundaries_and_display():
     at = local(RIDES, 2024, 7, 1)
-    days = [day(date(2024, 6, 3), counts={"orders_completed": 200, "completed_with_incident": 3},
+    days = [day(date(2024, 6, 3), counts={"orders_accepted": 200, "orders_with_incident": 3},
                 sums={"rating_sum_5": "46"}, )]  # fmt: skip
     days.append(day(date(2024, 6, 4), counts={"reviews_5": 10}))
     record = evaluate_partner(RIDES, facts(), days, at)
     incident = record["metrics"]["incident_rate"]
     assert (incident["value"], incident["threshold"], incident["outcome"]) == (0.015, 0.015, "fail")
-    assert incident["headroom"] == "1 more ride without an incident needed"
+    assert incident["headroom"] == "1 more booking without an incident needed"
     survey = record["metrics"]["survey_score"]
     assert (survey["value"], survey["threshold"], survey["outcome"]) == (4.6, 4.6, "pass")
 
 
 def test_at_risk_metrics():
     record = kk_record([kk_day(messages_received=100, messages_replied_within_12h=93, orders_placed=100,
-                               orders_cancelled_partner=3, orders_confirmed_on_time=100)])  # fmt: skip
+                               orders_cancelled_partner=3, orders_confirmed_on_time=100,
+                               orders_confirmation_due=100)])  # fmt: skip
     assert at_risk_metrics(record, Decimal("0.05")) == ["message_response_rate", "partner_cancellation_rate"]
     assert at_risk_metrics(record, Decimal("0")) == ["partner_cancellation_rate"]
     assert at_risk_metrics(record, "0.06") == ["message_response_rate", "partner_cancellation_rate",
@@ -223,9 +226,10 @@ def test_projection_uses_the_partial_current_period():
 
 
 def test_version_named_in_record():
-    june25 = local(RIDES, 2025, 2, 1)
-    assert evaluate_partner(RIDES, facts(), [], june25)["rules_version"] == "2025.1"
-    assert evaluate_partner(RIDES, facts(), [], local(RIDES, 2024, 12, 1))["rules_version"] == "2024.1"
+    june25 = local(REGIONAL, 2025, 2, 1)
+    assert evaluate_partner(REGIONAL, facts(), [], june25)["rules_version"] == "2025.1"
+    assert evaluate_partner(REGIONAL, facts(), [], local(REGIONAL, 2024, 12, 1))["rules_version"] == "2024.1"
+    assert evaluate_partner(RIDES, facts(), [], june25)["rules_version"] == "2024.1"  # the built-in has one
 
 
 def test_naive_instant_is_refused():
@@ -308,6 +312,7 @@ def kk_day_from(values: dict[str, int], offset: int = 0):
         orders_placed=placed,
         orders_cancelled_partner=placed * values["cancel_share"] // 100,
         orders_confirmed_on_time=placed * values["confirm_share"] // 100,
+        orders_confirmation_due=placed,
     )
 
 
@@ -323,7 +328,7 @@ def test_improving_a_metric_never_worsens_the_status(values, good, which):
     extra = (
         kk_day(20, messages_received=good, messages_replied_within_12h=good)
         if which == "reply"
-        else kk_day(20, orders_placed=good, orders_confirmed_on_time=good)
+        else kk_day(20, orders_placed=good, orders_confirmed_on_time=good, orders_confirmation_due=good)
     )
     after = kk_record([*days, extra])
     assert RANK[after["status"]] >= RANK[before["status"]]
@@ -431,18 +436,18 @@ def test_tiki_perfect_orders_never_worsen_the_status(values, perfect, category):
 def test_rides_perfect_rides_never_worsen_the_status(
     completed, incidents, declined, events, reviews, stars, perfect, region
 ):
-    at = local(RIDES, 2025, 2, 1)
+    at = local(REGIONAL, 2025, 2, 1)
     base = day(date(2025, 1, 5), counts={
         "orders_placed": completed + declined, "orders_declined": declined, "orders_completed": completed,
-        "completed_with_incident": min(incidents, completed), "reviews_5": reviews,
+        "orders_accepted": completed, "orders_with_incident": min(incidents, completed), "reviews_5": reviews,
         "completed_with_driver_event": completed * events // 100,
     }, sums={"rating_sum_5": str(reviews * stars)})  # fmt: skip
     extra = day(date(2025, 1, 20), counts={
         "orders_placed": perfect, "orders_completed": perfect, "completed_with_driver_event": perfect,
-        "reviews_5": perfect,
+        "orders_accepted": perfect, "reviews_5": perfect,
     }, sums={"rating_sum_5": str(5 * perfect)})  # fmt: skip
-    before = evaluate_partner(RIDES, facts(region=region), [base], at)
-    after = evaluate_partner(RIDES, facts(region=region), [base, extra], at)
+    before = evaluate_partner(REGIONAL, facts(region=region), [base], at)
+    after = evaluate_partner(REGIONAL, facts(region=region), [base, extra], at)
     assert RANK[after["status"]] >= RANK[before["status"]]
     assert set(after["failing"]) <= set(before["failing"])
     assert len(after["consequences"]) <= len(before["consequences"])
@@ -458,12 +463,12 @@ def test_kkday_headroom_is_exact(values):
     good = {
         "message_response_rate": lambda k: {"messages_received": k, "messages_replied_within_12h": k},
         "partner_cancellation_rate": lambda k: {"orders_placed": k},
-        "order_confirmation_rate": lambda k: {"orders_placed": k, "orders_confirmed_on_time": k},
+        "order_confirmation_rate": lambda k: {"orders_confirmation_due": k, "orders_confirmed_on_time": k},
     }
     bad = {
         "message_response_rate": lambda k: {"messages_received": k},
         "partner_cancellation_rate": lambda k: {"orders_placed": k, "orders_cancelled_partner": k},
-        "order_confirmation_rate": lambda k: {"orders_placed": k},
+        "order_confirmation_rate": lambda k: {"orders_confirmation_due": k},
     }
     for metric_id, metric in record["metrics"].items():
         amount = metric["headroom_amount"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from standing.rules import ProgramError, load_programs
-from tests.rules.builders import BOOKING, KKDAY, PROGRAMS, RIDES, TIKI
+from tests.rules.builders import BOOKING, KKDAY, PROGRAMS, REGIONAL, RIDES, TIKI
 
 CONTRACT = {
     "kkday-trusted-partner": ["message_response_rate", "partner_cancellation_rate", "order_confirmation_rate"],
@@ -222,8 +222,8 @@ def test_every_builtin_metric_has_advice_and_units_for_emails():
 def test_summary_follows_the_version_in_force():
     from datetime import UTC, datetime
 
-    old = RIDES.to_summary(datetime(2024, 6, 1, tzinfo=UTC))
-    new = RIDES.to_summary(datetime(2025, 6, 1, tzinfo=UTC))
+    old = REGIONAL.to_summary(datetime(2024, 6, 1, tzinfo=UTC))
+    new = REGIONAL.to_summary(datetime(2025, 6, 1, tzinfo=UTC))
     assert (old["rules_version"], new["rules_version"]) == ("2024.1", "2025.1")
     incident = {m["id"]: m["threshold"] for m in old["metrics"]}["incident_rate"]
     assert incident == {"all": 0.015}

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from standing.rules.periods import Period, Window, add_months, month_end
-from tests.rules.builders import BOOKING, KKDAY, RIDES, TIKI, local
+from tests.rules.builders import BOOKING, KKDAY, REGIONAL, RIDES, TIKI, local
 
 
 def P(a: str, b: str) -> Period:
@@ -85,10 +85,10 @@ def test_window_ending_now_and_query_range():
 
 
 def test_version_in_force_when_evaluated():
-    assert RIDES.version_at(local(RIDES, 2024, 12, 1)).version == "2024.1"
-    # December 2024 is judged on 2025-01-01 by the version then in force
-    assert RIDES.version_at(local(RIDES, 2025, 1, 1)).version == "2025.1"
-    assert RIDES.version_at(local(RIDES, 2025, 1, 1) - timedelta(seconds=1)).version == "2024.1"
+    assert REGIONAL.version_at(local(REGIONAL, 2024, 12, 1)).version == "2024.1"
+    # December 2024 is judged on 2025-01-01 by the version then in force (the example program's dated versions)
+    assert REGIONAL.version_at(local(REGIONAL, 2025, 1, 1)).version == "2025.1"
+    assert REGIONAL.version_at(local(REGIONAL, 2025, 1, 1) - timedelta(seconds=1)).version == "2024.1"
 
 
 def test_counting_starts_and_exclusions():

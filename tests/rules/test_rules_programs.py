@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from standing.rules import Program, evaluate_partner
-from tests.rules.builders import BOOKING, KKDAY, RIDES, TIKI, day, facts, local
+from tests.rules.builders import BOOKING, KKDAY, REGIONAL, RIDES, TIKI, day, facts, local
 
 KKDAY_AT = local(KKDAY, 2024, 9, 4)  # judges August 2024
 BOOKING_AT = local(BOOKING, 2024, 6, 29)  # judges 2024-03-31..2024-06-28
 RIDES_2024 = local(RIDES, 2024, 7, 1)  # June 2024, version 2024.1
-RIDES_2025 = local(RIDES, 2025, 2, 1)  # January 2025, version 2025.1
+RIDES_2025 = local(RIDES, 2025, 2, 1)  # January 2025 (the example's version 2025.1)
 TIKI_AT = local(TIKI, 2024, 8, 1)  # May..July 2024
 
 
@@ -29,8 +29,8 @@ def mean(total: str, count: str, s: str, c: int) -> dict[str, Any]:
 
 KK_REPLY = ("messages_replied_within_12h", "messages_received")
 KK_CANCEL = ("orders_cancelled_partner", "orders_placed")
-KK_CONFIRM = ("orders_confirmed_on_time", "orders_placed")
-INCIDENT = ("completed_with_incident", "orders_completed")
+KK_CONFIRM = ("orders_confirmed_on_time", "orders_confirmation_due")
+INCIDENT = ("orders_with_incident", "orders_accepted")
 DECLINE = ("orders_declined", "orders_placed")
 DRIVER = ("completed_with_driver_event", "orders_completed")
 CHAT = ("messages_replied", "messages_received")
@@ -95,12 +95,12 @@ CASES: list[tuple[str, Program, Any, str, dict[str, Any], dict[str, Any], str]] 
     ("rd-decline-1/101", RIDES, RIDES_2024, "decline_rate", ratio(*DECLINE, 1, 101), {}, "pass"),
     ("rd-driver-90%", RIDES, RIDES_2024, "driver_events_rate", ratio(*DRIVER, 90, 100), {}, "pass"),
     ("rd-driver-89%", RIDES, RIDES_2024, "driver_events_rate", ratio(*DRIVER, 899, 1000), {}, "fail"),
-    # Rides per region: US declines < 2%, JP survey >= 4.70
-    ("rd-US-decline-1%", RIDES, RIDES_2024, "decline_rate", ratio(*DECLINE, 1, 100), {"region": "US"}, "pass"),
-    ("rd-US-decline-2%", RIDES, RIDES_2024, "decline_rate", ratio(*DECLINE, 2, 100), {"region": "US"}, "fail"),
+    # The regional example: US declines < 2%, JP survey >= 4.70
+    ("rd-US-decline-1%", REGIONAL, RIDES_2024, "decline_rate", ratio(*DECLINE, 1, 100), {"region": "US"}, "pass"),
+    ("rd-US-decline-2%", REGIONAL, RIDES_2024, "decline_rate", ratio(*DECLINE, 2, 100), {"region": "US"}, "fail"),
     (
         "rd-JP-survey-4.69",
-        RIDES,
+        REGIONAL,
         RIDES_2024,
         "survey_score",
         mean("rating_sum_5", "reviews_5", "469", 100),
@@ -109,22 +109,33 @@ CASES: list[tuple[str, Program, Any, str, dict[str, Any], dict[str, Any], str]] 
     ),
     (
         "rd-JP-survey-4.70",
-        RIDES,
+        REGIONAL,
         RIDES_2024,
         "survey_score",
         mean("rating_sum_5", "reviews_5", "47", 10),
         {"region": "JP"},
         "pass",
     ),
-    # Rides 2025.1: incident < 1.2%; TH driver events >= 85% (2025 only)
-    ("rd25-incident-3/250", RIDES, RIDES_2025, "incident_rate", ratio(*INCIDENT, 3, 250), {}, "fail"),
-    ("rd24-incident-3/250", RIDES, RIDES_2024, "incident_rate", ratio(*INCIDENT, 3, 250), {}, "pass"),
-    ("rd25-incident-2/250", RIDES, RIDES_2025, "incident_rate", ratio(*INCIDENT, 2, 250), {}, "pass"),
-    ("rd25-TH-driver-85%", RIDES, RIDES_2025, "driver_events_rate", ratio(*DRIVER, 85, 100), {"region": "TH"}, "pass"),
-    ("rd25-TH-driver-84%", RIDES, RIDES_2025, "driver_events_rate", ratio(*DRIVER, 84, 100), {"region": "TH"}, "fail"),
-    ("rd24-TH-driver-85%", RIDES, RIDES_2024, "driver_events_rate", ratio(*DRIVER, 85, 100), {"region": "TH"}, "fail"),
-    ("rd25-NL-driver-85%", RIDES, RIDES_2025, "driver_events_rate", ratio(*DRIVER, 85, 100), {"region": "NL"}, "fail"),
-    ("rd25-US-decline-2%", RIDES, RIDES_2025, "decline_rate", ratio(*DECLINE, 2, 100), {"region": "US"}, "fail"),
+    # The regional example's 2025.1: incident < 1.2%; TH driver events >= 85% (2025 only)
+    ("rd25-incident-3/250", REGIONAL, RIDES_2025, "incident_rate", ratio(*INCIDENT, 3, 250), {}, "fail"),
+    ("rd24-incident-3/250", REGIONAL, RIDES_2024, "incident_rate", ratio(*INCIDENT, 3, 250), {}, "pass"),
+    ("rd25-incident-2/250", REGIONAL, RIDES_2025, "incident_rate", ratio(*INCIDENT, 2, 250), {}, "pass"),
+    ("rd25-TH-driver-85%", REGIONAL, RIDES_2025, "driver_events_rate", ratio(*DRIVER, 85, 100),
+     {"region": "TH"}, "pass"),
+    ("rd25-TH-driver-84%", REGIONAL, RIDES_2025, "driver_events_rate", ratio(*DRIVER, 84, 100),
+     {"region": "TH"}, "fail"),
+    ("rd24-TH-driver-85%", REGIONAL, RIDES_2024, "driver_events_rate", ratio(*DRIVER, 85, 100),
+     {"region": "TH"}, "fail"),
+    ("rd25-NL-driver-85%", REGIONAL, RIDES_2025, "driver_events_rate", ratio(*DRIVER, 85, 100),
+     {"region": "NL"}, "fail"),
+    ("rd25-US-decline-2%", REGIONAL, RIDES_2025, "decline_rate", ratio(*DECLINE, 2, 100), {"region": "US"}, "fail"),
+    # The built-in rides program: the published figures in every region and on every date
+    ("rd-US-decline-1%-builtin", RIDES, RIDES_2024, "decline_rate", ratio(*DECLINE, 1, 100), {"region": "US"}, "fail"),
+    ("rd-JP-survey-4.60-builtin", RIDES, RIDES_2024, "survey_score", mean("rating_sum_5", "reviews_5", "46", 10),
+     {"region": "JP"}, "pass"),
+    ("rd25-incident-3/250-builtin", RIDES, RIDES_2025, "incident_rate", ratio(*INCIDENT, 3, 250), {}, "pass"),
+    ("rd25-TH-driver-85%-builtin", RIDES, RIDES_2025, "driver_events_rate", ratio(*DRIVER, 85, 100), {"region": "TH"},
+     "fail"),
 ]
 
 TIKI_COLUMNS = {"general": (200, 100, 50), "high_value": (50, 30, 20)}
@@ -177,7 +188,8 @@ def test_threshold_sides(program, evaluated_at, metric, inputs, attributes, expe
 
 @pytest.mark.parametrize(("category", "segment"), [
     ("general", "general"), ("high_value", "high_value"), ("TV-Laptop", "high_value"),
-    ("electronics-refrigeration", "high_value"), ("fashion", "general"), (None, "general"),
+    ("electronics-refrigeration", "high_value"), ("Electronics – Refrigeration", "high_value"),
+    ("fashion", "general"), (None, "general"),
 ])  # fmt: skip
 def test_tiki_segment_by_category(category, segment):
     record = evaluate_partner(TIKI, facts(category=category), [], TIKI_AT)
@@ -202,11 +214,12 @@ def test_tiki_flags_at_evaluation_time(flag):
         ("2024-05-03T16:59:59Z", "pass", 90),  # 23:59:59 local on 2024-05-03
         ("2024-05-03T17:00:00Z", "fail", 89),  # 00:00 local on 2024-05-04
         ("2024-05-04T00:00:00+07:00", "fail", 89),
-        (None, "fail", None),
+        (None, "fail", 0),
     ],
 )
 def test_tiki_store_lifetime(opened, outcome, value):
-    result = evaluate_partner(TIKI, facts(store_opened_at=opened), [], TIKI_AT)["metrics"]["store_lifetime_days"]
+    partner = facts(store_opened_at=opened, first_sale_at="2024-01-10T00:00:00+07:00")
+    result = evaluate_partner(TIKI, partner, [], TIKI_AT)["metrics"]["store_lifetime_days"]
     assert (result["outcome"], result["value"]) == (outcome, value)
     if value == 89:
         assert result["headroom"] == "1 more day needed (reached on 2024-08-02)"

@@ -33,7 +33,7 @@ from standing.events.entities import (
     entity_sk,
     flag_open,
 )
-from standing.events.models import EVENT_TYPES, utc_text
+from standing.events.models import EVENT_TYPES, PROFILE_FIELDS, utc_text
 from standing.keys import enrolment_shard_key
 
 logger = Logger(child=True)
@@ -44,8 +44,7 @@ ZonesFor = Callable[[list[str]], set[str]]
 
 
 def _profile_values(data: Mapping[str, Any]) -> dict[str, Any]:
-    keys = ("name", "email", "locale", "region", "category", "self_managed", "store_opened_at", "programs")
-    return {k: data[k] for k in keys if k in data}
+    return {k: data[k] for k in PROFILE_FIELDS if k in data}
 
 
 @dataclass
@@ -102,6 +101,7 @@ class AggregationBatch:
         self._zones_for = zones_for
         self._pending = pending_voids
         self._touched: dict[str, _Touched] = defaultdict(_Touched)
+        self._first_sales: dict[str, str] = {}  # partner -> earliest successful order kept on its profile
 
     # --- one stored event -----------------------------------------------------------------------------------
 
@@ -217,6 +217,7 @@ class AggregationBatch:
     def finish(self) -> FinishReport:
         report = FinishReport()
         profiles = self._store.get_profiles(self._touched)  # read after every write of the batch
+        self._first_sales = {p: str(v["first_sale_seen_at"]) for p, v in profiles.items() if "first_sale_seen_at" in v}
         for partner_id, touched in self._touched.items():
             profile = profiles.get(partner_id)
             if profile is None:
@@ -236,6 +237,23 @@ class AggregationBatch:
                     self._write(partner_id, tz, aggregate_days(items, tz, days), report)
         return report
 
+    def _first_sale(self, partner_id: str, results: Iterable[Any]) -> None:
+        """Keep the earliest successful order seen on the partner, for good (Tiki's store lifetime counts from the
+        first sale). Written only when this batch saw an earlier one than the profile holds: once per partner in
+        practice."""
+        seen = [r.first_sale_at for r in results if r.first_sale_at is not None]
+        if not seen:
+            return
+        earliest = min(seen)
+        known = self._first_sales.get(partner_id)
+        if known is not None and known <= earliest:
+            return
+        try:
+            self._store.set_first_sale(partner_id, earliest)
+        except StaleWrite:
+            return  # an earlier sale is already kept
+        self._first_sales[partner_id] = earliest
+
     def _items_for_days(self, partner_id: str, tz: str, days: set[date]) -> list[dict[str, Any]]:
         """The entities anchored on the given local days: one Query per run of consecutive days."""
         items: list[dict[str, Any]] = []
@@ -250,6 +268,7 @@ class AggregationBatch:
         return items
 
     def _write(self, partner_id: str, tz: str, results: Mapping[date, Any], report: FinishReport) -> None:
+        self._first_sale(partner_id, results.values())
         for day, result in sorted(results.items()):
             data = json.dumps(result.aggregate.to_dict(), sort_keys=True, separators=(",", ":"))
             written = self._store.put_aggregate(

@@ -29,9 +29,13 @@ COUNTERS: tuple[str, ...] = (
     "orders_cancelled_force_majeure",
     "orders_fulfilled",  # ...of which fulfilled at any time
     "orders_fulfilled_late",  # ...of which fulfilled after their due_by
+    # ...of which due for confirmation: all but those the customer, the platform or force majeure cancelled by
+    # their due_by before the partner confirmed them (KKday: "ask the traveler to cancel and reorder")
+    "orders_confirmation_due",
     "orders_declined",  # ...of which declined by the partner (rides)
+    "orders_accepted",  # ...of which not declined (rides: bookings the partner took on)
+    "orders_with_incident",  # ...of which not declined and with at least one ride.incident (a no-show included)
     "orders_completed",  # ...of which completed
-    "completed_with_incident",  # completed orders with at least one ride.incident
     "completed_with_driver_event",  # completed orders with at least one ride.driver_event
     "messages_received",  # traveller/buyer messages received that day
     "messages_replied",  # ...of which replied at any time
@@ -46,6 +50,15 @@ SUMS: tuple[str, ...] = ("rating_sum_5", "rating_sum_10")
 
 # Distinct sets of a day; their union over a window gives exact distinct counts.
 SETS: tuple[str, ...] = ("successful_buyers",)  # buyer_id of each successful order placed that day
+
+# Deadlines of a day: the `due_by` (UTC text) of each order placed that day that is still open (neither fulfilled
+# nor cancelled nor declined). Whether such an order is late depends on the instant it is judged at, so the day
+# keeps the deadlines and the engine counts them at its evaluation instant.
+DEADLINES: tuple[str, ...] = ("open_orders_due",)
+
+# Counters the engine derives at the evaluation instant from a day's deadlines: counter -> deadline list.
+# `orders_overdue`: open orders whose due_by has passed at the evaluation instant (Tiki: not processed on time).
+INSTANT_COUNTERS: dict[str, str] = {"orders_overdue": "open_orders_due"}
 
 
 @dataclass(frozen=True)
@@ -65,11 +78,12 @@ class DayAggregate:
     sums: dict[str, Decimal] = field(default_factory=dict)
     sets: dict[str, frozenset[str]] = field(default_factory=dict)
     scores: dict[str, ReportedScore] = field(default_factory=dict)
+    deadlines: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sorted UTC texts
     events: int = 0  # live (non-voided) events folded into this day: never decreases except by a void
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form (Decimals as strings, sets as sorted lists); zeros and empties are left out."""
-        return {
+        out: dict[str, Any] = {
             "day": self.day.isoformat(),
             "counts": {k: v for k, v in sorted(self.counts.items()) if v},
             "sums": {k: str(v) for k, v in sorted(self.sums.items()) if v},
@@ -77,6 +91,10 @@ class DayAggregate:
             "scores": {k: {"value": s.value, "at": s.at} for k, s in sorted(self.scores.items())},
             "events": self.events,
         }
+        deadlines = {k: sorted(v) for k, v in sorted(self.deadlines.items()) if v}
+        if deadlines:  # absent on most days: keep the stored item small
+            out["deadlines"] = deadlines
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DayAggregate:
@@ -86,6 +104,7 @@ class DayAggregate:
             sums={k: Decimal(str(v)) for k, v in data.get("sums", {}).items()},
             sets={k: frozenset(v) for k, v in data.get("sets", {}).items()},
             scores={k: ReportedScore(str(s["value"]), s["at"]) for k, s in data.get("scores", {}).items()},
+            deadlines={k: tuple(sorted(v)) for k, v in data.get("deadlines", {}).items()},
             events=int(data.get("events", 0)),
         )
 
@@ -101,6 +120,7 @@ class WindowTotals:
     sums: dict[str, Decimal] = field(default_factory=dict)
     sets: dict[str, set[str]] = field(default_factory=dict)
     scores: dict[str, ReportedScore] = field(default_factory=dict)
+    deadlines: dict[str, list[str]] = field(default_factory=dict)
 
     def count(self, name: str) -> int:
         return self.counts.get(name, 0)
@@ -113,6 +133,10 @@ class WindowTotals:
 
     def latest(self, metric: str) -> ReportedScore | None:
         return self.scores.get(metric)
+
+    def passed(self, deadlines: str, at: str) -> int:
+        """How many of the named deadlines lie strictly before `at` (UTC text, the format of the deadlines)."""
+        return sum(1 for due in self.deadlines.get(deadlines, ()) if due < at)
 
 
 def total(days: Iterable[DayAggregate]) -> WindowTotals:
@@ -132,4 +156,6 @@ def total(days: Iterable[DayAggregate]) -> WindowTotals:
             current = out.scores.get(metric)
             if current is None or score.at > current.at:
                 out.scores[metric] = score
+        for name, dues in agg.deadlines.items():
+            out.deadlines.setdefault(name, []).extend(dues)
     return out

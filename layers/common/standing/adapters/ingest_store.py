@@ -19,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from standing import config
+from standing.events.models import PROFILE_FIELDS
 
 WRITE_CHUNK = 25  # BatchWriteItem limit
 READ_CHUNK = 100  # BatchGetItem limit
@@ -291,31 +292,47 @@ class IngestStore:
         return {str(item["pk"])[2:]: item for item in self._batch_get(self._state, keys)}
 
     def put_profile(self, partner_id: str, profile: Mapping[str, Any], at: str, event_id: str) -> dict | None:
-        """Replace the profile if (at, event_id) is newer than the stored one; returns the previous profile.
-
-        Raises StaleWrite if a newer profile is already stored.
+        """Replace the profile's fields if (at, event_id) is newer than the stored one (fields the new profile leaves
+        out are removed; what Standing observed itself, such as the first sale, is kept); returns the previous
+        profile. Raises StaleWrite if a newer profile is already stored.
         """
-        item = {
-            "pk": partner_pk(partner_id),
-            "sk": "PROFILE",
-            "partner_id": partner_id,
-            **profile,
-            "profile_at": at,
-            "profile_event_id": event_id,
-        }
+        values = {k: v for k, v in profile.items() if v is not None}
+        names = {f"#f{i}": name for i, name in enumerate(values)}
+        sets = [f"#f{i} = :f{i}" for i in range(len(values))]
+        sets += ["partner_id = :partner", "profile_at = :at", "profile_event_id = :id"]
+        removed = [name for name in PROFILE_FIELDS if name not in values]
+        names.update({f"#r{i}": name for i, name in enumerate(removed)})
+        expression = "SET " + ", ".join(sets)
+        if removed:
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed)))
+        bound = {f":f{i}": value for i, value in enumerate(values.values())}
         response = self._call(
-            "put_item",
+            "update_item",
             TableName=self._state,
-            Item=serialize(item),
+            Key=serialize({"pk": partner_pk(partner_id), "sk": "PROFILE"}),
+            UpdateExpression=expression,
             ConditionExpression=(
                 "attribute_not_exists(profile_at) OR profile_at < :at "
                 "OR (profile_at = :at AND profile_event_id <= :id)"
             ),
-            ExpressionAttributeValues=serialize({":at": at, ":id": event_id}),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=serialize({**bound, ":partner": partner_id, ":at": at, ":id": event_id}),
             ReturnValues="ALL_OLD",
         )
         old = response.get("Attributes")
-        return deserialize(old) if old else None
+        return deserialize(old) if old and "profile_at" in old else None
+
+    def set_first_sale(self, partner_id: str, at: str) -> None:
+        """Keep the earliest successful order seen (`first_sale_seen_at` on the profile item, never removed by a
+        newer profile). Raises StaleWrite if an earlier one is already kept."""
+        self._call(
+            "update_item",
+            TableName=self._state,
+            Key=serialize({"pk": partner_pk(partner_id), "sk": "PROFILE"}),
+            UpdateExpression="SET first_sale_seen_at = :at",
+            ConditionExpression="attribute_not_exists(first_sale_seen_at) OR first_sale_seen_at > :at",
+            ExpressionAttributeValues=serialize({":at": at}),
+        )
 
     def set_enrolment(
         self, partner_id: str, program: str, enrolled: bool, at: str, event_id: str, shard_key: str

@@ -111,17 +111,23 @@ def enrolled_partners(
     return [item["gsi1sk"] for item in page["Items"]], page.get("LastEvaluatedKey")
 
 
-def set_membership(partner_id: str, program_id: str, membership: str, at: datetime, decided_by: str) -> None:
+def set_membership(
+    partner_id: str, program_id: str, membership: str, at: datetime, decided_by: str, *, stamp: bool = True
+) -> None:
     """Record a membership Standing decided (API call, or an opt-in refused). Same format as ingest's
-    latest-wins write: `membership_at` in UTC with microseconds, `membership_by` naming who decided."""
+    latest-wins write: `membership_at` in UTC with microseconds, `membership_by` naming who decided. Joining sets
+    `joined_at` and leaving `left_at`, so a record can say "member since" / "left on" whatever came after (a
+    refused rejoin, `stamp=False`, does not move the date the partner left)."""
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    expression = "SET membership = :m, membership_at = :at, membership_by = :by"
+    if stamp and membership == "opted_in":
+        expression += ", joined_at = :at"
+    elif stamp and membership == "opted_out":
+        expression += ", left_at = :at"
     table().update_item(
         Key={"pk": partner_pk(partner_id), "sk": f"ENROL#{program_id}"},
-        UpdateExpression="SET membership = :m, membership_at = :at, membership_by = :by",
-        ExpressionAttributeValues={
-            ":m": membership,
-            ":at": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            ":by": decided_by,
-        },
+        UpdateExpression=expression,
+        ExpressionAttributeValues={":m": membership, ":at": stamp, ":by": decided_by},
     )
 
 

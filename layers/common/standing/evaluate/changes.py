@@ -73,8 +73,11 @@ def change_membership(partner_id: str, program_id: str, action: str, now: dateti
         standing_store.set_membership(partner_id, program_id, "opted_in", now, "standing:opt_in")
         previous, new = save_standing(partner_id, program_id, lambda prev: standing_from(record, "opted_in"))
     else:
-        # Refused: not a member (a marketplace opt-in event already wrote "opted_in"; this overrides it).
-        standing_store.set_membership(partner_id, program_id, "opted_out", now, "standing:opt_in_refused")
+        # Refused: not a member (a marketplace opt-in event already wrote "opted_in"; this overrides it). A partner
+        # that left before stays "left on that date"; one that never joined stays "not a member yet".
+        enrolment = state.enrolments.get(program_id, {})
+        back_to = "opted_out" if enrolment.get("left_at") or enrolment.get("joined_at") else "never_joined"
+        standing_store.set_membership(partner_id, program_id, back_to, now, "standing:opt_in_refused", stamp=False)
         previous, new = None, None
     result = MembershipResult(
         program_id, partner_id, action, granted, record["status"], list(record["failing"]), record

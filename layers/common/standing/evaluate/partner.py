@@ -50,12 +50,33 @@ def judge(
     days = standing_store.daily_aggregates(state.partner_id, program.time_zone, first, last)
     facts = PartnerFacts(
         partner_id=state.partner_id,
-        attributes=dict(state.profile or {}),
+        attributes=partner_attributes(state.profile),
         membership=membership if membership is not None else enrolment.get("membership"),
         open_flags=state.open_flags,
         previous=previous,
+        membership_since=membership_since(enrolment),
     )
     return evaluate_partner(program, facts, days, evaluated_at, period)
+
+
+def partner_attributes(profile: dict[str, Any] | None) -> dict[str, Any]:
+    """The profile as the engine sees it: the marketplace's `first_sale_at` if it sent one, else the earliest
+    successful order Standing has seen (kept on the profile item as `first_sale_seen_at`)."""
+    attributes = dict(profile or {})
+    seen = attributes.pop("first_sale_seen_at", None)
+    if not attributes.get("first_sale_at") and seen:
+        attributes["first_sale_at"] = seen
+    return attributes
+
+
+def membership_since(enrolment: dict[str, Any]) -> str | None:
+    """When the current membership began: the last time the partner joined (opted_in) or left (opted_out)."""
+    state = enrolment.get("membership")
+    if state == "opted_in":
+        return enrolment.get("joined_at") or enrolment.get("membership_at")
+    if state == "opted_out":
+        return enrolment.get("left_at") or enrolment.get("membership_at")
+    return None
 
 
 def standing_from(record: dict[str, Any], reason: str) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from typing import Any
 
 from standing import catalog
 from standing.adapters import standing_store
+from standing.evaluate.partner import membership_since
+from standing.rules import membership_view
 
 
 class UnknownPartner(LookupError):
@@ -39,7 +41,9 @@ def partner_standing(partner_id: str, now: datetime | None = None) -> dict[str, 
         programs[program_id] = {
             "program": program_id,
             "name": program.name,
-            "membership": enrolment.get("membership") or program.membership,
+            # opt-in programs: {"state": never_joined / opted_in / opted_out, "changed_on": date}; else "automatic"
+            "membership": membership_view(program, enrolment.get("membership"), membership_since(enrolment))
+            or program.membership,
             "status": current.get("status", "not_evaluated"),
             "valid_until": current.get("valid_until"),
             "consequences": current.get("consequences", []),

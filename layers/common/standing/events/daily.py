@@ -26,6 +26,7 @@ class DayResult:
     aggregate: DayAggregate
     n: int
     expires_at: int | None = None  # the latest expiry of the day's entities: the day goes when they do
+    first_sale_at: str | None = None  # anchor of the day's earliest successful order (Tiki's store lifetime)
 
 
 def local_day(anchor_at: str, tz: str) -> date:
@@ -46,7 +47,7 @@ def _bump(agg: DayAggregate, name: str, by: int = 1) -> None:
     agg.counts[name] = agg.counts.get(name, 0) + by
 
 
-def _add_order(agg: DayAggregate, item: Mapping[str, Any]) -> int:
+def _add_order(agg: DayAggregate, item: Mapping[str, Any], result: DayResult) -> int:
     order = fold_order(item)
     if not order.placed:  # a cancel or confirm whose order.placed has not arrived (or was voided) counts nowhere
         return 0
@@ -55,7 +56,14 @@ def _add_order(agg: DayAggregate, item: Mapping[str, Any]) -> int:
         _bump(agg, "orders_confirmed")
     if order.confirmed_on_time:
         _bump(agg, "orders_confirmed_on_time")
+    if not order.excused_from_confirmation:
+        _bump(agg, "orders_confirmation_due")
+    if order.open and order.due_by is not None:
+        agg.deadlines["open_orders_due"] = tuple(sorted((*agg.deadlines.get("open_orders_due", ()), order.due_by)))
     if order.successful:
+        anchor = str(item["anchor_at"])
+        if result.first_sale_at is None or anchor < result.first_sale_at:
+            result.first_sale_at = anchor
         _bump(agg, "orders_successful")
         buyers = set(agg.sets.get("successful_buyers", frozenset()))
         buyers.add(str(order.buyer_id))
@@ -69,16 +77,18 @@ def _add_order(agg: DayAggregate, item: Mapping[str, Any]) -> int:
         _bump(agg, "orders_fulfilled_late")
     if order.declined:
         _bump(agg, "orders_declined")
+    else:
+        _bump(agg, "orders_accepted")
+        if order.incident:
+            _bump(agg, "orders_with_incident")
     if order.completed:
         _bump(agg, "orders_completed")
-        if order.incident:
-            _bump(agg, "completed_with_incident")
         if order.driver_event:
             _bump(agg, "completed_with_driver_event")
     return order.live_events
 
 
-def _add_message(agg: DayAggregate, item: Mapping[str, Any]) -> int:
+def _add_message(agg: DayAggregate, item: Mapping[str, Any], result: DayResult) -> int:
     message = fold_message(item)
     if message.received_at is None:
         return 0
@@ -92,7 +102,7 @@ def _add_message(agg: DayAggregate, item: Mapping[str, Any]) -> int:
     return message.live_events
 
 
-def _add_review(agg: DayAggregate, item: Mapping[str, Any]) -> int:
+def _add_review(agg: DayAggregate, item: Mapping[str, Any], result: DayResult) -> int:
     review = fold_review(item)
     if review.rating is None:
         return 0
@@ -102,7 +112,7 @@ def _add_review(agg: DayAggregate, item: Mapping[str, Any]) -> int:
     return review.live_events
 
 
-def _add_score(agg: DayAggregate, item: Mapping[str, Any]) -> int:
+def _add_score(agg: DayAggregate, item: Mapping[str, Any], result: DayResult) -> int:
     score = fold_score(item)
     if score.metric is None or score.value is None or score.at is None:
         return 0
@@ -133,7 +143,7 @@ def aggregate_days(
         if wanted is not None and day not in wanted:
             continue
         result = results.setdefault(day, DayResult(DayAggregate(day=day), 0))
-        result.aggregate.events += folder(result.aggregate, item)
+        result.aggregate.events += folder(result.aggregate, item, result)
         result.n += weight(item)
         expiry = item.get("expires_at")
         if expiry is not None:

@@ -121,6 +121,7 @@ class OrderState:
     confirmed_at: str | None = None
     fulfilled_at: str | None = None
     cancel_cause: str | None = None
+    cancelled_at: str | None = None
     declined: bool = False
     completed: bool = False
     incident: bool = False
@@ -139,6 +140,25 @@ class OrderState:
     def successful(self) -> bool:
         return self.confirmed_at is not None and self.cancel_cause is None
 
+    @property
+    def open(self) -> bool:
+        """Placed and not yet settled: neither fulfilled, cancelled nor declined."""
+        return self.placed and self.fulfilled_at is None and self.cancel_cause is None and not self.declined
+
+    @property
+    def excused_from_confirmation(self) -> bool:
+        """Cancelled by the customer, the platform or force majeure at or before its due_by, and not confirmed on
+        time: not the partner's miss (KKday: "please ask the traveler to cancel and reorder"). An order confirmed
+        on time still counts, as the partner's hit."""
+        return (
+            self.cancel_cause is not None
+            and self.cancel_cause != "partner"
+            and self.cancelled_at is not None
+            and self.due_by is not None
+            and self.cancelled_at <= self.due_by
+            and not self.confirmed_on_time
+        )
+
 
 def fold_order(item: Mapping[str, Any]) -> OrderState:
     live = [e for e in entries(item) if not e.voided]
@@ -152,7 +172,7 @@ def fold_order(item: Mapping[str, Any]) -> OrderState:
         elif kind == "order.fulfilled" and state.fulfilled_at is None:
             state.fulfilled_at = entry.at
         elif kind == "order.cancelled" and state.cancel_cause is None:
-            state.cancel_cause = str(entry.record["cause"])
+            state.cancel_cause, state.cancelled_at = str(entry.record["cause"]), entry.at
         elif kind == "order.declined":
             state.declined = True
         elif kind == "order.completed":

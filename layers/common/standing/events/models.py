@@ -132,6 +132,20 @@ Scale = Annotated[Literal[5, 10], BeforeValidator(_integer), WithJsonSchema({"en
 CAUSES = ("partner", "customer", "platform", "force_majeure")
 FLAGS = ("fraud", "counterfeit")
 
+# Booking.com's external pricing levels (`score.reported` with metric `price_competitiveness`): a closed vocabulary,
+# matched case-insensitively with spaces and dashes as underscores, and stored in this normalised form.
+PRICE_LEVELS = ("competitive", "slightly_uncompetitive", "uncompetitive")
+PRICE_LEVEL_ALIASES = {"not_competitive": "uncompetitive"}
+
+
+def price_level(value: str) -> str:
+    """A reported pricing level in its stored form; ValueError naming the vocabulary if it is not one."""
+    key = re.sub(r"[\s\-]+", "_", value.strip().casefold())
+    key = PRICE_LEVEL_ALIASES.get(key, key)
+    if key not in PRICE_LEVELS:
+        raise ValueError(f"price_competitiveness {value!r} is not one of: {', '.join(PRICE_LEVELS)}")
+    return key
+
 
 class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -146,6 +160,12 @@ class PartnerProfileData(_Data):
     category: Text | None = None
     self_managed: StrictBool | None = None
     store_opened_at: InstantOrDate | None = None
+    # Tiki's store lifetime counts from the later of the opening and the first sale; without it, Standing uses the
+    # earliest successful order it has seen.
+    first_sale_at: InstantOrDate | None = None
+
+
+PROFILE_FIELDS: tuple[str, ...] = tuple(PartnerProfileData.model_fields)
 
 
 class OrderPlacedData(_Data):
@@ -207,12 +227,17 @@ class ScoreReportedData(_Data):
 
     @field_validator("value")
     @classmethod
-    def _performance_range(cls, value: Decimal | str, info: ValidationInfo) -> Decimal | str:
-        if info.data.get("metric") == "performance_score":
+    def _known_scores(cls, value: Decimal | str, info: ValidationInfo) -> Decimal | str:
+        metric = info.data.get("metric")
+        if metric == "performance_score":
             if not isinstance(value, Decimal):
                 raise ValueError("performance_score must be a number")
             if not Decimal(0) <= value <= Decimal(100):
                 raise ValueError(f"performance_score {value} is outside 0..100")
+        elif metric == "price_competitiveness":
+            if not isinstance(value, str):
+                raise ValueError(f"price_competitiveness must be one of: {', '.join(PRICE_LEVELS)}")
+            return price_level(value)
         return value
 
 

@@ -5,7 +5,7 @@ partner's facts and its daily aggregates into the evaluation record of DESIGN se
 AWS or the environment. The YAML schema and the four built-in programs are explained in docs/programs.md.
 """
 
-from standing.rules.engine import PartnerFacts, at_risk_metrics, evaluate_partner, opt_in_check
+from standing.rules.engine import PartnerFacts, at_risk_metrics, evaluate_partner, membership_view, opt_in_check
 from standing.rules.loader import PROGRAMS_DIR, load_program, load_programs
 from standing.rules.periods import Period, Schedule, Window
 from standing.rules.schema import Metric, Program, ProgramError, ProgramVersion
@@ -24,5 +24,6 @@ __all__ = [
     "evaluate_partner",
     "load_program",
     "load_programs",
+    "membership_view",
     "opt_in_check",
 ]

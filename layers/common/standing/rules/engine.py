@@ -9,6 +9,7 @@ nearest float); `numerator` and `denominator` are the exact inputs, so anyone ca
 
 from __future__ import annotations
 
+import contextlib
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,12 +20,13 @@ from itertools import repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from standing.aggregates import DayAggregate, WindowTotals
+from standing.aggregates import INSTANT_COUNTERS, DayAggregate, WindowTotals
 from standing.rules import headroom as hr
 from standing.rules.periods import Period, add_months, local_date, month_end
 from standing.rules.schema import Metric, Program, ProgramVersion, Threshold
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
+_UTC_TEXT = "%Y-%m-%dT%H:%M:%S.%fZ"  # the stored form of instants (standing.events.models.utc_text)
 _ZERO = Decimal(0)
 _get = dict.get
 MEASURED_STATUSES = ("awarded", "not_awarded")  # statuses judged on the metrics (consequences apply)
@@ -36,9 +38,10 @@ class PartnerFacts:
 
     partner_id: str
     attributes: dict[str, Any] = field(default_factory=dict)  # the partner.profile data
-    membership: str | None = None  # "opted_in" / "opted_out" / None (never chose)
+    membership: str | None = None  # "opted_in" / "opted_out" / "never_joined" (None: never chose)
     open_flags: frozenset[str] = frozenset()  # risk flags open at evaluation time, e.g. {"fraud"}
     previous: list[dict[str, Any]] = field(default_factory=list)  # this program's records, newest first
+    membership_since: str | None = None  # RFC 3339 instant of the last membership change (joined, or left)
 
 
 def evaluate_partner(
@@ -61,10 +64,11 @@ def evaluate_partner(
     attributes = facts.attributes or {}
     region = attributes.get("region")
     region = str(region) if region not in (None, "") else None
-    segment = program.segment_of(attributes)
+    segment, segment_reason = program.segment_with_reason(attributes)
 
     windows = _window_totals(program, version, days, period, region)
-    context = _Context(windows, facts, program.local_day(anchor), program.tz)
+    at_text = program.remember(("utc", evaluated_at), lambda: evaluated_at.astimezone(UTC).strftime(_UTC_TEXT))
+    context = _Context(windows, facts, program.local_day(anchor), program.tz, at_text, _window_phrase(program))
     metrics: dict[str, dict[str, Any]] = {}
     failing: list[str] = []
     applicable = 0
@@ -77,15 +81,17 @@ def evaluate_partner(
         if result["outcome"] != NOT_APPLICABLE:
             applicable += 1
 
-    status, reason = _status(program, version, facts, attributes, metrics, failing, applicable)
+    membership = _membership(program, facts)
+    status, reason = _status(program, version, facts, attributes, metrics, failing, applicable, membership)
     measured = status in MEASURED_STATUSES
-    return {
+    record = {
         "program": program.id,
         "partner_id": facts.partner_id,
         "period": dict(program.remember(("period_dict", period), period.to_dict)),
         "evaluated_at": program.remember(("iso", evaluated_at), lambda: evaluated_at.astimezone(UTC).isoformat()),
         "rules_version": version.version,
         "segment": segment,
+        "segment_reason": segment_reason,
         "region": region,
         "status": status,
         "reason": reason,
@@ -95,6 +101,32 @@ def evaluate_partner(
         "benefits": dict(version.benefits) if status == "awarded" else {},
         "valid_until": _valid_until(program, version, anchor) if status == "awarded" else None,
     }
+    if membership is not None:
+        record["membership"] = membership
+    return record
+
+
+def _membership(program: Program, facts: PartnerFacts) -> dict[str, Any] | None:
+    return membership_view(program, facts.membership, facts.membership_since)
+
+
+def membership_view(program: Program, membership: str | None, since: str | None) -> dict[str, Any] | None:
+    """For an opt-in program: `never_joined` / `opted_in` / `opted_out`, with the local date of the last change
+    (None for a partner that never joined); None for a program every enrolled partner takes part in."""
+    if program.membership != "opt_in":
+        return None
+    state = membership if membership in ("opted_in", "opted_out") else "never_joined"
+    changed_on = None
+    if state != "never_joined" and since:
+        with contextlib.suppress(ValueError):
+            changed_on = local_date(datetime.fromisoformat(since), program.tz).isoformat()
+    return {"state": state, "changed_on": changed_on}
+
+
+def _window_phrase(program: Program) -> str:
+    """How the record names the period's window in reasons: "in the last 90 days" / "in the period"."""
+    window = program.window
+    return f"in the last {window.length} days" if window.kind == "days" else "in the period"
 
 
 def opt_in_check(
@@ -102,7 +134,9 @@ def opt_in_check(
 ) -> tuple[bool, dict[str, Any]]:
     """Would an opt-in be granted now? Evaluates the window ending today as if the partner were a member.
     Returns (granted, record); the record's `failing` says what stands in the way."""
-    member = PartnerFacts(facts.partner_id, facts.attributes, "opted_in", facts.open_flags, facts.previous)
+    member = PartnerFacts(
+        facts.partner_id, facts.attributes, "opted_in", facts.open_flags, facts.previous, facts.membership_since
+    )
     record = evaluate_partner(program, member, days, now, program.window_ending(now))
     if program.membership_rules.opt_in_requires_criteria:
         granted = record["status"] == "awarded"
@@ -160,6 +194,7 @@ def _sum_days(
     sums: tuple[str, ...],
     sets: tuple[str, ...],
     scores: tuple[str, ...],
+    deadlines: tuple[str, ...] = (),
 ) -> WindowTotals:
     """`aggregates.total` restricted to the named inputs: the same result for those names, summed with C-level
     map/sum/union (measured fastest: no Python frame per day) because this is the engine's hot path."""
@@ -178,7 +213,8 @@ def _sum_days(
                     score = agg.scores.get(name)
                     if score is not None and (name not in latest or score.at > latest[name].at):
                         latest[name] = score
-    return WindowTotals(days=len(days), counts=counts, sums=amounts, sets=members, scores=latest)
+    dues = {name: [due for d in days for due in d.deadlines.get(name, ())] for name in deadlines}
+    return WindowTotals(days=len(days), counts=counts, sums=amounts, sets=members, scores=latest, deadlines=dues)
 
 
 @dataclass
@@ -187,6 +223,16 @@ class _Context:
     facts: PartnerFacts
     today: date  # local date of the evaluation
     tz: ZoneInfo
+    at: str  # the evaluation instant as UTC text (the format of stored deadlines)
+    window_phrase: str  # "in the last 90 days" / "in the period"
+
+
+def _counted(totals: WindowTotals, names: tuple[str, ...], at: str) -> int:
+    """The sum of the named counters; a counter derived from deadlines counts those passed at `at`."""
+    return sum(
+        totals.passed(INSTANT_COUNTERS[name], at) if name in INSTANT_COUNTERS else totals.counts.get(name, 0)
+        for name in names
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- metrics
@@ -197,8 +243,8 @@ def _evaluate_metric(metric: Metric, threshold: Threshold, ratio: tuple[int, int
     kind = metric.kind
     if kind == "ratio":
         assert metric.numerator is not None and metric.denominator is not None
-        counts = totals.counts
-        out = _rate(metric, ratio, counts.get(metric.numerator, 0), 1, counts.get(metric.denominator, 0))
+        numerator = _counted(totals, metric.numerator, ctx.at)
+        out = _rate(metric, ratio, numerator, 1, _counted(totals, metric.denominator, ctx.at))
     elif kind == "mean":
         assert metric.sum is not None and metric.count is not None
         sn, sd = totals.sum(metric.sum).as_integer_ratio()
@@ -210,7 +256,8 @@ def _evaluate_metric(metric: Metric, threshold: Threshold, ratio: tuple[int, int
         assert metric.set is not None
         out = _level(metric, ratio, totals.distinct(metric.set))
     elif kind == "latest":
-        out = _latest(metric, threshold, totals)
+        window = f"in the last {metric.window_days} days" if metric.window_days else ctx.window_phrase
+        out = _latest(metric, threshold, totals, window)
     elif kind == "flag_free":
         out = _flag(metric, ctx.facts.open_flags)
     else:
@@ -342,18 +389,19 @@ def _amount_text(amount: int | float, unit: Any) -> str:
     return f"{amount:g} {hr.plural(amount, unit.one, unit.other)}" if isinstance(amount, float) else unit.phrase(amount)
 
 
-def _latest(metric: Metric, threshold: Threshold, totals: WindowTotals) -> dict[str, Any]:
-    """The latest reported score: numeric against a number, or a category against `==`."""
+def _latest(metric: Metric, threshold: Threshold, totals: WindowTotals, window: str) -> dict[str, Any]:
+    """The latest score reported within the window: numeric against a number, or a category against `==`
+    (compared case-insensitively; ingest already stores categories normalised)."""
     assert metric.score is not None
     reported = totals.latest(metric.score)
     outcome_missing = FAIL if metric.when_no_data == "fail" else NOT_APPLICABLE
     if reported is None:
-        reason = f"no {metric.title.lower()} reported in the period"
+        reason = f"no score reported {window}"
         sentence = f"a {metric.title.lower()} must be reported"
         return _record(metric, None, None, None, outcome_missing, sentence, kind=hr.CHANGE, reason=reason)
     raw = reported.value.strip()
     if isinstance(threshold, str):
-        passed = raw == threshold
+        passed = raw.casefold() == threshold.casefold()
         if passed:
             return _record(metric, raw, None, None, PASS, f"met: {raw}")
         sentence = f"must become {threshold} (now {raw})"
@@ -386,24 +434,39 @@ def _flag(metric: Metric, open_flags: frozenset[str]) -> dict[str, Any]:
 
 
 def _lifetime(metric: Metric, ratio: tuple[int, int], ctx: _Context) -> dict[str, Any]:
-    """Whole local days from the partner attribute's instant (e.g. store_opened_at) to the evaluation day."""
+    """Whole local days from the latest of the partner attributes' instants (Tiki: the later of the store's opening
+    and its first successful sale) to the evaluation day. An attribute not known yet: 0 days, with its reason."""
     assert metric.attribute is not None
-    raw = ctx.facts.attributes.get(metric.attribute)
-    outcome_missing = FAIL if metric.when_no_data == "fail" else NOT_APPLICABLE
-    opened: date | None = None
-    if isinstance(raw, str) and raw:
-        try:
-            instant = datetime.fromisoformat(raw)
-            opened = instant.date() if instant.tzinfo is None else instant.astimezone(ctx.tz).date()
-        except ValueError:
-            opened = None
-    if opened is None:
-        reason = f"{metric.attribute} is not known" if not raw else f"{metric.attribute} {raw!r} is not a date-time"
-        sentence = f"{metric.attribute} must be set"
-        return _record(metric, None, None, None, outcome_missing, sentence, kind=hr.CHANGE, reason=reason)
+    starts: list[date] = []
+    for attribute in metric.attribute:
+        raw = ctx.facts.attributes.get(attribute)
+        started = _local_day(raw, ctx.tz)
+        if started is None:
+            if raw:
+                reason = f"{attribute} {raw!r} is not a date-time"
+            else:
+                reason = metric.missing.get(attribute, f"{attribute} is not known")
+            if metric.when_no_data != "fail":
+                return _record(metric, None, None, None, NOT_APPLICABLE, reason, kind=hr.CHANGE, reason=reason)
+            out = _level(metric, ratio, 0)
+            out["headroom"], out["headroom_kind"], out["reason"] = reason, hr.CHANGE, reason
+            return out
+        starts.append(started)
+    opened = max(starts)
     days = max(0, (ctx.today - opened).days)
     reached = opened + timedelta(days=-(-ratio[0] // ratio[1]))
     return _level(metric, ratio, days, reached if reached > ctx.today else None)
+
+
+def _local_day(raw: Any, tz: ZoneInfo) -> date | None:
+    """The local date of an RFC 3339 instant (or a plain date) held by a partner attribute."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        instant = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return instant.date() if instant.tzinfo is None else instant.astimezone(tz).date()
 
 
 # ---------------------------------------------------------------------------------------------------- status
@@ -417,6 +480,7 @@ def _status(
     metrics: dict[str, dict[str, Any]],
     failing: list[str],
     applicable: int,
+    membership: dict[str, Any] | None,
 ) -> tuple[str, str]:
     """Precedence: ineligible (a gate fails) > opted_out (opt-in program, not a member) > suspended (a
     suspending flag is open) > not_awarded (a metric fails, or too few apply) > awarded."""
@@ -425,8 +489,11 @@ def _status(
         if value not in gate.allowed:
             shown = "not set" if value is None else f"{value!r}"
             return "ineligible", f"Not eligible: {gate.reason} ({gate.attribute} is {shown})."
-    if program.membership == "opt_in" and facts.membership != "opted_in":
-        lead = "Opted out" if facts.membership == "opted_out" else "Not opted in"
+    if membership is not None and membership["state"] != "opted_in":
+        if membership["state"] == "opted_out":
+            lead = f"Left the programme on {membership['changed_on']}" if membership["changed_on"] else "Opted out"
+        else:
+            lead = "Not a member yet"
         if failing:
             return "opted_out", f"{lead}. Joining is possible once these are met: {_titles(metrics, failing)}."
         return "opted_out", f"{lead}. The criteria are met now, so joining would be granted."

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from standing.aggregates import COUNTERS, SETS, SUMS
+from standing.aggregates import COUNTERS, INSTANT_COUNTERS, SETS, SUMS
 from standing.rules.periods import Schedule, Window, local_instant
 from standing.rules.schema import (
     METRIC_KINDS,
@@ -37,6 +37,7 @@ from standing.rules.schema import (
     Unit,
     Validity,
     as_fraction,
+    segment_key,
 )
 
 PROGRAMS_DIR = Path(__file__).resolve().parent.parent / "programs"
@@ -56,8 +57,9 @@ UNIT_ROLES = {
     "lifetime_days": ("amount",),
 }
 # Input fields per metric kind: field -> the names it may take (None: any identifier).
+RATIO_COUNTERS = (*COUNTERS, *INSTANT_COUNTERS)
 INPUTS: dict[str, dict[str, tuple[str, ...] | None]] = {
-    "ratio": {"numerator": COUNTERS, "denominator": COUNTERS},
+    "ratio": {"numerator": RATIO_COUNTERS, "denominator": RATIO_COUNTERS},
     "mean": {"sum": SUMS, "count": COUNTERS},
     "count": {"count": COUNTERS},
     "distinct": {"set": SETS},
@@ -336,9 +338,14 @@ def _segments(node: _Node) -> Segments:
     if len(names) < 2 or len(set(names)) != len(names):
         node.get("names").fail("list two or more distinct segment names")
     default = node.get("default").choice(names)
-    aliases = {}
+    aliases: dict[str, str] = {}
     for key, value in node.get("aliases", {}).entries():
-        aliases[key.strip().lower()] = value.choice(names)
+        normalised = segment_key(key)
+        if not normalised:
+            value.fail("an alias needs letters or digits")
+        if aliases.get(normalised, value.value) != value.value:
+            value.fail(f"{key!r} matches another alias (as {normalised!r}) that selects {aliases[normalised]!r}")
+        aliases[normalised] = value.choice(names)
     return Segments(node.get("attribute").string(), names, default, aliases)
 
 
@@ -357,8 +364,10 @@ def _exclusion(node: _Node) -> Exclusion:
 
 METRIC_KEYS = (
     "id", "title", "advice", "kind", "op", "threshold", "numerator", "denominator", "sum", "count", "set", "score",
-    "flag", "attribute", "scale", "min_sample", "window_days", "when_no_data", "units", "group",
+    "flag", "attribute", "missing", "scale", "min_sample", "window_days", "when_no_data", "units", "group",
 )  # fmt: skip
+# Inputs that may name several counters (summed) or attributes (the latest counts).
+LIST_INPUTS = ("numerator", "denominator", "attribute")
 
 
 def _metrics(node: _Node, segments: tuple[str | None, ...]) -> tuple[Metric, ...]:
@@ -385,10 +394,28 @@ def _metric(node: _Node, segments: tuple[str | None, ...]) -> Metric:
         field_node = node.get(key)
         if field_node.value is None:
             node._child_path_fail(key, f"is required for a {kind} metric")
+        if key in LIST_INPUTS:
+            parts = field_node.items() if isinstance(field_node.value, list) else [field_node]
+            if not parts:
+                field_node.fail(f"list at least one {_input_noun(key)}")
+            values = tuple(part.string() for part in parts)
+            for part, value in zip(parts, values, strict=True):
+                if names is not None and value not in names:
+                    part.fail(f"unknown {_input_noun(key)} {value!r}; known: {', '.join(names)}")
+            inputs[key] = values
+            continue
         value = field_node.string()
         if names is not None and value not in names:
             field_node.fail(f"unknown {_input_noun(key)} {value!r}; known: {', '.join(names)}")
         inputs[key] = value
+    missing: dict[str, str] = {}
+    if node.has("missing"):
+        if kind != "lifetime_days":
+            node._child_path_fail("missing", "applies only to a lifetime_days metric")
+        for attribute, reason in node.get("missing").entries():
+            if attribute not in inputs["attribute"]:
+                reason.fail(f"{attribute!r} is not one of this metric's attributes")
+            missing[attribute] = reason.string()
     for key in ("numerator", "denominator", "sum", "count", "set", "score", "flag", "attribute"):
         if key not in INPUTS[kind] and node.has(key):
             node._child_path_fail(key, f"does not apply to a {kind} metric")
@@ -464,6 +491,7 @@ def _metric(node: _Node, segments: tuple[str | None, ...]) -> Metric:
         window_days=window_days,
         when_no_data=node.get("when_no_data", "not_applicable").choice(("not_applicable", "fail")),
         units=units,
+        missing=missing,
         **inputs,
     )
 

@@ -6,12 +6,15 @@ through float rounding; categorical thresholds are strings.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from standing.aggregates import INSTANT_COUNTERS
 from standing.rules.periods import Period, Schedule, Window, local_date, local_instant
 
 Threshold = Fraction | str
@@ -56,14 +59,16 @@ class Metric:
     advice: str = ""
     group: str | None = None  # how the program's own page groups its metrics (Tiki: service, store...)
     # inputs, by kind
-    numerator: str | None = None  # ratio: counter
-    denominator: str | None = None  # ratio: counter
+    numerator: tuple[str, ...] | None = None  # ratio: counters, summed
+    denominator: tuple[str, ...] | None = None  # ratio: counters, summed
     sum: str | None = None  # mean: Decimal sum
     count: str | None = None  # mean: counter of ratings; count: the counter
     set: str | None = None  # distinct
     score: str | None = None  # latest: reported score name
     flag: str | None = None  # flag_free: flag kind
-    attribute: str | None = None  # lifetime_days: partner attribute with an RFC 3339 instant
+    # lifetime_days: partner attributes holding RFC 3339 instants; the lifetime counts from the latest of them
+    attribute: tuple[str, ...] | None = None
+    missing: dict[str, str] = field(default_factory=dict)  # lifetime_days: attribute -> reason when it is unknown
     scale: tuple[Fraction, Fraction] | None = None  # mean: lowest and highest possible rating
     # What one more event adds to the numerator, as (numerator, denominator) integers: (hit, miss). A ratio's hit
     # adds 1 and its miss 0; a mean's hit is the top rating and its miss the bottom one.
@@ -113,15 +118,20 @@ class ProgramVersion:
 
     def inputs_by_window(self) -> dict[int | None, tuple[tuple[str, ...], ...]]:
         """The aggregate inputs each window needs: window (None = the period, else days) -> (counters, sums,
-        sets, scores)."""
+        sets, scores, deadlines). A counter derived at the evaluation instant needs its deadlines instead."""
         if self._inputs is None:
-            grouped: dict[int | None, tuple[list[str], list[str], list[str], list[str]]] = {None: ([], [], [], [])}
+            grouped: dict[int | None, tuple[list[str], ...]] = {None: ([], [], [], [], [])}
             for metric in self.metrics:
-                counters, sums, sets, scores = grouped.setdefault(metric.window_days, ([], [], [], []))
-                for name, bucket in (
-                    (metric.numerator, counters), (metric.denominator, counters), (metric.count, counters),
-                    (metric.sum, sums), (metric.set, sets), (metric.score, scores),
-                ):  # fmt: skip
+                counters, sums, sets, scores, deadlines = grouped.setdefault(metric.window_days, ([], [], [], [], []))
+                wanted: list[tuple[str | None, list[str]]] = [
+                    (metric.count, counters), (metric.sum, sums), (metric.set, sets), (metric.score, scores),
+                ]  # fmt: skip
+                for name in (*(metric.numerator or ()), *(metric.denominator or ())):
+                    if name in INSTANT_COUNTERS:
+                        wanted.append((INSTANT_COUNTERS[name], deadlines))
+                    else:
+                        wanted.append((name, counters))
+                for name, bucket in wanted:
                     if name is not None and name not in bucket:
                         bucket.append(name)
             self._inputs = {key: tuple(tuple(b) for b in value) for key, value in grouped.items()}
@@ -159,9 +169,20 @@ class Gate:
     reason: str
 
 
+_SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
+
+
+def segment_key(value: str) -> str:
+    """The form segment names and aliases are matched on: Unicode-normalised, lowercase, every run of spaces,
+    underscores and dashes (hyphen, en dash, em dash, minus...) one "-". "Electronics – Refrigeration",
+    "electronics_refrigeration" and "ELECTRONICS-REFRIGERATION" are one key."""
+    return _SEPARATORS.sub("-", unicodedata.normalize("NFKC", value).casefold()).strip("-")
+
+
 @dataclass(frozen=True)
 class Segments:
-    """Threshold columns chosen by a partner attribute; values not listed fall back to `default`."""
+    """Threshold columns chosen by a partner attribute; values not listed fall back to `default`. `aliases` are
+    keyed by `segment_key`."""
 
     attribute: str
     names: tuple[str, ...]
@@ -169,11 +190,19 @@ class Segments:
     aliases: dict[str, str]
 
     def of(self, attributes: dict[str, Any]) -> str:
+        return self.resolve(attributes)[0]
+
+    def resolve(self, attributes: dict[str, Any]) -> tuple[str, str]:
+        """The segment for a partner and why, in words the record keeps (`segment_reason`)."""
         raw = attributes.get(self.attribute)
-        value = str(raw).strip().lower() if raw is not None else ""
-        if value in self.names:
-            return value
-        return self.aliases.get(value, self.default)
+        text = str(raw).strip() if raw is not None else ""
+        if not text:
+            return self.default, f"no {self.attribute} in the profile: judged by the default column ({self.default})"
+        key = segment_key(text)
+        found = next((name for name in self.names if segment_key(name) == key), None) or self.aliases.get(key)
+        if found is not None:
+            return found, f"{self.attribute} {text!r}: the {found} column"
+        return self.default, f"{self.attribute} {text!r} is not listed: judged by the default column ({self.default})"
 
 
 @dataclass(frozen=True)
@@ -296,6 +325,10 @@ class Program:
 
     def segment_of(self, attributes: dict[str, Any]) -> str | None:
         return self.segments.of(attributes) if self.segments is not None else None
+
+    def segment_with_reason(self, attributes: dict[str, Any]) -> tuple[str | None, str | None]:
+        """(segment, why) for a partner; (None, None) for a program without segments."""
+        return self.segments.resolve(attributes) if self.segments is not None else (None, None)
 
     def day_filter(self, first: date, last: date, region: str | None) -> tuple[date, list[tuple[date, date]]]:
         """For days first..last of a partner in `region`: the first day that counts (counting_starts) and the
