@@ -1,0 +1,242 @@
+"""Backtests: one partner judged twice, under the program in force (the base) and under a draft, and the two
+records compared. Shared by `standing backtest` (history folded in memory) and the deployed simulations
+(`POST /programs/{id}/simulations`, stored history): both feed the same rules engine the same facts a scheduled
+evaluation would (`standing.evaluate.partner.judge`), only the history of records is each side's own.
+
+Nothing here writes anything: callers decide where rows go (a CSV, or items under the simulation's id).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from standing.adapters.standing_store import PartnerState
+from standing.aggregates import DayAggregate
+from standing.evaluate.partner import HISTORY, membership_since, partner_attributes
+from standing.rules import PartnerFacts, Period, Program, ProgramError, evaluate_partner, load_program
+
+SIDES = ("base", "draft")
+
+
+def load_draft(text: str, source: str) -> Program:
+    """A draft program from YAML text, validated by the program loader. `source` names it in errors (the user's
+    file, or "request body"). The loader wants the file named after the program id; a draft may be called
+    anything, so it is loaded from a copy with that name and its errors are reported against `source`."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raw = None  # the loader reports where
+    program_id = raw.get("id") if isinstance(raw, dict) else None
+    with tempfile.TemporaryDirectory(prefix="draft-") as folder:
+        name = program_id if isinstance(program_id, str) and program_id and "/" not in program_id else "draft"
+        path = Path(folder) / f"{name}.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            program = load_program(path)
+        except ProgramError as error:
+            raise ProgramError(source, error.path, error.message) from None
+    program.source = source
+    return program
+
+
+def facts(
+    state: PartnerState, program_id: str, previous: list[dict[str, Any]], membership: str | None = None
+) -> PartnerFacts:
+    """The engine's view of a partner, as `standing.evaluate.partner.judge` builds it (with its helpers)."""
+    enrolment = state.enrolments.get(program_id, {})
+    return PartnerFacts(
+        partner_id=state.partner_id,
+        attributes=partner_attributes(state.profile),
+        membership=membership if membership is not None else enrolment.get("membership"),
+        open_flags=state.open_flags,
+        previous=previous,
+        membership_since=membership_since(enrolment),
+    )
+
+
+def is_enrolled(state: PartnerState, program_id: str) -> bool:
+    enrolment = state.enrolments.get(program_id)
+    return state.profile is not None and bool(enrolment and enrolment.get("enrolled"))
+
+
+@dataclass
+class History:
+    """One side's evaluation records, per partner, newest first (what `standing_store.records` returns)."""
+
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def before(self, partner_id: str, period: Period) -> list[dict[str, Any]]:
+        start = period.start.isoformat()
+        found = [r for r in self.records.get(partner_id, ()) if r["period"]["start"] < start]
+        return found[:HISTORY]
+
+    def add(self, record: dict[str, Any]) -> None:
+        kept = self.records.setdefault(record["partner_id"], [])
+        kept.insert(0, record)
+        del kept[HISTORY + 1 :]
+
+
+def judge(
+    program: Program,
+    state: PartnerState,
+    days: Iterable[DayAggregate],
+    evaluated_at: datetime,
+    history: History,
+    membership: str | None = None,
+) -> dict[str, Any]:
+    """One scheduled evaluation of one side; the record joins that side's history."""
+    period = program.period_for(evaluated_at)
+    previous = history.before(state.partner_id, period)
+    record = evaluate_partner(program, facts(state, program.id, previous, membership), days, evaluated_at, period)
+    history.add(record)
+    return record
+
+
+def opt_in_granted(program: Program, state: PartnerState, days: Iterable[DayAggregate], now: datetime) -> bool:
+    """Would an opt-in at `now` be granted (`standing.evaluate.changes.change_membership`): the window ending
+    today judged as a member, without history, must be awarded."""
+    period = program.window_ending(now)
+    record = evaluate_partner(program, facts(state, program.id, [], "opted_in"), days, now, period)
+    return record["status"] == "awarded"
+
+
+# ---------------------------------------------------------------------------------------------------- rows
+
+
+def metric_ids(base: Program | None, draft: Program) -> list[str]:
+    """Every metric id of either program (any version), the draft's order first."""
+    ids: dict[str, None] = {}
+    for program in (draft, base):
+        if program is not None:
+            for version in program.versions:
+                ids.update(dict.fromkeys(m.id for m in version.metrics))
+    return list(ids)
+
+
+def compare(base: dict[str, Any] | None, draft: dict[str, Any]) -> dict[str, Any]:
+    """One row: the two records of a partner's evaluation side by side. `deciding`: the metrics whose outcome
+    differs; `changed`: status, consequences or an outcome differs."""
+    before = base or {}
+    metrics: dict[str, dict[str, Any]] = {}
+    for metric_id in dict.fromkeys([*before.get("metrics", {}), *draft["metrics"]]):
+        b = before.get("metrics", {}).get(metric_id, {})
+        d = draft["metrics"].get(metric_id, {})
+        metrics[metric_id] = {
+            "value_base": b.get("value"),
+            "value_draft": d.get("value"),
+            "outcome_base": b.get("outcome"),
+            "outcome_draft": d.get("outcome"),
+            "threshold_base": b.get("threshold"),
+            "threshold_draft": d.get("threshold"),
+            "op_base": b.get("op"),
+            "op_draft": d.get("op"),
+        }
+    deciding = [m for m, v in metrics.items() if v["outcome_base"] != v["outcome_draft"]]
+    consequences_base = list(before.get("consequences", []))
+    consequences_draft = list(draft.get("consequences", []))
+    return {
+        "partner_id": draft["partner_id"],
+        "program": draft["program"],
+        "period_start": draft["period"]["start"],
+        "period_end": draft["period"]["end"],
+        "evaluated_at": draft["evaluated_at"],
+        "segment": draft.get("segment"),
+        "region": draft.get("region"),
+        "status_base": before.get("status"),
+        "status_draft": draft["status"],
+        "consequences_base": consequences_base,
+        "consequences_draft": consequences_draft,
+        "changed": before.get("status") != draft["status"] or consequences_base != consequences_draft or bool(deciding),
+        "deciding": deciding,
+        "metrics": metrics,
+    }
+
+
+def csv_header(ids: Sequence[str]) -> list[str]:
+    head = ["partner_id", "program", "period_start", "period_end", "status_base", "status_draft", "changed"]
+    head += ["deciding_metrics", "consequences_base", "consequences_draft"]
+    for metric_id in ids:
+        head += [f"{metric_id}_base", f"{metric_id}_draft", f"{metric_id}_outcome_base", f"{metric_id}_outcome_draft"]
+    return head
+
+
+def csv_row(row: dict[str, Any], ids: Sequence[str]) -> list[Any]:
+    out = [row["partner_id"], row["program"], row["period_start"], row["period_end"]]
+    out += [row["status_base"] or "", row["status_draft"], "yes" if row["changed"] else "no"]
+    out += [" ".join(row["deciding"]), " ".join(row["consequences_base"]), " ".join(row["consequences_draft"])]
+    for metric_id in ids:
+        m = row["metrics"].get(metric_id, {})
+        out += [_cell(m.get("value_base")), _cell(m.get("value_draft"))]
+        out += [m.get("outcome_base") or "", m.get("outcome_draft") or ""]
+    return out
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def csv_text(rows: Iterable[dict[str, Any]], ids: Sequence[str], header: bool = True) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if header:
+        writer.writerow(csv_header(ids))
+    for row in rows:
+        writer.writerow(csv_row(row, ids))
+    return buffer.getvalue()
+
+
+def summary_counts(rows: Iterable[dict[str, Any]]) -> Counter[str]:
+    """Additive counters of a set of rows (a batch's share of a simulation's summary): per period, partners by
+    status on each side, status transitions, changed rows and flips per deciding metric."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        period = f"{row['period_start']}/{row['period_end']}"
+        counts[f"{period}|partners"] += 1
+        counts[f"{period}|base|{row['status_base']}"] += 1
+        counts[f"{period}|draft|{row['status_draft']}"] += 1
+        if row["changed"]:
+            counts[f"{period}|changed"] += 1
+        if row["status_base"] != row["status_draft"]:
+            counts[f"{period}|flip|{row['status_base']}>{row['status_draft']}"] += 1
+            for metric_id in row["deciding"]:
+                counts[f"{period}|metric|{metric_id}"] += 1
+    return counts
+
+
+def summary(counts: dict[str, int]) -> list[dict[str, Any]]:
+    """The counters of `summary_counts` as one entry per period, oldest first."""
+    periods: dict[str, dict[str, Any]] = {}
+    for key, value in counts.items():
+        period, _, rest = key.partition("|")
+        entry = periods.setdefault(
+            period,
+            {
+                "period": dict(zip(("start", "end"), period.split("/"), strict=True)),
+                "partners": 0,
+                "changed": 0,
+                "base": {},
+                "draft": {},
+                "flips": {},
+                "flips_by_metric": {},
+            },
+        )
+        kind, _, name = rest.partition("|")
+        if kind in ("partners", "changed"):
+            entry[kind] += int(value)
+        elif kind in ("base", "draft"):
+            entry[kind][name] = int(value)
+        elif kind == "flip":
+            entry["flips"][name.replace(">", " -> ")] = int(value)
+        elif kind == "metric":
+            entry["flips_by_metric"][name] = int(value)
+    return [periods[p] for p in sorted(periods)]

@@ -1,0 +1,363 @@
+"""`standing backtest`: a draft program judged against the program in force on an events file, in memory.
+
+The events go through the real ingest validation and duplicate/conflict classification (`IngestService`) and the
+real aggregation service (`Aggregator`), both writing to `MemoryStore` instead of DynamoDB; then every evaluation
+of the program due on its template schedule (the instants `standing replay` fires, `standing_local.clock`) is
+judged by the real rules engine for every enrolled partner, twice: under the base program and under the draft.
+Time is simulated as in `standing replay`: an evaluation at instant T sees the events that occurred by T.
+
+History: both sides are judged at every evaluation from the first event on (each keeps its own records, so the
+consequence ladder and membership work as if that side had always been in force); rows are kept for the
+evaluations between --from and --to.
+
+Scale: partners are independent, so `workers` processes each take the partners whose id hashes to them
+(an event id used by two partners goes to the worker of the first, so the conflict is still seen).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from standing.adapters.standing_store import PartnerState
+from standing.aggregate import Aggregator
+from standing.evaluate import simulation
+from standing.events.models import Rejection
+from standing.ingest import MAX_EVENTS, IngestService
+from standing.rules import Program
+from standing_local.backtest.store import MemoryStore, plain
+from standing_local.clock import occurrences
+
+TTL_DAYS = 400  # the template's RAW_EVENT_TTL_DAYS default: expiry only rides along on entities
+
+
+@dataclass
+class Line:
+    number: int
+    envelope: dict[str, Any]
+    at: datetime | None
+
+
+@dataclass
+class Timings:
+    """Seconds spent per stage (summed over workers)."""
+
+    parse: float = 0.0
+    ingest: float = 0.0  # validation, digest, duplicate / conflict classification
+    fold: float = 0.0  # entities, profiles, enrolments, memberships, flags, daily aggregates
+    evaluate: float = 0.0  # both sides, every enrolled partner, every evaluation
+
+    def add(self, other: Timings) -> None:
+        self.parse += other.parse
+        self.ingest += other.ingest
+        self.fold += other.fold
+        self.evaluate += other.evaluate
+
+
+@dataclass
+class Result:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    lines: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    folded: int = 0  # events through the fold
+    evaluations: int = 0  # partner-evaluations (one side each)
+    partners: int = 0
+    instants: list[str] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)
+    workers: int = 1
+
+    def merge(self, other: Result) -> None:
+        self.rows += other.rows
+        self.rejected += other.rejected
+        self.lines += other.lines
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.folded += other.folded
+        self.evaluations += other.evaluations
+        self.partners += other.partners
+        self.instants = sorted(set(self.instants) | set(other.instants))
+        self.timings.add(other.timings)
+
+
+def parse_lines(lines: Iterable[tuple[int, str]]) -> tuple[list[Line], list[dict[str, Any]]]:
+    """One envelope a line (numbers as Decimal, as the API reads them); what is not a JSON object is refused
+    here with the reasons `standing replay` gives, the rest is judged by ingest."""
+    parsed: list[Line] = []
+    refused: list[dict[str, Any]] = []
+    for number, raw in lines:
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            envelope = json.loads(text, parse_float=Decimal)
+        except json.JSONDecodeError as error:
+            refused.append({"line": number, "event_id": None, "error": "invalid_json", "message": str(error)})
+            continue
+        if not isinstance(envelope, dict):
+            message = "a line must be one JSON object (an event envelope)"
+            refused.append({"line": number, "event_id": None, "error": "invalid_event", "message": message})
+            continue
+        parsed.append(Line(number, envelope, _instant(envelope.get("occurred_at"))))
+    return parsed, refused
+
+
+def _instant(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at.astimezone(UTC) if at.tzinfo else None
+
+
+def _order(lines: list[Line]) -> list[Line]:
+    """The order `standing replay` sends events in: unreadable times first, then by occurrence (stable)."""
+    return sorted(lines, key=lambda line: (line.at is not None, line.at or datetime.min.replace(tzinfo=UTC)))
+
+
+def evaluation_instants(program: Program, start: datetime, until: datetime) -> list[datetime]:
+    """The instants the program's template schedule fires in (start, until] that are due (first_evaluation)."""
+    schedule = program.schedule
+    times = occurrences(schedule.expression, schedule.time_zone, start, until, schedule.start_at)
+    first = program.first_evaluation
+    return [t for t in times if first is None or program.evaluation_anchor(t) >= first]
+
+
+class Backtest:
+    """One worker's share: its partners' events folded in memory, both sides judged at every instant."""
+
+    def __init__(self, base: Program, draft: Program, zones: dict[str, str]) -> None:
+        self.base = base
+        self.draft = draft
+        self.store = MemoryStore()
+        self._now = datetime.min.replace(tzinfo=UTC)
+        self.ingest = IngestService(self.store, TTL_DAYS, clock=lambda: self._now)
+        zones = {**zones, base.id: base.time_zone}
+        extra = {draft.time_zone}
+
+        def zones_for(programs: list[str]) -> set[str]:
+            found = {zones[p] for p in programs if p in zones}
+            return found | extra if draft.id in programs else found
+
+        self.aggregator = Aggregator(self.store, zones_for)
+        self.history = {side: simulation.History() for side in simulation.SIDES}
+        # Membership Standing itself decided on an opt-in event (granted or refused), per side: the same write
+        # `change_membership` makes (UTC with microseconds, by "standing:opt_in..."), newer ones win.
+        self.decided: dict[str, dict[str, dict[str, Any]]] = {side: {} for side in simulation.SIDES}
+        self.first_line: dict[str, int] = {}
+        self.result = Result()
+
+    def program(self, side: str) -> Program:
+        return self.base if side == "base" else self.draft
+
+    # --- events ---------------------------------------------------------------------------------------------
+
+    def send(self, lines: list[Line], now: datetime) -> None:
+        """Ingest then fold the lines (which occurred by `now`), `MAX_EVENTS` per ingest call as the API takes
+        them; an opt-in to the program is judged at its own time, after the events before it are folded."""
+        start = 0
+        for n, line in enumerate(lines):
+            if line.envelope.get("type") == "program.opted_in" and _program_of(line) == self.draft.id:
+                self._fold(lines[start : n + 1], now)
+                start = n + 1
+                if line.at is not None:
+                    self._judge_opt_in(str(line.envelope.get("partner_id")), line.at)
+        self._fold(lines[start:], now)
+
+    def _fold(self, lines: list[Line], now: datetime) -> None:
+        if not lines:
+            return
+        self._now = now
+        images: list[dict[str, Any]] = []
+        started = time.perf_counter()
+        for offset in range(0, len(lines), MAX_EVENTS):
+            chunk = lines[offset : offset + MAX_EVENTS]
+            outcome = self.ingest.ingest([line.envelope for line in chunk])
+            self.result.accepted += outcome.accepted
+            self.result.duplicates += outcome.duplicates
+            for line in chunk:
+                event_id = line.envelope.get("event_id")
+                if isinstance(event_id, str) and event_id not in self.first_line and event_id in self.store.events:
+                    self.first_line[event_id] = line.number
+                    images.append(self.store.events[event_id])
+            for rejection in outcome.rejected:
+                self.result.rejected.append(self._rejection(chunk[rejection.index], rejection))
+        folded = time.perf_counter()
+        self.result.timings.ingest += folded - started
+        self.aggregator.apply_all(images)
+        self.result.folded += len(images)
+        self.result.timings.fold += time.perf_counter() - folded
+
+    def _rejection(self, line: Line, rejection: Rejection) -> dict[str, Any]:
+        found = {"line": line.number, **rejection.to_dict()}
+        found.pop("index", None)
+        first = self.first_line.get(str(rejection.event_id))
+        if rejection.error == "conflict" and first is not None:
+            found["message"] = f"event_id {rejection.event_id!r} is already used by line {first} with other content"
+        return found
+
+    # --- partner state as the evaluate adapter reads it -----------------------------------------------------
+
+    def state(self, partner_id: str, side: str) -> PartnerState:
+        profile = self.store.get_state(partner_id, "PROFILE")
+        enrolments = {p: plain(item) for p, item in self.store.enrolments(partner_id).items()}
+        decided = self.decided[side].get(partner_id)
+        enrolment = enrolments.get(self.draft.id)
+        if decided is not None and enrolment is not None:
+            if decided["membership_at"] >= enrolment.get("membership_at", ""):
+                enrolment.update(decided)
+            elif "joined_at" in decided:
+                enrolment["joined_at"] = decided["joined_at"]
+        return PartnerState(
+            partner_id, plain(profile) if profile else None, enrolments, self.store.open_flags(partner_id)
+        )
+
+    def _judge_opt_in(self, partner_id: str, at: datetime) -> None:
+        for side in simulation.SIDES:
+            program = self.program(side)
+            if program.membership != "opt_in":
+                continue
+            state = self.state(partner_id, side)
+            if state.enrolments.get(self.draft.id, {}).get("membership") != "opted_in":
+                continue
+            if not simulation.is_enrolled(state, self.draft.id):
+                continue
+            first, last = program.query_range(program.window_ending(at))
+            days = self.store.daily_aggregates(partner_id, program.time_zone, first, last)
+            granted = simulation.opt_in_granted(program, state, days, at)
+            # As `change_membership` writes it: joining stamps `joined_at`; a refusal goes back to what the partner
+            # was (left before, or never joined) without moving any date.
+            enrolment = state.enrolments.get(self.draft.id, {})
+            stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            decided = {"membership_at": stamp}
+            if granted:
+                decided.update(membership="opted_in", membership_by="standing:opt_in", joined_at=stamp)
+            else:
+                back_to = "opted_out" if enrolment.get("left_at") or enrolment.get("joined_at") else "never_joined"
+                decided.update(membership=back_to, membership_by="standing:opt_in_refused")
+            self.decided[side][partner_id] = {**self.decided[side].get(partner_id, {}), **decided}
+
+    # --- evaluations ----------------------------------------------------------------------------------------
+
+    def evaluate(self, at: datetime, keep: bool) -> None:
+        started = time.perf_counter()
+        for partner_id in sorted(self.store.partners):
+            records: dict[str, dict[str, Any] | None] = {}
+            for side in simulation.SIDES:
+                program = self.program(side)
+                state = self.state(partner_id, side)
+                if not simulation.is_enrolled(state, self.draft.id):
+                    break
+                due = program.first_evaluation is None or program.evaluation_anchor(at) >= program.first_evaluation
+                if not due:
+                    records[side] = None
+                    continue
+                first, last = program.query_range(program.period_for(at))
+                days = self.store.daily_aggregates(partner_id, program.time_zone, first, last)
+                records[side] = simulation.judge(program, state, days, at, self.history[side])
+                self.result.evaluations += 1
+            draft = records.get("draft")
+            if keep and draft is not None:
+                self.result.rows.append(simulation.compare(records.get("base"), draft))
+        self.result.timings.evaluate += time.perf_counter() - started
+
+
+def _program_of(line: Line) -> str | None:
+    data = line.envelope.get("data")
+    return str(data.get("program_id")) if isinstance(data, dict) else None
+
+
+@dataclass(frozen=True)
+class Job:
+    base: Program
+    draft: Program
+    zones: dict[str, str]
+    lines: list[tuple[int, str]]  # (line number, text): parsed in the worker
+    start: datetime  # rows for evaluations from here
+    until: datetime  # the clock stops here
+
+
+def run_job(job: Job) -> Result:
+    started = time.perf_counter()
+    lines, refused = parse_lines(job.lines)
+    backtest = Backtest(job.base, job.draft, job.zones)
+    result = backtest.result
+    result.timings.parse = time.perf_counter() - started
+    result.rejected += refused
+    result.lines = len(job.lines)
+    ordered = _order(lines)
+    readable = [line.at for line in ordered if line.at is not None]
+    first = min(readable) if readable else job.until
+    instants = evaluation_instants(job.draft, first, job.until)
+    result.instants = [t.isoformat() for t in instants if t >= job.start]
+    position = 0
+    for at in [*instants, None]:
+        end = position
+        limit = at or job.until
+        while end < len(ordered) and (ordered[end].at is None or ordered[end].at <= limit):  # type: ignore[operator]
+            end += 1
+        backtest.send(ordered[position:end], limit)
+        position = end
+        if at is not None:
+            backtest.evaluate(at, keep=at >= job.start)
+    result.partners = sum(1 for p in backtest.store.partners.values() if "PROFILE" in p.items)
+    return result
+
+
+def partition(lines: list[str], workers: int) -> list[list[tuple[int, str]]]:
+    """Lines per worker by a stable hash of the partner id; an event id already used by another partner goes
+    with its first user (in order of occurrence, as ingest would see them) so conflicts are still found."""
+    if workers <= 1:
+        return [list(enumerate(lines, start=1))]
+    shares: list[list[tuple[int, str]]] = [[] for _ in range(workers)]
+    keyed: list[tuple[tuple[bool, datetime], int, str, str, str]] = []
+    for number, raw in enumerate(lines, start=1):
+        try:
+            envelope = json.loads(raw)
+        except json.JSONDecodeError:
+            envelope = None
+        if not isinstance(envelope, dict):
+            shares[0].append((number, raw))
+            continue
+        at = _instant(envelope.get("occurred_at"))
+        key = (at is not None, at or datetime.min.replace(tzinfo=UTC))
+        keyed.append((key, number, raw, str(envelope.get("partner_id")), str(envelope.get("event_id"))))
+    owner: dict[str, str] = {}
+    for _, number, raw, partner_id, event_id in sorted(keyed, key=lambda k: (k[0], k[1])):
+        partner_id = owner.setdefault(event_id, partner_id)
+        shares[zlib.crc32(partner_id.encode("utf-8")) % workers].append((number, raw))
+    return shares
+
+
+def backtest(
+    base: Program,
+    draft: Program,
+    zones: dict[str, str],
+    lines: list[str],
+    start: datetime,
+    until: datetime,
+    workers: int = 1,
+) -> Result:
+    """Run the backtest over `lines` (one envelope a line), `workers` processes at once."""
+    jobs = [Job(base, draft, zones, share, start, until) for share in partition(lines, workers)]
+    if len(jobs) == 1:
+        results = [run_job(jobs[0])]
+    else:
+        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+            results = pool.map(run_job, jobs)
+    total = Result(workers=len(jobs))
+    for result in results:
+        total.merge(result)
+    total.rows.sort(key=lambda r: (r["period_start"], r["partner_id"]))
+    total.rejected.sort(key=lambda r: r["line"])
+    return total

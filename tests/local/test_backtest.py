@@ -1,0 +1,170 @@
+"""`standing backtest`: a draft judged against the program in force, in memory, on an events file."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from standing.rules import PROGRAMS_DIR
+from standing_local.cli import main
+
+KKDAY = "kkday-trusted-partner"
+TAIPEI = "+08:00"
+
+
+def _event(n: int, kind: str, partner: str, at: str, **data: Any) -> dict[str, Any]:
+    return {"event_id": f"{partner}-{n:04d}", "type": kind, "partner_id": partner, "occurred_at": at, "data": data}
+
+
+def _profile(partner: str, **attrs: Any) -> dict[str, Any]:
+    data = {
+        "name": f"<b>{partner}</b> & Sons",
+        "email": f"{partner}@example.com",
+        "locale": "en",
+        "region": "TW",
+        "category": "tours",
+        "self_managed": True,
+        "store_opened_at": "2023-01-01T00:00:00+08:00",
+        "programs": [KKDAY],
+        **attrs,
+    }
+    return _event(0, "partner.profile", partner, f"2024-06-25T09:00:00{TAIPEI}", **data)
+
+
+def kkday_partner(partner: str, replied_in_time: int, messages: int = 10, orders: int = 10) -> list[dict[str, Any]]:
+    """A partner with July 2024 activity: every order confirmed on time, `replied_in_time` of `messages`
+    traveller messages replied within 12 hours (the rest after 20 hours)."""
+    events = [_profile(partner)]
+    n = 1
+    for i in range(orders):
+        day = f"2024-07-{i + 2:02d}"
+        due = f"{day}T22:00:00{TAIPEI}"
+        order = {"order_id": f"{partner}-o{i}", "buyer_id": f"b{i}", "due_by": due}
+        events.append(_event(n, "order.placed", partner, f"{day}T10:00:00{TAIPEI}", **order))
+        events.append(_event(n + 1, "order.confirmed", partner, f"{day}T11:00:00{TAIPEI}", order_id=f"{partner}-o{i}"))
+        n += 2
+    for i in range(messages):
+        day = f"2024-07-{i + 2:02d}"
+        reply = f"{day}T15:00:00{TAIPEI}" if i < replied_in_time else f"2024-07-{i + 3:02d}T06:00:00{TAIPEI}"
+        events.append(_event(n, "message.received", partner, f"{day}T10:00:00{TAIPEI}", thread_id=f"t{i}",
+                             message_id=f"{partner}-m{i}"))  # fmt: skip
+        events.append(_event(n + 1, "message.replied", partner, reply, thread_id=f"t{i}",
+                             message_id=f"{partner}-r{i}", in_reply_to=f"{partner}-m{i}"))  # fmt: skip
+        n += 2
+    return events
+
+
+def write_events(path: Path, events: list[dict[str, Any]], extra_lines: list[str] = ()) -> Path:  # type: ignore[assignment]
+    path.write_text("".join(json.dumps(e) + "\n" for e in events) + "".join(f"{x}\n" for x in extra_lines))
+    return path
+
+
+def draft_of(tmp_path: Path, program: str, edit: tuple[str, str] | None = None, name: str = "draft.yaml") -> Path:
+    """A draft: the built-in program file, with one text replacement (which must apply)."""
+    text = (PROGRAMS_DIR / f"{program}.yaml").read_text(encoding="utf-8")
+    if edit is not None:
+        assert text.count(edit[0]) == 1, edit
+        text = text.replace(*edit)
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(draft: Path, events: Path, out: Path, start: str = "2024-08-01", end: str = "2024-08-31") -> int:
+    return main(["backtest", "--program", str(draft), "--events", str(events), "--from", start, "--to", end,
+                 "--out", str(out)])  # fmt: skip
+
+
+def rows(out: Path) -> list[dict[str, str]]:
+    with (out / "backtest.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_program_in_force_judged_against_itself_changes_nothing(tmp_path, capsys):
+    events = kkday_partner("kk-a", 10) + kkday_partner("kk-b", 9) + kkday_partner("kk-c", 5)
+    events += [_event(900, "order.cancelled", "kk-c", f"2024-07-20T10:00:00{TAIPEI}", order_id="kk-c-o1",
+                      cause="partner")]  # fmt: skip
+    source = write_events(tmp_path / "events.jsonl", events)
+    out = tmp_path / "out"
+    assert run(PROGRAMS_DIR / f"{KKDAY}.yaml", source, out, "2024-08-01", "2024-10-31") == 0
+    found = rows(out)
+    assert {r["partner_id"] for r in found} == {"kk-a", "kk-b", "kk-c"}
+    assert {(r["period_start"], r["period_end"]) for r in found} == {
+        ("2024-07-01", "2024-07-31"), ("2024-08-01", "2024-08-31"), ("2024-09-01", "2024-09-30"),
+    }  # fmt: skip
+    statuses = {r["status_base"] for r in found}
+    assert {"awarded", "not_awarded"} <= statuses  # the history is not trivial
+    for row in found:
+        assert row["changed"] == "no" and row["deciding_metrics"] == ""
+        assert row["status_base"] == row["status_draft"]
+        assert row["consequences_base"] == row["consequences_draft"]
+        for column, value in row.items():
+            if column.endswith("_base"):
+                assert value == row[column.removesuffix("_base") + "_draft"], column
+    assert "changed" in capsys.readouterr().out
+
+
+def test_raising_a_threshold_flips_the_partners_between_the_bars_on_that_metric(tmp_path, capsys):
+    # 10/10, 9/10 and 8/10 messages replied within 12 hours: the bar moves from 0.90 to 0.95.
+    events = kkday_partner("kk-a", 10) + kkday_partner("kk-b", 9) + kkday_partner("kk-c", 8)
+    events += kkday_partner("kk-<script>x</script>", 9)
+    source = write_events(tmp_path / "events.jsonl", events, ["not json", '{"event_id": "x", "type": "nope"}'])
+    draft = draft_of(tmp_path, KKDAY, ("    threshold: 0.90\n", "    threshold: 0.95\n"))
+    out = tmp_path / "out"
+    assert run(draft, source, out) == 0
+    found = {r["partner_id"]: r for r in rows(out)}
+    assert set(found) == {"kk-a", "kk-b", "kk-c", "kk-<script>x</script>"}
+    a, b, c = found["kk-a"], found["kk-b"], found["kk-c"]
+    assert (a["status_base"], a["status_draft"], a["changed"]) == ("awarded", "awarded", "no")
+    assert (b["status_base"], b["status_draft"], b["changed"]) == ("awarded", "not_awarded", "yes")
+    assert b["deciding_metrics"] == "message_response_rate"
+    assert (b["message_response_rate_base"], b["message_response_rate_draft"]) == ("0.9", "0.9")
+    assert (b["message_response_rate_outcome_base"], b["message_response_rate_outcome_draft"]) == ("pass", "fail")
+    assert (c["status_base"], c["status_draft"], c["changed"]) == ("not_awarded", "not_awarded", "no")
+    assert found["kk-<script>x</script>"]["status_draft"] == "not_awarded"
+
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script>" not in html and "kk-&lt;script&gt;x&lt;/script&gt;" in html
+    assert "<svg" in html and "message_response_rate" in html
+    rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+    assert [(r["line"], r["error"]) for r in rejected] == [(len(events) + 1, "invalid_json"),
+                                                            (len(events) + 2, "unknown_type")]  # fmt: skip
+    printed = capsys.readouterr().out
+    assert "message_response_rate 2" in printed  # kk-b and the escaped partner flip, on that metric
+
+
+def test_a_duplicate_counts_once_and_a_conflict_is_rejected_as_ingest_does(tmp_path):
+    events = kkday_partner("kk-a", 9)
+    duplicate = dict(events[3])
+    conflict = {**events[5], "data": {**events[5]["data"], "order_id": "other"}}
+    source = write_events(tmp_path / "events.jsonl", [*events, duplicate, conflict])
+    out = tmp_path / "out"
+    assert run(PROGRAMS_DIR / f"{KKDAY}.yaml", source, out) == 0
+    (row,) = rows(out)
+    assert row["message_response_rate_base"] == "0.9"
+    (rejected,) = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+    assert rejected["error"] == "conflict" and rejected["line"] == len(events) + 2
+    assert f"line {5 + 1}" in rejected["message"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "reason"),
+    [
+        (("    threshold: 0.90\n", "    threshold: lots\n"), "metrics[0].threshold", "number"),
+        (('    op: "<="\n', '    op: "=<"\n'), "metrics[1].op", "=<"),
+        (("window:\n", "windw:\n"), "(top)", "unknown key 'windw'"),
+    ],
+)
+def test_a_draft_that_does_not_load_exits_2_with_file_path_and_reason(tmp_path, capsys, edit, path, reason):
+    draft = draft_of(tmp_path, KKDAY, edit, name="my-draft.yaml")
+    source = write_events(tmp_path / "events.jsonl", kkday_partner("kk-a", 9))
+    assert run(draft, source, tmp_path / "out") == 2
+    err = capsys.readouterr().err
+    assert f"file:   {draft}" in err
+    assert f"path:   {path}" in err
+    assert reason in err.split("reason:")[1]
+    assert not (tmp_path / "out" / "backtest.csv").exists()
