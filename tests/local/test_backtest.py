@@ -168,3 +168,24 @@ def test_a_draft_that_does_not_load_exits_2_with_file_path_and_reason(tmp_path, 
     assert f"path:   {path}" in err
     assert reason in err.split("reason:")[1]
     assert not (tmp_path / "out" / "backtest.csv").exists()
+
+
+def test_partners_split_across_processes_give_the_same_rows_as_one_process():
+    from datetime import UTC, date, datetime
+
+    from standing.catalog import programs
+    from standing_local.backtest.run import backtest
+    from standing_local.marketplace import MarketplaceSpec, generate
+
+    spec = MarketplaceSpec(kkday=12, booking_property=0, booking_rides=0, tiki=0, end=date(2024, 10, 5), scale=0.2)
+    lines = [json.dumps(e) for e in generate(spec)]
+    lines.append(lines[5].replace('"partner_id": "kk-', '"partner_id": "other-kk-'))  # an id reused by another
+    program = programs()[KKDAY]
+    zones = {KKDAY: program.time_zone}
+    start, until = datetime(2024, 8, 1, tzinfo=UTC), datetime(2024, 10, 5, tzinfo=UTC)
+    one = backtest(program, program, zones, lines, start, until, workers=1)
+    two = backtest(program, program, zones, lines, start, until, workers=2)
+    assert one.rows and one.rows == two.rows
+    assert [(r["line"], r["error"]) for r in one.rejected] == [(len(lines), "conflict")]
+    assert one.rejected == two.rejected
+    assert (one.accepted, one.duplicates, one.folded) == (two.accepted, two.duplicates, two.folded)
