@@ -155,6 +155,7 @@ class Backtest:
         # `change_membership` makes (UTC with microseconds, by "standing:opt_in..."), newer ones win.
         self.decided: dict[str, dict[str, dict[str, Any]]] = {side: {} for side in simulation.SIDES}
         self.first_line: dict[str, int] = {}
+        self.relevant: set[str] | None = None
         self.result = Result()
 
     def program(self, side: str) -> Program:
@@ -194,6 +195,8 @@ class Backtest:
                 self.result.rejected.append(self._rejection(chunk[rejection.index], rejection))
         folded = time.perf_counter()
         self.result.timings.ingest += folded - started
+        if self.relevant is not None:  # partners no profile ever enrolls in the program: nothing to judge
+            images = [image for image in images if image["partner_id"] in self.relevant]
         self.aggregator.apply_all(images)
         self.result.folded += len(images)
         self.result.timings.fold += time.perf_counter() - folded
@@ -295,6 +298,7 @@ def run_job(job: Job) -> Result:
     result.timings.parse = time.perf_counter() - started
     result.rejected += refused
     result.lines = len(job.lines)
+    backtest.relevant = enrolling(lines, job.draft.id)
     ordered = _order(lines)
     readable = [line.at for line in ordered if line.at is not None]
     first = min(readable) if readable else job.until
@@ -312,6 +316,20 @@ def run_job(job: Job) -> Result:
             backtest.evaluate(at, keep=at >= job.start)
     result.partners = sum(1 for p in backtest.store.partners.values() if "PROFILE" in p.items)
     return result
+
+
+def enrolling(lines: list[Line], program_id: str) -> set[str]:
+    """Partners some profile line enrolls in the program. Only a profile enrolls, so every other partner's events
+    are validated and classified (rejections and conflicts are reported) but need no fold."""
+    found = set()
+    for line in lines:
+        envelope = line.envelope
+        if envelope.get("type") == "partner.profile":
+            data = envelope.get("data")
+            listed = data.get("programs") if isinstance(data, dict) else None
+            if isinstance(listed, list) and program_id in listed:
+                found.add(str(envelope.get("partner_id")))
+    return found
 
 
 def partition(lines: list[str], workers: int) -> list[list[tuple[int, str]]]:

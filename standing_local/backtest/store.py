@@ -34,6 +34,9 @@ def plain(value: Any) -> Any:
     return value
 
 
+_INDEXED = ("ENROL#", "N#F#")
+
+
 @dataclass
 class _Day:
     data: str
@@ -48,6 +51,7 @@ class PartnerItems:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     anchored: list[str] = field(default_factory=list)
     days: dict[str, dict[str, _Day]] = field(default_factory=dict)  # tz -> ISO day -> aggregate
+    indexed: dict[str, list[str]] = field(default_factory=dict)  # "ENROL#" / "N#F#" -> sort keys (as a Query)
 
 
 class MemoryStore(IngestStore):
@@ -89,6 +93,9 @@ class MemoryStore(IngestStore):
         item = partition.items.get(sk)
         if item is None:
             item = partition.items[sk] = {"pk": partner_pk(partner_id), "sk": sk}
+            for prefix in _INDEXED:
+                if sk.startswith(prefix):
+                    partition.indexed.setdefault(prefix, []).append(sk)
         return item
 
     def record_event(
@@ -241,12 +248,11 @@ class MemoryStore(IngestStore):
         partition = self.partners.get(partner_id)
         if partition is None:
             return {}
-        return {sk[len("ENROL#") :]: item for sk, item in partition.items.items() if sk.startswith("ENROL#")}
+        return {sk[len("ENROL#") :]: partition.items[sk] for sk in partition.indexed.get("ENROL#", ())}
 
     def open_flags(self, partner_id: str) -> frozenset[str]:
         partition = self.partners.get(partner_id)
         if partition is None:
             return frozenset()
-        return frozenset(
-            sk.split("#")[2] for sk, item in partition.items.items() if sk.startswith("N#F#") and item.get("open")
-        )
+        items = partition.items
+        return frozenset(sk.split("#")[2] for sk in partition.indexed.get("N#F#", ()) if items[sk].get("open"))
