@@ -55,6 +55,7 @@ bench: $(STAMP) ## run the benchmarks (print figures)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/evaluate.py
+	$(BIN)/python bench/backtest.py
 
 build: $(TOOLS)/.installed ## sam build (layer with BuildMethod, arm64)
 	$(TOOLS)/bin/sam build --template template.yaml
