@@ -17,10 +17,16 @@ from pydantic import BaseModel, Field
 from standing.catalog import UnknownProgram
 from standing.evaluate import changes, views
 
+if __package__:  # tests and the local run import functions.api.app; Lambda loads this file as the module `app`
+    from .simulations import router as simulations_router
+else:
+    from simulations import router as simulations_router  # type: ignore[import-not-found,no-redef]
+
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver(enable_validation=True)
+app.include_router(simulations_router)
 
 
 class MembershipRequest(BaseModel):

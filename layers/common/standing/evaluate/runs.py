@@ -20,7 +20,7 @@ from aws_lambda_powertools import Logger
 from standing import catalog
 from standing.adapters import bus, queue, standing_store
 from standing.adapters.bus import BusEvent
-from standing.evaluate import partner, projection
+from standing.evaluate import partner, projection, simulation
 from standing.keys import ENROLMENT_SHARDS
 from standing.rules import Period, Program
 
@@ -118,7 +118,10 @@ def start(request: RunRequest) -> dict[str, Any]:
 
 
 def on_work(body: dict[str, Any]) -> None:
-    """One EvaluateQueue message: a planner page or a partner batch."""
+    """One EvaluateQueue message: a planner page or a partner batch (of a run, or of a simulation)."""
+    if body.get("mode") == "simulation":
+        simulation.on_work(body)  # backtest of a draft: writes only under its own id
+        return
     request = RunRequest.from_message(body)
     if body["kind"] == "plan_page":
         _plan_page(request, body)

@@ -9,12 +9,14 @@ Nothing here writes anything: callers decide where rows go (a CSV, or items unde
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ import yaml
 from standing.adapters.standing_store import PartnerState
 from standing.aggregates import DayAggregate
 from standing.evaluate.partner import HISTORY, membership_since, partner_attributes
+from standing.keys import ENROLMENT_SHARDS
 from standing.rules import PartnerFacts, Period, Program, ProgramError, evaluate_partner, load_program
 
 SIDES = ("base", "draft")
@@ -240,3 +243,177 @@ def summary(counts: dict[str, int]) -> list[dict[str, Any]]:
         elif kind == "metric":
             entry["flips_by_metric"][name] = int(value)
     return [periods[p] for p in sorted(periods)]
+
+
+# ---------------------------------------------------------------------------------------------------- deployed
+# A simulation reuses the evaluation fan-out: planner pages (one per enrolment shard) and partner batches on
+# EvaluateQueue, with mode "simulation". A batch judges its partners at every evaluation instant of the request,
+# oldest first, on the stored daily aggregates and the current partner state; each side's history starts from the
+# partner's stored records before the first period. It writes only under SIM#{id}: never a record, a standing, a
+# projection, a bus event or an email.
+
+
+PAGE_SIZE = 1000  # partner ids per planner page (as evaluation runs)
+BATCH_SIZE = 100  # partners per batch: each is judged at every instant of the simulation, twice
+
+
+class DraftMismatch(ValueError):
+    """The draft's id is not the program the request names."""
+
+
+def scheduled_instants(program: Program, start: datetime, end: datetime) -> list[datetime]:
+    """The program's scheduled evaluations in [start, end] that are due (first_evaluation)."""
+    found = []
+    at = program.schedule.next_after(start - timedelta(microseconds=1))
+    while at <= end:
+        if program.first_evaluation is None or at >= program.first_evaluation:
+            found.append(at)
+        at = program.schedule.next_after(at)
+    return found
+
+
+def start_simulation(program_id: str, draft_text: str, start: date, end: date, now: datetime) -> dict[str, Any]:
+    """Validate the draft (ProgramError, DraftMismatch), record the simulation and enqueue its planner pages."""
+    from standing import catalog
+    from standing.adapters import queue, simulations_store
+
+    base = catalog.program(program_id)
+    draft = load_draft(draft_text, "request body")
+    if draft.id != base.id:
+        raise DraftMismatch(f"the draft's id is {draft.id!r}; this simulation is of {base.id!r}")
+    first = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
+    last = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC) - timedelta(microseconds=1)
+    instants = [t.isoformat() for t in scheduled_instants(draft, first, last)]
+    simulation_id = uuid.uuid4().hex
+    detail = {
+        "id": simulation_id,
+        "program": program_id,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "instants": instants,
+        "created_at": now.astimezone(UTC).isoformat(),
+    }
+    simulations_store.create(simulation_id, detail, draft_text, pages=ENROLMENT_SHARDS)
+    queue.enqueue(
+        [
+            {"mode": "simulation", "kind": "plan_page", "simulation": simulation_id, "shard": s, "page": 0}
+            for s in range(ENROLMENT_SHARDS)
+        ]
+    )
+    return view(simulations_store.get(simulation_id))
+
+
+def view(item: dict[str, Any]) -> dict[str, Any]:
+    """GET /simulations/{id}: the request, progress and the summary so far."""
+    counts = {k: int(v) for k, v in item.items() if "|" in k}
+    return {
+        "id": item["id"],
+        "program": item["program"],
+        "from": item["from"],
+        "to": item["to"],
+        "evaluations": item.get("instants", []),
+        "status": item["status"],
+        "created_at": item.get("created_at"),
+        "completed_at": item.get("completed_at"),
+        "progress": {
+            "batches_planned": int(item.get("batches_planned", 0)),
+            "batches_done": int(item.get("batches_done", 0)),
+            "pages_pending": int(item.get("pages_pending", 0)),
+            "partners": int(item.get("partners", 0)),
+            "rows": int(item.get("rows", 0)),
+        },
+        "summary": summary(counts),
+    }
+
+
+def results_csv(simulation_id: str) -> str:
+    from standing import catalog
+    from standing.adapters import simulations_store
+
+    item = simulations_store.get(simulation_id)
+    ids = metric_ids(catalog.program(item["program"]), _draft(simulation_id, item["draft"]))
+    return csv_text([], ids) + "".join(simulations_store.rows(simulation_id))
+
+
+@functools.lru_cache(maxsize=32)
+def _draft(simulation_id: str, text: str) -> Program:
+    return load_draft(text, f"simulation {simulation_id}")
+
+
+def on_work(body: dict[str, Any]) -> None:
+    """One EvaluateQueue message of a simulation: a planner page or a partner batch."""
+    from standing import catalog
+    from standing.adapters import queue, simulations_store, standing_store
+
+    simulation_id = body["simulation"]
+    item = simulations_store.get(simulation_id)
+    if body["kind"] == "plan_page":
+        shard, page = int(body["shard"]), int(body["page"])
+        ids, cursor = standing_store.enrolled_partners(item["program"], shard, body.get("cursor"), PAGE_SIZE)
+        batches = [ids[i : i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
+        messages: list[dict[str, Any]] = [
+            {
+                "mode": "simulation",
+                "kind": "batch",
+                "simulation": simulation_id,
+                "batch": f"{shard:02d}-{page:06d}-{n:03d}",
+                "partners": batch,
+            }
+            for n, batch in enumerate(batches)
+        ]
+        if cursor:
+            messages.append({**body, "page": page + 1, "cursor": cursor})
+        queue.enqueue(messages)
+        adds = {"batches_planned": len(batches), "pages_pending": (1 if cursor else 0) - 1}
+        if simulations_store.count_once(simulation_id, f"PAGE#{shard:02d}#{page:06d}", adds):
+            _complete_if_done(simulation_id)
+        return
+    if body["kind"] != "batch":
+        raise ValueError(f"unknown simulation work kind {body['kind']!r}")
+    base = catalog.program(item["program"])
+    draft = _draft(simulation_id, item["draft"])
+    instants = [datetime.fromisoformat(t) for t in item.get("instants", [])]
+    rows: list[dict[str, Any]] = []
+    partners = 0
+    for partner_id in body["partners"]:
+        state = standing_store.partner_state(partner_id)
+        if not is_enrolled(state, base.id) or not instants:
+            continue
+        partners += 1
+        rows += _judge_partner(base, draft, state, instants, standing_store)
+    simulations_store.put_rows(simulation_id, body["batch"], csv_text(rows, metric_ids(base, draft), header=False))
+    adds = {"batches_done": 1, "partners": partners, "rows": len(rows), **summary_counts(rows)}
+    if simulations_store.count_once(simulation_id, f"BATCH#{body['batch']}", adds):
+        _complete_if_done(simulation_id)
+
+
+def _judge_partner(
+    base: Program, draft: Program, state: PartnerState, instants: list[datetime], store: Any
+) -> list[dict[str, Any]]:
+    """Both sides at every instant, oldest first, each on its own history (seeded with the stored records)."""
+    sides = {"base": base, "draft": draft}
+    first_period = min(p.period_for(instants[0]).start for p in sides.values())
+    seed = store.records(state.partner_id, base.id, before=first_period.isoformat(), limit=HISTORY)
+    histories = {side: History({state.partner_id: list(seed)}) for side in SIDES}
+    days: dict[str, list[DayAggregate]] = {}
+    for program in sides.values():
+        if program.time_zone not in days:
+            ranges = [program.query_range(program.period_for(t)) for t in instants]
+            first = min(r[0] for r in ranges)
+            last = max(r[1] for r in ranges)
+            days[program.time_zone] = store.daily_aggregates(state.partner_id, program.time_zone, first, last)
+    rows = []
+    for at in instants:
+        records = {
+            side: judge(program, state, days[program.time_zone], at, histories[side]) for side, program in sides.items()
+        }
+        rows.append(compare(records["base"], records["draft"]))
+    return rows
+
+
+def _complete_if_done(simulation_id: str) -> None:
+    from standing.adapters import simulations_store
+
+    item = simulations_store.get(simulation_id)
+    if item.get("pages_pending", 0) == 0 and item.get("batches_done", 0) >= item.get("batches_planned", 0):
+        simulations_store.complete(simulation_id, datetime.now(UTC).isoformat())
