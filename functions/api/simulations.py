@@ -7,8 +7,6 @@ GET  /simulations/{simulation_id}/results.csv
 A simulation reuses the evaluation fan-out (EvaluateQueue batches, mode "simulation") and writes only under its own
 id: never records, standings, projections, the bus or email (standing.evaluate.simulation)."""
 
-from __future__ import annotations
-
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
