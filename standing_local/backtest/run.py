@@ -211,10 +211,14 @@ class Backtest:
 
     # --- partner state as the evaluate adapter reads it -----------------------------------------------------
 
-    def state(self, partner_id: str, side: str) -> PartnerState:
+    def state(self, partner_id: str, side: str, shared: PartnerState | None = None) -> PartnerState:
+        """The partner as `standing_store.partner_state` returns it, with that side's own membership decisions.
+        `shared`: the state already read for the other side (reused when this side decided nothing)."""
+        decided = self.decided[side].get(partner_id)
+        if shared is not None and decided is None:
+            return shared
         profile = self.store.get_state(partner_id, "PROFILE")
         enrolments = {p: plain(item) for p, item in self.store.enrolments(partner_id).items()}
-        decided = self.decided[side].get(partner_id)
         enrolment = enrolments.get(self.draft.id)
         if decided is not None and enrolment is not None:
             if decided["membership_at"] >= enrolment.get("membership_at", ""):
@@ -256,9 +260,11 @@ class Backtest:
         started = time.perf_counter()
         for partner_id in sorted(self.store.partners):
             records: dict[str, dict[str, Any] | None] = {}
+            state: PartnerState | None = None
+            read: dict[tuple[str, Any, Any], list[Any]] = {}  # the sides share one read of the same days
             for side in simulation.SIDES:
                 program = self.program(side)
-                state = self.state(partner_id, side)
+                state = self.state(partner_id, side, state)
                 if not simulation.is_enrolled(state, self.draft.id):
                     break
                 due = program.first_evaluation is None or program.evaluation_anchor(at) >= program.first_evaluation
@@ -266,8 +272,10 @@ class Backtest:
                     records[side] = None
                     continue
                 first, last = program.query_range(program.period_for(at))
-                days = self.store.daily_aggregates(partner_id, program.time_zone, first, last)
-                records[side] = simulation.judge(program, state, days, at, self.history[side])
+                key = (program.time_zone, first, last)
+                if key not in read:
+                    read[key] = self.store.daily_aggregates(partner_id, program.time_zone, first, last)
+                records[side] = simulation.judge(program, state, read[key], at, self.history[side])
                 self.result.evaluations += 1
             draft = records.get("draft")
             if keep and draft is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -235,10 +235,11 @@ class MemoryStore(IngestStore):
         partition = self.partners.get(partner_id)
         if partition is None:
             return []
-        low, high = first.isoformat(), last.isoformat()
+        stored_days = partition.days.get(tz, {})
         out = []
-        for day, stored in sorted(partition.days.get(tz, {}).items()):
-            if low <= day <= high:
+        for offset in range((last - first).days + 1):
+            stored = stored_days.get((first + timedelta(days=offset)).isoformat())
+            if stored is not None:
                 if stored.parsed is None:
                     stored.parsed = DayAggregate.from_dict(json.loads(stored.data))
                 out.append(stored.parsed)
