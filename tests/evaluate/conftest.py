@@ -29,6 +29,7 @@ def profile(partner: str, at: str, programs: list[str], **attrs: Any) -> dict[st
         "category": "general",
         "self_managed": True,
         "store_opened_at": "2023-01-01T00:00:00+00:00",
+        "first_sale_at": "2023-01-05T00:00:00+00:00",
         "programs": programs,
     }
     return event("partner.profile", partner, at, **{**base, **attrs})

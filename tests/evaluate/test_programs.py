@@ -26,6 +26,7 @@ def _tiki_shop(partner: str, day: str = "2024-08-15", orders: int = 50, buyers: 
         events.append(event("order.placed", partner, placed.isoformat(), order_id=order,
                             buyer_id=f"{partner}-b{n % buyers}", due_by=(placed + timedelta(hours=48)).isoformat()))
         events.append(event("order.confirmed", partner, (placed + timedelta(hours=1)).isoformat(), order_id=order))
+        events.append(event("order.fulfilled", partner, (placed + timedelta(hours=20)).isoformat(), order_id=order))
     for n in range(2):
         received = base + timedelta(hours=2, minutes=n)
         events.append(event("message.received", partner, received.isoformat(), thread_id=f"{partner}-t{n}",
@@ -150,7 +151,9 @@ def _post_in_batches(scenario, events: list[dict]) -> None:
         scenario.post(events[start : start + 500])
 
 
-def test_rides_boundaries_region_override_and_dated_versions(scenario):
+def test_rides_boundaries_and_the_published_figures_in_every_region_and_on_every_date(scenario):
+    """Seed 002 publishes survey >= 4.60, incident < 1.5%, decline < 1%, driver events >= 90% and no variant: the
+    built-in program applies them in every region and on every date (variants live in docs/examples)."""
     program = [RIDES]
     scenario.post([
         profile("rd-edge", "2024-06-01T09:00:00+02:00", program, region="NL"),
@@ -174,37 +177,32 @@ def test_rides_boundaries_region_override_and_dated_versions(scenario):
     assert (survey["value"], survey["threshold"], survey["op"], survey["outcome"]) == (4.6, 4.6, ">=", "pass")
     assert (incidents["numerator"], incidents["denominator"]) == (3, 200)
     assert (incidents["threshold"], incidents["op"], incidents["outcome"]) == (0.015, "<", "fail")  # 1.5% is not < 1.5%
-    assert incidents["headroom"] == "1 more ride without an incident needed"
+    assert incidents["headroom"] == "1 more booking without an incident needed"
     assert edge["metrics"]["driver_events_rate"]["outcome"] == "pass"  # 180 / 200 = 90% exactly
     assert edge["failing"] == ["incident_rate"]
     assert edge["status"] == "not_awarded"
     assert edge["consequences"] == ["ranking_demotion"]
 
-    # The same 4.65 survey: below Japan's own 4.70, above the default 4.60.
+    # The same 4.65 survey in Japan and in the Netherlands: one published bar, 4.60, for both.
     jp, nl = scenario.records("rd-jp", RIDES)[0], scenario.records("rd-nl", RIDES)[0]
     assert jp["region"] == "JP" and jp["rules_version"] == "2024.1"
-    assert (jp["metrics"]["survey_score"]["threshold"], jp["metrics"]["survey_score"]["outcome"]) == (4.7, "fail")
-    assert jp["failing"] == ["survey_score"] and jp["status"] == "not_awarded"
-    assert (nl["metrics"]["survey_score"]["threshold"], nl["metrics"]["survey_score"]["outcome"]) == (4.6, "pass")
-    assert nl["status"] == "awarded"
+    for record in (jp, nl):
+        assert (record["metrics"]["survey_score"]["threshold"], record["metrics"]["survey_score"]["outcome"]) == (
+            4.6, "pass")  # fmt: skip
+        assert record["status"] == "awarded"
 
-    # December 2024 is judged on 1 January 2025, when version 2025.1 is in force: incident rate 1.2%
-    # everywhere, and Thailand's own 85% driver-events bar (17 / 20 passes in TH, fails in DE).
+    # December 2024, judged on 1 January 2025: still the published figures (1.5% incidents, 90% driver events)
+    # in Thailand as in Germany: 17 / 20 driver events fail in both.
     scenario.post(_rides("rd-th", "2024-12-10", 20, driver_events=17, ratings=(5, 5, 5))
                   + _rides("rd-de", "2024-12-10", 20, driver_events=17, ratings=(5, 5, 5)))
     scenario.fire("BookingRidesPreferredSchedule", "2025-01-01T00:00", AMSTERDAM)
     th, de = scenario.records("rd-th", RIDES)[0], scenario.records("rd-de", RIDES)[0]
     for record in (th, de):
         assert record["period"] == {"start": "2024-12-01", "end": "2024-12-31"}
-        assert record["rules_version"] == "2025.1"
-        assert record["metrics"]["incident_rate"]["threshold"] == 0.012
-    assert th["metrics"]["driver_events_rate"]["threshold"] == 0.85
-    assert th["metrics"]["driver_events_rate"]["outcome"] == "pass"
-    assert th["status"] == "awarded"
-    assert de["metrics"]["driver_events_rate"]["threshold"] == 0.9
-    assert de["failing"] == ["driver_events_rate"]
-    # The July record was judged by 2024.1 and stays so.
-    assert [r["rules_version"] for r in scenario.records("rd-edge", RIDES)] == ["2025.1", "2024.1"]
+        assert record["rules_version"] == "2024.1"
+        assert record["metrics"]["incident_rate"]["threshold"] == 0.015
+        assert record["metrics"]["driver_events_rate"]["threshold"] == 0.9
+        assert record["failing"] == ["driver_events_rate"]
 
 
 # ---------------------------------------------------------------------------------------------------- properties
