@@ -16,9 +16,11 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from standing import config
+from standing.adapters import secrets
+from standing.adapters.preferences import PreferencesStore
 from standing.adapters.sends_store import SendsStore
 from standing.adapters.ses import SesSender
-from standing.notify.service import NotifyService
+from standing.notify.service import NotifyService, PartnerLinks
 
 logger = Logger()
 tracer = Tracer()
@@ -29,22 +31,28 @@ METRIC_NAMES = {
     "sent": "EmailsSent",
     "duplicate": "EmailsDuplicate",
     "rejected": "EmailsRejected",
+    "suppressed": "EmailsSuppressed",
+    "stale": "WarningsStale",
     "ignored": "EventsIgnored",
 }
 
 
 def service() -> NotifyService:
     # Keyed by the resource names so a process serving several deployments (the local run) never mixes them.
-    return _service_for(config.state_table(), config.sender_identity(), config.ses_configuration_set())
+    return _service_for(
+        config.state_table(), config.sender_identity(), config.ses_configuration_set(), config.public_base_url()
+    )
 
 
 @cache
-def _service_for(state_table: str, sender: str, configuration_set: str) -> NotifyService:
+def _service_for(state_table: str, sender: str, configuration_set: str, base_url: str) -> NotifyService:
     return NotifyService(
-        SendsStore(config.state_table()),
+        SendsStore(state_table),
         SesSender(),
-        sender_identity=config.sender_identity(),
-        configuration_set=config.ses_configuration_set(),
+        PreferencesStore(state_table),
+        sender_identity=sender,
+        configuration_set=configuration_set,
+        links=PartnerLinks(base_url, secrets.signing_keys),
     )
 
 

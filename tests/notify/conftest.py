@@ -11,6 +11,8 @@ import os
 os.environ.setdefault("STATE_TABLE_NAME", "standing-state-test")
 os.environ.setdefault("SENDER_IDENTITY", "reports@standing.example")
 os.environ.setdefault("SES_CONFIGURATION_SET", "standing-test")
+os.environ.setdefault("SIGNING_SECRET_ID", "standing-signing-test")
+os.environ.setdefault("PUBLIC_BASE_URL", "https://api.standing.example/test")
 
 import boto3
 import pytest
@@ -19,12 +21,20 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from standing import config
+from standing.adapters import secrets
+from standing.adapters.preferences import PreferencesStore
 from standing.adapters.sends_store import SendsStore
 from standing.adapters.ses import SesSender
-from standing.notify.service import NotifyService
+from standing.notify.service import NotifyService, PartnerLinks
 
 SENDER = os.environ["SENDER_IDENTITY"]
 CONFIG_SET = os.environ["SES_CONFIGURATION_SET"]
+SIGNING_KEY = b"notify-test-signing-key-0123456789abcdef"
+BASE_URL = "https://api.standing.example/test"
+
+
+def links() -> PartnerLinks:
+    return PartnerLinks(BASE_URL, lambda: [SIGNING_KEY])
 
 
 @pytest.fixture
@@ -43,7 +53,12 @@ def aws():
         ses = boto3.client("ses", region_name="us-east-1")
         for identity in {SENDER, config.sender_identity()}:
             ses.verify_email_identity(EmailAddress=identity)
+        boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name=config.signing_secret_id(), SecretString=SIGNING_KEY.decode()
+        )
+        secrets.forget()
         yield
+        secrets.forget()
 
 
 @pytest.fixture
@@ -53,7 +68,14 @@ def sends(aws) -> SendsStore:
 
 @pytest.fixture
 def service(sends) -> NotifyService:
-    return NotifyService(sends, SesSender(), sender_identity=SENDER, configuration_set=CONFIG_SET)
+    return NotifyService(
+        sends,
+        SesSender(),
+        PreferencesStore(config.state_table()),
+        sender_identity=SENDER,
+        configuration_set=CONFIG_SET,
+        links=links(),
+    )
 
 
 def sent_messages() -> list[email.message.EmailMessage]:

@@ -11,10 +11,11 @@ import samples
 from test_service import FlakySes
 
 from functions.notify import app
+from standing.adapters.preferences import PreferencesStore
 from standing.adapters.sends_store import SendsStore
 from standing.adapters.ses import SesSender
 from standing.notify.service import NotifyService
-from tests.notify.conftest import CONFIG_SET, SENDER
+from tests.notify.conftest import CONFIG_SET, SENDER, links
 
 EVENT = Path(__file__).resolve().parents[2] / "events" / "notify_sqs_batch.json"
 
@@ -41,8 +42,10 @@ def handler_service(aws, monkeypatch):
         service = NotifyService(
             SendsStore(app.config.state_table()),  # the same table the aws fixture created
             SesSender(ses_client),
+            PreferencesStore(app.config.state_table()),
             sender_identity=SENDER,
             configuration_set=CONFIG_SET,
+            links=links(),
         )
         monkeypatch.setattr(app, "service", lambda: service)
 

@@ -16,7 +16,7 @@ from standing.notify.render import header_safe, render_membership, render_report
 LOCALES = ("en", "th", "vi", "zh-TW")
 # Brand, product and platform names, and addresses, which stay as they are in every language.
 KEEP = re.compile(
-    r"KKday|Trusted Partner|Booking\.com|Tiki|Uy tín|API|App|UTC|extranet|"
+    r"KKday|Trusted Partner|Preferred Partner|Rides|Booking\.com|Tiki|Nhà bán Uy tín|Uy tín|API|App|extranet|"
     r"[\w.+-]+@[\w.-]+|Sunrise Tours Co\.|Chiang Mai Trekking"
 )
 ENGLISH_WORDS = re.compile(
@@ -46,14 +46,14 @@ def test_every_locale_has_every_text(locale):
 def test_placeholders_match_english(locale):
     for key, text in MESSAGES[locale]["ui"].items():
         base = MESSAGES["en"]["ui"][key]
-        assert set(re.findall(r"{(\w+)}", text)) <= set(re.findall(r"{(\w+)}", base)) | {"count"}, key
+        assert set(re.findall(r"{(\w+)}", text)) <= set(re.findall(r"{(\w+)}", base)) | {"count", "clf"}, key
 
 
 def test_every_builtin_metric_has_a_title_and_advice_in_every_locale():
     for locale in LOCALES:
         for metric_id in METRIC_FORMATS:
             entry = MESSAGES[locale]["metrics"][metric_id]
-            assert entry["title"] and entry["advice"], (locale, metric_id)
+            assert entry["title"] and entry["action"] and entry["about"], (locale, metric_id)
 
 
 def _all_details(locale):
@@ -94,48 +94,56 @@ def test_english_report_tells_the_partner_where_they_stand():
         "Not awarded",
         "Message response rate: 85.7% (Required: at least 90%) - Needs improvement — 6 more replies within 12 hours",
         "Partner cancellation rate: 3.3% (Required: at most 2%) - Needs improvement",
-        "Order confirmation rate: 97.5% (Required: at least 95%) - Meets the bar",
-        "3 more orders not confirmed in time allowed",
+        "Order Fulfillment Rate: 97.5% (Required: at least 95%) - Meets the requirement",
+        "3 more orders not confirmed in time this period would still pass",
         "within 12 hours",
-        "ask the traveler to cancel and reorder",
+        "ask the traveller to cancel and reorder",
         "Do not cancel orders yourself",
         "Evaluation period: July 2024",
-        "Data as of: Aug 3, 2024 16:00 UTC",
-        "Next evaluation: September 4, 2024",
-        "Your ranking in search results is lowered",
+        "Figures as of: 4 August 2024, 00:00 (Taiwan Time)",  # 16:00 UTC on 3 August is midnight in Taipei
+        "Next evaluation: 4 September 2024",
+        "Your products rank lower in search results",
+        "Dates and times in this email are in Taiwan Time.",
     ):
         assert expected in text, expected
-    assert "Reply to each traveler-initiated message within 12 hours" in report.html
+    assert "Reply to each traveller-initiated message within 12 hours" in report.html
 
 
-def test_program_advice_in_the_programs_own_words():
-    tiki = render_report(samples.tiki_evaluated("vi")).text
-    assert "Tỷ lệ phản hồi = số lượt trả lời chat / số cuộc chat nhận được" in tiki  # how the chat rate works
-    assert "ít nhất 2 tin nhắn" in tiki
+def test_what_to_do_next_lists_actions_not_definitions():
+    text = render_report(samples.kkday_evaluated("en")).text
+    steps = text.split("What to do next", 1)[1].split("--", 1)[0]
+    assert "Message response rate: Reply to each traveller-initiated message within 12 hours." in steps
+    assert "Traveller-initiated messages you replied to within 12 hours." not in steps  # the definition stays above
+    tiki = render_report(samples.tiki_evaluated("vi"))
+    assert "Tỷ lệ phản hồi = số lượt trả lời chat / số cuộc chat nhận được" in tiki.html  # what the metric measures
+    assert "ít nhất 2 tin nhắn" in tiki.text
     booking = render_report(samples.booking_evaluated("th")).text
-    assert "ถอนตัวจากโปรแกรมที่พักแนะนำ" in booking  # how to leave
-    assert "กลับเข้าร่วมโปรแกรมได้อีกครั้ง" in booking  # when to rejoin
+    assert "ถอนตัวจากโปรแกรมที่พักแนะนำ" in booking  # a member is told how to leave
     kkday = render_report(samples.kkday_evaluated("zh-TW")).text
     assert "12 小時內回覆" in kkday and "請勿自行取消訂單" in kkday and "重新下單" in kkday
 
 
 def test_numbers_and_dates_follow_the_locale():
     vi = render_report(samples.tiki_evaluated("vi")).text
-    assert "1,2%" in vi and "4,6 / 5" in vi  # decimal comma
+    assert "1,2%" in vi and "4,6/5" in vi and "01/07/2024 – 30/09/2024" in vi  # decimal comma, dd/mm/yyyy
     zh = render_report(samples.kkday_evaluated("zh-TW")).text
     assert "2024年9月4日" in zh and "2024年7月" in zh
     th = render_report(samples.kkday_evaluated("th")).text
-    assert "กรกฎาคม 2024" in th and "85.7%" in th
+    assert "เดือนกรกฎาคม 2567" in th and "85.7%" in th and "4 กันยายน 2567" in th  # Buddhist era
 
 
-def test_warning_says_which_metric_how_far_what_to_do_and_days_left():
+def test_warning_says_which_metric_how_far_what_to_do_and_when_the_period_ends():
     warning = render_warning(samples.at_risk("en"))
-    assert warning.subject == "KKday Trusted Partner: Message response rate is at risk, 9 days left"
-    assert "You have 9 days left" in warning.text
+    assert warning.subject == "KKday Trusted Partner: Message response rate is at risk (period ends 31 August 2024)"
+    assert "The period ends on 31 August 2024: 9 days left to improve, including today." in warning.text
     assert "85.7%" in warning.text and "at least 90%" in warning.text
     assert "6 more replies within 12 hours needed" in warning.text
-    assert "within 12 hours whenever possible" in warning.text
+    assert "Reply to each traveller-initiated message within 12 hours." in warning.text
     assert "Partner cancellation rate" not in warning.text  # only the metrics at risk
+    last = render_warning({**samples.at_risk("en"), "days_left": 1})
+    assert "Today, 31 August 2024, is the last day of the period." in last.text
+    closed = render_warning({**samples.at_risk("en"), "days_left": 0})
+    assert "has ended" in closed.text and "still open" not in closed.text and "0 days" not in closed.text
 
 
 @pytest.mark.parametrize(
@@ -234,7 +242,7 @@ def test_a_value_just_under_the_bar_never_reads_as_the_bar():
 
 def test_warning_shows_when_the_data_was_taken():
     detail = {**samples.at_risk("th"), "data_as_of": "2024-08-22T03:00:00+00:00"}
-    assert "ข้อมูล ณ: 22 ส.ค. 2024 03:00 น. UTC" in render_warning(detail).text
+    assert "ข้อมูล ณ: 22 สิงหาคม 2567 เวลา 11.00 น. (เวลาไต้หวัน)" in render_warning(detail).text
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -244,7 +252,8 @@ def test_benefits_are_told_in_words(locale):
         {"status": "awarded", "benefits": {"badge": "thumbs_up", "commission_uplift_pct": 3, "search_visibility": 1}}
     )
     text = render_report(detail).text
-    assert MESSAGES[locale]["benefit"]["commission_uplift_pct"].format(pct="3") in text
+    badge = MESSAGES[locale]["programs"]["booking-preferred-property"]["badge"]
+    assert MESSAGES[locale]["benefit"]["commission_uplift_pct"].format(pct="3", badge=badge) in text
     assert MESSAGES[locale]["benefit"]["search_visibility"] in text
     assert "commission_uplift" not in text and "thumbs_up" not in text
 

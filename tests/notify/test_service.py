@@ -8,10 +8,12 @@ import pytest
 import samples
 from botocore.exceptions import ClientError
 
+from standing import config, signing
+from standing.adapters.preferences import PreferencesStore
 from standing.adapters.sends_store import ClaimOutcome
 from standing.adapters.ses import PermanentSendError, RetryableSendError, SesSender
 from standing.notify.service import NotifyService, Outcome, RetryLater
-from tests.notify.conftest import CONFIG_SET, SENDER
+from tests.notify.conftest import BASE_URL, CONFIG_SET, SENDER, SIGNING_KEY, links
 
 
 class FlakySes:
@@ -49,7 +51,14 @@ def test_one_email_per_evaluation_even_when_delivered_twice(service, sends, outb
 
 def test_raw_mime_message(aws, sends):
     client = FlakySes("none", failures=0)
-    service = NotifyService(sends, SesSender(client), sender_identity=SENDER, configuration_set=CONFIG_SET)
+    service = NotifyService(
+        sends,
+        SesSender(client),
+        PreferencesStore(config.state_table()),
+        sender_identity=SENDER,
+        configuration_set=CONFIG_SET,
+        links=links(),
+    )
     service.handle(evaluated("th"))
     (call,) = client.calls
     assert call["ConfigurationSetName"] == CONFIG_SET
@@ -73,7 +82,12 @@ def test_raw_mime_message(aws, sends):
 
 def test_throttling_puts_the_message_back_and_a_retry_sends_it(aws, sends, outbox):
     service = NotifyService(
-        sends, SesSender(FlakySes("TooManyRequestsException")), sender_identity=SENDER, configuration_set=CONFIG_SET
+        sends,
+        SesSender(FlakySes("TooManyRequestsException")),
+        PreferencesStore(config.state_table()),
+        sender_identity=SENDER,
+        configuration_set=CONFIG_SET,
+        links=links(),
     )
     event = evaluated()
     with pytest.raises(RetryableSendError):
@@ -86,13 +100,27 @@ def test_throttling_puts_the_message_back_and_a_retry_sends_it(aws, sends, outbo
 
 @pytest.mark.parametrize("code", ["LimitExceededException", "Throttling", "InternalFailure"])
 def test_other_transient_codes_are_retryable(aws, sends, code):
-    service = NotifyService(sends, SesSender(FlakySes(code)), sender_identity=SENDER, configuration_set=CONFIG_SET)
+    service = NotifyService(
+        sends,
+        SesSender(FlakySes(code)),
+        PreferencesStore(config.state_table()),
+        sender_identity=SENDER,
+        configuration_set=CONFIG_SET,
+        links=links(),
+    )
     with pytest.raises(RetryableSendError):
         service.handle(evaluated())
 
 
 def test_permanent_rejection_is_recorded_and_not_retried(aws, sends, outbox):
-    unverified = NotifyService(sends, SesSender(), sender_identity="nobody@unverified.example", configuration_set="x")
+    unverified = NotifyService(
+        sends,
+        SesSender(),
+        PreferencesStore(config.state_table()),
+        sender_identity="nobody@unverified.example",
+        configuration_set="x",
+        links=links(),
+    )
     event = evaluated()
     assert unverified.handle(event) is Outcome.REJECTED
     record = sends.get("kk-0042", "report", "kkday-trusted-partner#2024-07-01")
@@ -104,7 +132,14 @@ def test_permanent_rejection_is_recorded_and_not_retried(aws, sends, outbox):
 
 @pytest.mark.parametrize("code", ["MessageRejected", "AccountSuspendedException", "NotFoundException"])
 def test_permanent_codes(aws, sends, code):
-    service = NotifyService(sends, SesSender(FlakySes(code)), sender_identity=SENDER, configuration_set=CONFIG_SET)
+    service = NotifyService(
+        sends,
+        SesSender(FlakySes(code)),
+        PreferencesStore(config.state_table()),
+        sender_identity=SENDER,
+        configuration_set=CONFIG_SET,
+        links=links(),
+    )
     assert service.handle(evaluated()) is Outcome.REJECTED
 
 
@@ -143,7 +178,8 @@ def test_at_most_one_warning_per_metric_per_period(service, outbox):
     second_text = messages[1].get_body(("plain",)).get_content()
     assert "Partner cancellation rate" in second_text
     assert "Message response rate" not in second_text
-    assert messages[0]["List-Unsubscribe"].startswith("<mailto:")
+    assert messages[0]["List-Unsubscribe"].startswith("<https://api.standing.example/test/unsubscribe/")
+    assert messages[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_a_warning_in_a_new_period_is_sent_again(service, outbox):
@@ -206,3 +242,42 @@ def test_membership_changes_are_keyed_by_their_membership_id(service, sends, out
     assert service.handle(samples.bus_event("Membership Changed", rejoin, event_id="e3")) is Outcome.SENT
     assert sends.get("bk-77", "membership", "booking-preferred-property#opt_out#bk-77#t1")["status"] == "sent"
     assert len(outbox()) == 2
+
+
+def test_every_email_links_to_the_partners_page_for_30_days(service, outbox):
+    from datetime import UTC, datetime, timedelta
+
+    assert service.handle(evaluated()) is Outcome.SENT
+    (message,) = outbox()
+    html = message.get_body(("html",)).get_content()
+    token = html.split(f'href="{BASE_URL}/portal/', 1)[1].split('"', 1)[0]
+    now = datetime.now(UTC)
+    assert signing.verify(token, "portal", [SIGNING_KEY], now) == "kk-0042"
+    assert signing.verify(token, "portal", [SIGNING_KEY], now + timedelta(days=29)) == "kk-0042"
+    with pytest.raises(signing.ExpiredToken):
+        signing.verify(token, "portal", [SIGNING_KEY], now + timedelta(days=31))
+    with pytest.raises(signing.InvalidToken):
+        signing.verify(token, "unsubscribe", [SIGNING_KEY], now)
+
+
+def test_an_unsubscribed_partner_gets_no_warnings_but_still_gets_reports(service, outbox):
+    from datetime import UTC, datetime
+
+    warning = samples.bus_event("Partner At Risk", samples.at_risk())
+    assert service.handle(warning) is Outcome.SENT
+    url = outbox()[0]["List-Unsubscribe"].strip("<>")
+    token = url.rsplit("/", 1)[1]
+    partner_id = signing.verify(token, "unsubscribe", [SIGNING_KEY], datetime.now(UTC))
+    PreferencesStore(config.state_table()).unsubscribe(partner_id, datetime.now(UTC))
+    later = samples.at_risk(metrics=("partner_cancellation_rate",))
+    assert service.handle(samples.bus_event("Partner At Risk", later, "e-2")) is Outcome.SUPPRESSED
+    assert service.handle(evaluated()) is Outcome.SENT  # the report is mandatory
+    assert len(outbox()) == 2 and outbox()[1]["List-Unsubscribe"] is None
+
+
+def test_a_warning_for_a_closed_period_is_not_sent(service, outbox):
+    closed = {**samples.at_risk(), "days_left": 0, "data_as_of": "2024-09-01T01:00:00+00:00"}
+    assert service.handle(samples.bus_event("Partner At Risk", closed)) is Outcome.STALE
+    late = {**samples.at_risk(), "data_as_of": "2024-08-31T16:30:00+00:00"}  # 00:30 on 1 September in Taipei
+    assert service.handle(samples.bus_event("Partner At Risk", late, "e-3")) is Outcome.STALE
+    assert outbox() == []

@@ -26,6 +26,7 @@ BABEL_LOCALES = {"en": "en", "th": "th", "vi": "vi", "zh-TW": "zh_Hant_TW"}
 class MetricFormat:
     kind: str  # percent | number | score | days | category | flag
     scale: int | None = None  # "out of" for scores
+    unit: str | None = None  # the counted noun of a number (Thai and Chinese need its classifier)
 
 
 METRIC_FORMATS: dict[str, MetricFormat] = {
@@ -43,13 +44,13 @@ METRIC_FORMATS: dict[str, MetricFormat] = {
     "decline_rate": MetricFormat("percent"),
     "driver_events_rate": MetricFormat("percent"),
     # tiki-trusted-store
-    "successful_orders": MetricFormat("number"),
-    "unique_buyers": MetricFormat("number"),
+    "successful_orders": MetricFormat("number", unit="orders"),
+    "unique_buyers": MetricFormat("number", unit="buyers"),
     "chat_response_rate": MetricFormat("percent"),
     "late_fulfillment_rate": MetricFormat("percent"),
     "seller_cancellation_rate": MetricFormat("percent"),
     "average_rating": MetricFormat("score", 5),
-    "rating_count": MetricFormat("number"),
+    "rating_count": MetricFormat("number", unit="ratings"),
     "fraud_free": MetricFormat("flag"),
     "counterfeit_free": MetricFormat("flag"),
     "store_lifetime_days": MetricFormat("days"),
@@ -143,9 +144,10 @@ class Texts:
         entry = self._m["metrics"].get(metric_id)
         return str(entry["title"]) if entry else metric_id
 
-    def metric_advice(self, metric_id: str) -> str:
+    def metric_text(self, metric_id: str, field: str) -> str:
+        """A metric's `action` (what to do) or `about` (what it measures); "" for a metric not in the catalogue."""
         entry = self._m["metrics"].get(metric_id)
-        return str(entry.get("advice", "")) if entry else ""
+        return str(entry.get(field, "")) if entry else ""
 
     def program(self, program_id: str) -> dict[str, Any] | None:
         return self._m["programs"].get(program_id)
@@ -153,8 +155,10 @@ class Texts:
     def generic_program(self) -> dict[str, Any]:
         return self._m["generic_program"]
 
-    def unit(self, unit: object, amount: float) -> str | None:
-        """The localized word for a headroom unit (`orders`, `messages`...), or None when unknown."""
+    def unit(self, unit: object, amount: float) -> tuple[str, str] | None:
+        """(noun, classifier) for a headroom unit (`orders`, `messages`...) in this locale, or None when unknown.
+        English entries are (singular, plural) and have no classifier; Thai and Chinese ones are
+        (noun, classifier), Vietnamese ones (noun, "")."""
         if not isinstance(unit, str):
             return None
         units = self._m["units"]
@@ -162,6 +166,7 @@ class Texts:
         entry = units.get(key) or units.get(f"{key}s") or units.get(key.replace(" ", "_"))
         if entry is None:
             return None
-        if isinstance(entry, tuple | list):
-            return str(entry[0] if amount == 1 else entry[1])
-        return str(entry)
+        first, second = entry
+        if self._m["units_form"] == "plural":
+            return (str(first if amount == 1 else second), "")
+        return (str(first), str(second))

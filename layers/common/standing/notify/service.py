@@ -8,30 +8,43 @@ Kinds and send-record refs (sk `SENT#{kind}#{ref}`):
 - `membership`: one per membership change, ref the event's `membership_id`
   (else `{program}#{action}#{membership_at or bus event id}`).
 
+Mandatory mail (the marketplace must send it): reports and membership confirmations. Optional mail: at-risk
+warnings, which carry RFC 8058 one-click unsubscribe and are not sent to a partner who used it (`suppressed`).
+Every email links to the partner's page (a signed `portal` token, 30 days).
+
 Outcomes: `sent`, `duplicate` (already sent or rejected: nothing sent), `rejected` (missing address or a
-permanent SES refusal, recorded), `ignored` (a detail type notify does not handle). SES throttling and a claim held
+permanent SES refusal, recorded), `suppressed` (optional mail to a partner who unsubscribed), `stale` (a warning
+for a period that had already closed), `ignored` (a detail type notify does not handle). SES throttling and a claim held
 by a concurrent attempt raise `RetryLater` / `RetryableSendError`: the queue delivers the message again later."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
 
+from standing import signing
+from standing.adapters.preferences import PreferencesStore
 from standing.adapters.sends_store import ClaimOutcome, SendsStore
 from standing.adapters.ses import PermanentSendError, RetryableSendError, SesSender
 from standing.notify.mime import build_mime, sender_address
 from standing.notify.render import (
+    EmailLinks,
     RenderedEmail,
     header_safe,
+    period_closed,
     program_of,
     render_membership,
     render_report,
     render_warning,
 )
+
+PORTAL_DAYS = 30
+UNSUBSCRIBE_DAYS = 365
+OPTIONAL_KINDS = frozenset({"warning"})  # everything else is mandatory (docs/emails.md)
 
 _EMAIL = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
 _TAG = re.compile(r"[^A-Za-z0-9_-]")
@@ -41,7 +54,30 @@ class Outcome(StrEnum):
     SENT = "sent"
     DUPLICATE = "duplicate"
     REJECTED = "rejected"
+    SUPPRESSED = "suppressed"
+    STALE = "stale"
     IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class PartnerLinks:
+    """Signed links to the partner's page (`GET {base}/portal/{token}`) and one-click unsubscribe
+    (`POST {base}/unsubscribe/{token}`). `keys` returns the signing keys, current first."""
+
+    base_url: str
+    keys: Callable[[], list[bytes]]
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    def _url(self, route: str, purpose: str, partner_id: str, days: int) -> str:
+        expires = self.clock() + timedelta(days=days)
+        token = signing.sign(partner_id, purpose, expires, self.keys()[0])
+        return f"{self.base_url.rstrip('/')}/{route}/{token}"
+
+    def for_partner(self, partner_id: str, optional: bool) -> EmailLinks:
+        return EmailLinks(
+            portal=self._url("portal", "portal", partner_id, PORTAL_DAYS),
+            unsubscribe=self._url("unsubscribe", "unsubscribe", partner_id, UNSUBSCRIBE_DAYS) if optional else "",
+        )
 
 
 class RetryLater(RetryableSendError):
@@ -70,12 +106,16 @@ class NotifyService:
         self,
         sends: SendsStore,
         ses: SesSender,
+        preferences: PreferencesStore,
         *,
         sender_identity: str,
         configuration_set: str,
+        links: PartnerLinks,
     ) -> None:
         self._sends = sends
         self._ses = ses
+        self._preferences = preferences
+        self._links = links
         self._sender = sender_address(sender_identity)
         self._configuration_set = configuration_set
         self._handlers: dict[str, Callable[[dict[str, Any], str], Outcome]] = {
@@ -97,9 +137,10 @@ class NotifyService:
         record = detail.get("record") or {}
         program_id, _ = program_of(detail)
         period_start = str((record.get("period") or {}).get("start", ""))
-        email = render_report(detail)
+        partner_id = self._partner_id("report", detail, record.get("partner_id"))
+        email = render_report(detail, self._links.for_partner(partner_id, optional=False))
         return self._deliver(
-            self._prepare("report", detail, [f"{program_id}#{period_start}"], email, record.get("partner_id")),
+            self._prepare("report", detail, [f"{program_id}#{period_start}"], email, partner_id),
             render_again=None,
         )
 
@@ -109,13 +150,19 @@ class NotifyService:
         at_risk = [str(m) for m in detail.get("at_risk") or [] if m in (detail.get("metrics") or {})]
         if not at_risk:
             return Outcome.IGNORED
+        if period_closed(detail):
+            return Outcome.STALE  # the report for the period follows; a warning can no longer help
+        partner_id = self._partner_id("warning", detail, None)
+        if self._preferences.optional_mail_off(partner_id):
+            return Outcome.SUPPRESSED
+        links = self._links.for_partner(partner_id, optional=True)
         refs = [f"{program_id}#{period_start}#{metric}" for metric in at_risk]
-        send = self._prepare("warning", detail, refs, render_warning(detail), None)
+        send = self._prepare("warning", detail, refs, render_warning(detail, links), partner_id)
         send.attributes["warning_id"] = str(detail.get("warning_id", ""))
 
         def only(claimed_refs: list[str]) -> RenderedEmail:
             claimed = [m for m, r in zip(at_risk, refs, strict=True) if r in claimed_refs]
-            return render_warning({**detail, "at_risk": claimed})
+            return render_warning({**detail, "at_risk": claimed}, links)
 
         return self._deliver(send, render_again=only)
 
@@ -125,18 +172,24 @@ class NotifyService:
             detail.get("membership_id")
             or f"{program_id}#{detail.get('action', '')}#{detail.get('membership_at') or event_id}"
         )
-        return self._deliver(self._prepare("membership", detail, [ref], render_membership(detail), None), None)
+        partner_id = self._partner_id("membership", detail, None)
+        email = render_membership(detail, self._links.for_partner(partner_id, optional=False))
+        return self._deliver(self._prepare("membership", detail, [ref], email, partner_id), None)
 
     # -------------------------------------------------------------------------------------------- delivery
 
+    @staticmethod
+    def _partner_id(kind: str, detail: dict[str, Any], given: Any) -> str:
+        partner_id = str(given or detail.get("partner_id") or "")
+        if not partner_id:
+            raise ValueError(f"{kind} event without partner_id")
+        return partner_id
+
     def _prepare(
-        self, kind: str, detail: dict[str, Any], refs: list[str], email: RenderedEmail, partner_id: Any
+        self, kind: str, detail: dict[str, Any], refs: list[str], email: RenderedEmail, partner_id: str
     ) -> _Send:
         program_id, _ = program_of(detail)
         partner = detail.get("partner") or {}
-        partner_id = str(partner_id or detail.get("partner_id") or "")
-        if not partner_id:
-            raise ValueError(f"{kind} event without partner_id")
         return _Send(
             kind=kind,
             partner_id=partner_id,
@@ -144,10 +197,10 @@ class NotifyService:
             recipient=str(partner.get("email") or "").strip(),
             email=email,
             program_id=program_id,
-            sender_name=header_safe(email.program_name, 120),
+            sender_name=header_safe(email.sender_name or email.program_name, 120),
             recipient_name=header_safe(partner.get("name"), 120),
             attributes={"program": program_id, "locale": email.locale},
-            list_unsubscribe=kind == "warning",
+            list_unsubscribe=kind in OPTIONAL_KINDS,
         )
 
     def _deliver(self, send: _Send, render_again: Callable[[list[str]], RenderedEmail] | None) -> Outcome:
@@ -177,7 +230,9 @@ class NotifyService:
             sender_name=send.sender_name,
             recipient=send.recipient,
             recipient_name=send.recipient_name,
-            list_unsubscribe=self._unsubscribe(send) if send.list_unsubscribe else None,
+            list_unsubscribe=self._links.for_partner(send.partner_id, optional=True).unsubscribe
+            if send.list_unsubscribe
+            else None,
             reference=f"{send.kind}#{next(iter(claims))}",
         )
         try:
@@ -209,7 +264,3 @@ class NotifyService:
     def _release(self, send: _Send, claims: dict[str, str]) -> None:
         for ref, token in claims.items():
             self._sends.release(send.partner_id, send.kind, ref, token)
-
-    def _unsubscribe(self, send: _Send) -> str:
-        subject = quote(f"unsubscribe {send.program_id} warnings {send.partner_id}")
-        return f"mailto:{self._sender}?subject={subject}"
