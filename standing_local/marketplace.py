@@ -329,6 +329,7 @@ class _Profile:
     store_opened_at: str
     active_from: date  # first activity day
     plan: dict[str, Any]  # program-specific roster decisions (membership, flags, profile changes)
+    first_sale_at: str | None = None  # known to the marketplace for shops that sold before the stream starts
 
     def data(self, **changes: Any) -> dict[str, Any]:
         fields = {
@@ -341,6 +342,8 @@ class _Profile:
             "store_opened_at": self.store_opened_at,
             "programs": [self.program.id],
         }
+        if self.first_sale_at is not None:
+            fields["first_sale_at"] = self.first_sale_at
         fields.update(changes)
         return fields
 
@@ -478,6 +481,10 @@ def _plan(spec: MarketplaceSpec, key: str, batch: list[_Profile], rng: random.Ra
                 opened = date(2024, 8, 12) + timedelta(days=17 * (pos - 3))
                 batch[i].active_from = max(spec.start, min(opened, spec.end))
             batch[i].store_opened_at = opened.isoformat()
+        for i, profile in enumerate(batch):  # shops selling before the stream: the marketplace knows the first sale
+            if i not in brand_new:
+                opened = date.fromisoformat(profile.store_opened_at)
+                profile.first_sale_at = (opened + timedelta(days=rng.randint(1, 20))).isoformat()
         established = [i for i in rest[len(brand_new) :] if batch[i].archetype != POOR]
         flags = [
             ("fraud", date(2024, 8, 12), date(2024, 9, 3)),
@@ -755,7 +762,8 @@ def _property_stream(stream: _Stream, rng: random.Random, spec: MarketplaceSpec)
         at = _at(report, tz, 6 * 3600 + rng.randrange(1800))
         performance = min(100.0, max(0.0, performance + rng.gauss(0, 2.5)))
         stream.add(at, "score.reported", {"metric": "performance_score", "value": round(performance, 1)})
-        level = "competitive" if rng.random() < competitive else "not_competitive"
+        # Pricing levels as Booking's extranet shows them; ingest checks and normalises the vocabulary.
+        level = "Competitive" if rng.random() < competitive else "uncompetitive"
         stream.add(at + timedelta(seconds=1), "score.reported", {"metric": "price_competitiveness", "value": level})
         report = date(report.year + report.month // 12, report.month % 12 + 1, rng.randint(1, 3))
 

@@ -17,7 +17,7 @@ SMALL = MarketplaceSpec(kkday=24, booking_property=6, booking_rides=8, tiki=12, 
 DATA_FIELDS: dict[str, tuple[set[str], set[str]]] = {  # type: (required, optional)
     "partner.profile": (
         {"name", "email", "locale", "region", "category", "self_managed", "store_opened_at", "programs"},
-        set(),
+        {"first_sale_at"},
     ),
     "order.placed": ({"order_id", "buyer_id", "due_by"}, {"amount", "currency"}),
     "order.confirmed": ({"order_id"}, set()),
