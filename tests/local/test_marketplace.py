@@ -94,7 +94,7 @@ def test_every_envelope_follows_the_contract(events):
                 assert 0 <= data["value"] <= 100
             else:
                 assert data == {"metric": "price_competitiveness", "value": data["value"]}
-                assert data["value"] in ("competitive", "not_competitive")
+                assert data["value"] in ("Competitive", "uncompetitive")
 
 
 def test_every_envelope_passes_the_ingest_models(events):
