@@ -542,9 +542,10 @@ def render_report(detail: dict[str, Any], links: EmailLinks | None = None) -> Re
         meaning.append(str(program["status"][meaning_key]).format(badge=badge, next=next_evaluation))
 
     steps: list[dict[str, str]] = []
-    if failing:
+    to_act = [r for r in rows if r["outcome"] in ("fail", "under_review")]
+    if to_act:
         steps_heading = texts.ui("next_steps_heading")
-        steps = [{"title": r["title"], "text": r["action"]} for r in failing if r["action"]]
+        steps = [{"title": r["title"], "text": r["action"]} for r in to_act if r["action"]]
     elif status == "awarded":
         steps_heading = texts.ui("keep_steps_heading", badge=badge)
         steps = [{"title": r["title"], "text": r["action"]} for r in rows if r["action"] and r["close"]]

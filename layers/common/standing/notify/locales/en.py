@@ -174,17 +174,17 @@ MESSAGES = {
     },
     "headroom": {
         "needed": "{amount} more {noun} needed to pass",
-        "allowed": "Passes; {amount} more {noun} this period would still pass",
-        "allowed_none": "Passes, with no margin: one more {noun} this period would fail it",
-        "margin": "Passes, {amount} {noun} above the requirement",
+        "allowed": "{amount} more {noun} this period would still pass",
+        "allowed_none": "No margin left: one more {noun} this period would fail it",
+        "margin": "{amount} {noun} above the requirement",
         "until_applicable": "counts once you have {amount} more {noun}",
         "needed_plain": "{amount} more needed to pass",
-        "allowed_plain": "Passes; a margin of {amount} this period",
-        "margin_plain": "Passes, {amount} above the requirement",
+        "allowed_plain": "A margin of {amount} this period",
+        "margin_plain": "{amount} above the requirement",
         "until_applicable_plain": "counts once you have {amount} more",
         "gap_short": "{gap} short of the requirement",
         "gap_room": "{gap} above the requirement",
-        "under_review": "A review is open; this returns to normal when it is closed",
+        "under_review": "Back to normal once the review is closed",
     },
     "category": {
         "competitive": "competitive",
@@ -375,10 +375,6 @@ MESSAGES = {
                 "not_awarded": (
                     "Preferred Partner status needs all three criteria at the same time: performance score, review "
                     "score and external pricing level."
-                ),
-                "never_joined": (
-                    "Once you meet all three criteria (performance score, review score and external pricing level), "
-                    "you can join in the extranet."
                 ),
                 "left": "You can rejoin once you meet all the criteria again.",
             },

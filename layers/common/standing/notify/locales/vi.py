@@ -71,7 +71,7 @@ MESSAGES = {
         "membership_joined": "Quý đối tác đã tham gia {program}. Tư cách thành viên có hiệu lực ngay.",
         "membership_refused": (
             "Yêu cầu tham gia {program} chưa được chấp thuận: chỉ có thể tham gia khi đáp ứng tất cả các tiêu chí, "
-            "và hiện các tiêu chí sau chưa đạt"
+            "và hiện các tiêu chí sau chưa đạt:"
         ),
         "membership_left": (
             "Quý đối tác đã rời {program}. Trạng thái và tỷ lệ hoa hồng đã thay đổi ngay. Quý đối tác có thể tham "
@@ -167,17 +167,17 @@ MESSAGES = {
     },
     "headroom": {
         "needed": "Cần thêm {amount} {noun} để đạt",
-        "allowed": "Đạt, còn cách ngưỡng {amount} {noun}",
-        "allowed_none": "Đạt nhưng đã sát ngưỡng: chỉ cần thêm 1 {noun} trong kỳ này là không đạt",
-        "margin": "Đạt, vượt yêu cầu {amount} {noun}",
+        "allowed": "Còn cách ngưỡng {amount} {noun}",
+        "allowed_none": "Đã sát ngưỡng: chỉ cần thêm 1 {noun} trong kỳ này là không đạt",
+        "margin": "Vượt yêu cầu {amount} {noun}",
         "until_applicable": "được tính khi có thêm {amount} {noun}",
         "needed_plain": "Cần thêm {amount} để đạt",
-        "allowed_plain": "Đạt, còn cách ngưỡng {amount}",
-        "margin_plain": "Đạt, vượt yêu cầu {amount}",
+        "allowed_plain": "Còn cách ngưỡng {amount}",
+        "margin_plain": "Vượt yêu cầu {amount}",
         "until_applicable_plain": "được tính khi có thêm {amount}",
         "gap_short": "Còn thiếu {gap} so với yêu cầu",
         "gap_room": "Vượt yêu cầu {gap}",
-        "under_review": "Đang được xác minh; kết quả trở lại bình thường khi việc xác minh kết thúc",
+        "under_review": "Trở lại bình thường khi việc xác minh kết thúc",
     },
     "category": {
         "competitive": "cạnh tranh",
@@ -380,7 +380,6 @@ MESSAGES = {
                     "Trạng thái Đối tác Ưu tiên yêu cầu đạt đồng thời cả ba tiêu chí: điểm hiệu suất, điểm đánh giá "
                     "và mức giá bên ngoài."
                 ),
-                "never_joined": "Khi đạt đủ ba tiêu chí, Quý đối tác có thể đăng ký tham gia trong extranet.",
                 "left": "Quý đối tác có thể tham gia lại khi đáp ứng lại tất cả các tiêu chí.",
             },
             "actions": {

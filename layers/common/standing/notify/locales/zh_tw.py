@@ -6,22 +6,22 @@ programme's time zone."""
 MESSAGES = {
     "ui": {
         "sep": "：",
-        "metric_line": "{title}：{value}（標準：{threshold}）－{outcome}{rest}",
+        "metric_line": "{title}：{value}，標準為{threshold}－{outcome}{rest}",
         "headroom_join": "；",
         "address": "",
         "count": "{n} {clf}{noun}",
         "subject_report_awarded": "{program}：您已獲得{badge}（{period}）",
         "subject_report_not_awarded": "{program}：{n}需要改善（{period}）",
-        "subject_report_status": "{program}：{period} 評估結果",
+        "subject_report_status": "{program}：{period}評估結果",
         "subject_report_suspended": "{program}：{badge}已暫停",
-        "subject_warning": "{program}：{n}有未達標風險（本期於 {end} 結束）",
-        "subject_warning_one": "{program}：「{metric}」有未達標風險（本期於 {end} 結束）",
+        "subject_warning": "{program}：{n}有未達標風險（本期於 {end}結束）",
+        "subject_warning_one": "{program}：「{metric}」有未達標風險（本期於 {end}結束）",
         "subject_membership_joined": "{program}：歡迎，您已成功加入",
         "subject_membership_refused": "{program}：您的加入申請暫時無法核准",
         "subject_membership_left": "{program}：您已退出計畫",
         "greeting": "{name} 您好：",
         "greeting_no_name": "合作夥伴您好：",
-        "report_intro": "以下是您在 {period} 的 {program} 評估結果。",
+        "report_intro": "以下是您在 {period}的 {program}評估結果。",
         "status_heading": "您的狀態",
         "period_label": "評估期間",
         "data_as_of_label": "資料時間",
@@ -40,18 +40,18 @@ MESSAGES = {
         "not_counted_until": "本期不計入：{phrase}。",
         "no_data": "本期未回報任何數值。",
         "footer_report": (
-            "這是關於 {program} 的自動通知。以上資料涵蓋上方所示時間前收到的活動，之後收到的資料將計入下次評估。"
+            "這是關於 {program}的自動通知。以上資料涵蓋上方所示時間前收到的活動，之後收到的資料將計入下次評估。"
         ),
-        "footer_warning": "這是關於 {program} 的自動通知。本期結束前，以上資料僅供參考。",
-        "footer_membership": "這是關於 {program} 的自動通知。",
+        "footer_warning": "這是關於 {program}的自動通知。本期結束前，以上資料僅供參考。",
+        "footer_membership": "這是關於 {program}的自動通知。",
         "zone_note": "本郵件中的日期與時間皆為{zone}。",
         "portal_link": "線上查看您的狀態",
-        "warning_intro": "{program} 本期（{period}）尚未結束，但您有 {n}已接近標準或低於標準。",
-        "warning_intro_closed": "{program} 的 {period} 評估期間已結束。以下為期末資料，正式評估報告將另行寄送。",
-        "warning_days_left": "本期於 {end} 結束，包含今天在內還有 {days}可以改善。",
+        "warning_intro": "{program}本期（{period}）尚未結束，但您有 {n}已接近標準或低於標準。",
+        "warning_intro_closed": "{program}的 {period}評估期間已結束。以下為期末資料，正式評估報告將另行寄送。",
+        "warning_days_left": "本期於 {end}結束，包含今天在內還有 {days}可以改善。",
         "warning_last_day": "今天（{end}）是本期的最後一天。",
-        "warning_ends": "本期於 {end} 結束。",
-        "warning_closed": "本期已於 {end} 結束。",
+        "warning_ends": "本期於 {end}結束。",
+        "warning_closed": "本期已於 {end}結束。",
         "pp": "{v} 個百分點",
         "days": "{n} 天",
         "warning_now": "目前",
@@ -62,7 +62,7 @@ MESSAGES = {
             "若不想再收到，請使用郵件軟體的取消訂閱功能；評估報告仍會照常寄送。"
         ),
         "membership_joined": "您已加入 {program}，會員資格立即生效。",
-        "membership_refused": "您加入 {program} 的申請暫時無法核准：必須符合所有標準才能加入，目前尚未達到以下標準。",
+        "membership_refused": "您加入 {program}的申請暫時無法核准：必須符合所有標準才能加入，目前尚未達到以下標準：",
         "membership_left": "您已退出 {program}，您的狀態與佣金比例已立即變更。再次符合所有標準後，即可重新加入。",
         "membership_when": "記錄時間：{when}",
         "membership_status": "您目前的狀態：{status}。",
@@ -83,7 +83,7 @@ MESSAGES = {
         "suspended": "審查期間，您的{badge}暫停。",
         "opted_out": "您目前不是本計畫的會員，因此不適用本計畫的權益。",
         "never_joined": "您尚未加入本計畫。以下結果讓您了解目前距離標準還有多遠。",
-        "left": "您已於 {date} 退出本計畫，因此不再適用本計畫的權益。",
+        "left": "您已於 {date}退出本計畫，因此不再適用本計畫的權益。",
     },
     "outcome": {
         "pass": "符合標準",
@@ -148,17 +148,17 @@ MESSAGES = {
     },
     "headroom": {
         "needed": "還需要 {amount} {clf}{noun}才能達標",
-        "allowed": "已達標，距離門檻還有 {amount} {clf}{noun}的空間",
-        "allowed_none": "已達標但沒有餘裕：本期再多 1 {clf}{noun}就會未達標",
-        "margin": "已達標，超出標準 {amount} {clf}{noun}",
+        "allowed": "本期再多 {amount} {clf}{noun}仍可達標",
+        "allowed_none": "已無餘裕：本期再多 1 {clf}{noun}就會未達標",
+        "margin": "超出標準 {amount} {clf}{noun}",
         "until_applicable": "再累積 {amount} {clf}{noun}後才會計入",
         "needed_plain": "還需要 {amount} 才能達標",
-        "allowed_plain": "已達標，距離門檻還有 {amount} 的空間",
-        "margin_plain": "已達標，超出標準 {amount}",
+        "allowed_plain": "本期再多 {amount} 仍可達標",
+        "margin_plain": "超出標準 {amount}",
         "until_applicable_plain": "再累積 {amount} 後才會計入",
         "gap_short": "距離標準還差 {gap}",
         "gap_room": "高於標準 {gap}",
-        "under_review": "審查進行中，審查結束後即恢復正常",
+        "under_review": "審查結束後即恢復正常",
     },
     "category": {
         "competitive": "具競爭力",
@@ -297,7 +297,7 @@ MESSAGES = {
             "status": {
                 "awarded": "在下次評估前，徽章會顯示在您的商品頁面上，您的商品也將獲得額外曝光與更高的搜尋排名。",
                 "not_awarded": (
-                    "在 {next} 的下次評估前，您的商品不會顯示徽章。若有兩項以上指標需要改善，商品排名將降低一個月。"
+                    "在 {next}的下次評估前，您的商品不會顯示徽章。若有兩項以上指標需要改善，商品排名將降低一個月。"
                 ),
                 "ineligible": (
                     "本計畫僅開放自行處理訂單與訊息的合作夥伴。若目前由 KKday 代為處理，請洽詢您的 KKday 窗口。"
@@ -324,7 +324,6 @@ MESSAGES = {
             "status": {
                 "awarded": "您的住宿會顯示「讚」標誌，並在搜尋結果中獲得更多曝光，佣金比例則略為提高。",
                 "not_awarded": "優選夥伴資格必須同時符合三項標準：表現分數、評價分數與外部價格水準。",
-                "never_joined": "同時符合三項標準後，即可在 extranet 申請加入。",
                 "left": "再次符合所有標準後，即可重新加入。",
             },
             "actions": {
