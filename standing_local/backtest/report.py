@@ -176,9 +176,11 @@ def _distribution(rows: list[dict[str, Any]], metric_id: str) -> str:
 
 
 def _flips(rows: list[dict[str, Any]]) -> str:
-    flips = [r for r in rows if r["status_base"] != r["status_draft"]]
+    flips = sorted(
+        (r for r in rows if r["changed"]), key=lambda r: (r["status_base"] == r["status_draft"], r["partner_id"])
+    )
     if not flips:
-        return "<p class='muted'>No partner changes status.</p>"
+        return "<p class='muted'>No partner's record changes.</p>"
     lines = []
     for row in flips[:MAX_FLIPS_SHOWN]:
         metrics = []
@@ -192,14 +194,20 @@ def _flips(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"<tr><td>{escape(row['partner_id'])}</td><td>{escape(str(row['segment'] or ''))}</td>"
             f"<td>{escape(str(row['status_base']))} &rarr; {escape(row['status_draft'])}</td>"
+            f"<td>{escape(_consequences(row))}</td>"
             f"<td>{'<br>'.join(metrics) or '<span class=muted>membership or consequences</span>'}</td></tr>"
         )
     more = len(flips) - MAX_FLIPS_SHOWN
     tail = f"<p class='muted'>{more} more in backtest.csv.</p>" if more > 0 else ""
     return (
-        "<table><tr><th>partner</th><th>segment</th><th>status</th><th>deciding metric: value "
+        "<table><tr><th>partner</th><th>segment</th><th>status</th><th>consequences</th><th>deciding metric: value "
         "(base &rarr; draft)</th></tr>" + "".join(lines) + "</table>" + tail
     )
+
+
+def _consequences(row: dict[str, Any]) -> str:
+    base, draft = ", ".join(row["consequences_base"]) or "none", ", ".join(row["consequences_draft"]) or "none"
+    return base if base == draft else f"{base} \u2192 {draft}"
 
 
 def html_report(base: Program, draft: Program, rows: list[dict[str, Any]], source: str, detail: str) -> str:
@@ -241,7 +249,7 @@ def html_report(base: Program, draft: Program, rows: list[dict[str, Any]], sourc
                 for c in names
             )
             out.append(f"<h3>Consequences</h3><table><tr><th></th><th>base</th><th>draft</th></tr>{cells}</table>")
-        out.append("<h3>Who flips, and on which metric</h3>")
+        out.append("<h3>Who changes (status flips first), and on which metric</h3>")
         out.append(_flips(period_rows))
         for metric_id in _changed_metrics(period_rows):
             out.append(f"<h3>{escape(metric_id)}: distribution against the old and new threshold</h3>")
