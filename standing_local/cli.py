@@ -27,6 +27,8 @@ from pathlib import Path
 from standing_local import backtest
 from standing_local.template import ROOT
 
+HELP = argparse.ArgumentDefaultsHelpFormatter  # every option's help ends with its default
+
 
 def _quiet() -> None:
     """The local run prints a progress bar and a summary; Lambda-style JSON logs would drown them."""
@@ -177,13 +179,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="standing",
         description="Standing, run locally on embedded AWS",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HELP,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    defaults = {"formatter_class": argparse.ArgumentDefaultsHelpFormatter}
 
-    p = sub.add_parser("demo", help="generate a marketplace and run it through the whole pipeline", **defaults)
+    p = sub.add_parser(
+        "demo", help="generate a marketplace and run it through the whole pipeline", formatter_class=HELP
+    )
     p.add_argument("--out", default="out", help="folder for evaluations.jsonl, emails/, summary.md and state/")
     p.add_argument("--scale", type=float, default=0.25, help="activity volume per partner (1.0 = a busy marketplace)")
     p.add_argument(
@@ -195,7 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.set_defaults(func=demo)
 
-    p = sub.add_parser("replay", help="run your own events (one envelope a line) through the pipeline", **defaults)
+    p = sub.add_parser(
+        "replay", help="run your own events (one envelope a line) through the pipeline", formatter_class=HELP
+    )
     p.add_argument("events", help="a file of event envelopes, one JSON object a line")
     p.add_argument("--until", required=True, type=_until, help="stop the clock here (date or RFC 3339 instant)")
     p.add_argument("--out", required=True, help="folder for evaluations.jsonl, emails/, summary.md, rejected.jsonl")
@@ -208,14 +213,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.set_defaults(func=replay)
 
-    p = sub.add_parser("serve", help="the HTTP API on 127.0.0.1 over embedded AWS with the demo data", **defaults)
+    p = sub.add_parser(
+        "serve", help="the HTTP API on 127.0.0.1 over embedded AWS with the demo data", formatter_class=HELP
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")), help="port (env PORT)")
     p.add_argument("--out", default="out", help="the demo run to serve (its state/ starts serve in seconds)")
     p.add_argument("--scale", type=float, default=0.3, help="volume of the marketplace generated when out/ is empty")
     p.set_defaults(func=serve)
 
-    p = sub.add_parser("portal-link", help="print a signed link to a partner's page", **defaults)
+    p = sub.add_parser("portal-link", help="print a signed link to a partner's page", formatter_class=HELP)
     p.add_argument("partner_id", metavar="PARTNER_ID", help="the partner the link opens the page of")
     p.add_argument("--ttl", type=_ttl, default="7d", help="how long the link works: 7d, 12h, 30m or 3600s")
     p.add_argument("--base", help="API base URL (default http://127.0.0.1:3000; the stack's ApiUrl on AWS)")
@@ -226,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
 
     backtest.add_parser(sub)
 
-    p = sub.add_parser("openapi", help="write docs/openapi.json from the handlers' routes", **defaults)
+    p = sub.add_parser("openapi", help="write docs/openapi.json from the handlers' routes", formatter_class=HELP)
     p.add_argument("--check", action="store_true", help="fail if docs/openapi.json is stale")
     p.set_defaults(func=openapi)
 

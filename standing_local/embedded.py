@@ -242,6 +242,14 @@ class Deployment:
             self._iterators[shard_id] = iterator
         return handled
 
+    def skip_stream(self, table: str) -> None:
+        """Start the table's stream consumer after what is in it now (items loaded from a saved run)."""
+        stream_arn = self.ddb.describe_table(TableName=self.physical[table])["Table"]["LatestStreamArn"]
+        for shard in self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
+            self._iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
+                StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+            )["ShardIterator"]
+
     def _deliver_stream_batch(self, function: str, event: dict[str, Any], attempts: int = 5) -> None:
         """Retry from the first failed record, as Lambda does with ReportBatchItemFailures on a stream."""
         records = event["Records"]
@@ -389,6 +397,9 @@ def deploy(stage: str = "local", sender: str = "standing@example.com", base_url:
     stack_outputs = {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
     _create_unmodelled(resources, physical, parameters)
+    from standing.adapters import secrets
+
+    secrets.forget()  # keys cached from an earlier deployment in this process are not this one's
 
     lambda_client = boto3.client("lambda", region_name=REGION)
     functions = {}
@@ -523,7 +534,7 @@ def _schedule(logical_id: str, props: dict[str, Any], stage: str) -> Schedule:
 
 
 @contextmanager
-def embedded_aws(stage: str = "local") -> Iterator[Deployment]:
+def embedded_aws(stage: str = "local", base_url: str = LOCAL_BASE_URL) -> Iterator[Deployment]:
     """moto started, the stack deployed; everything is gone when the block ends."""
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "embedded")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "embedded")
@@ -531,6 +542,6 @@ def embedded_aws(stage: str = "local") -> Iterator[Deployment]:
     moto_speedups.install()
     with mock_aws():
         started = time.perf_counter()
-        deployment = deploy(stage)
+        deployment = deploy(stage, base_url=base_url)
         deployment.deploy_seconds = time.perf_counter() - started  # type: ignore[attr-defined]
         yield deployment

@@ -213,13 +213,21 @@ def write_emails(folder: Path) -> int:
         if raw is None:
             continue
         parsed = email.message_from_string(raw, policy=policy.default)
-        to = str(parsed.get("To", "unknown")).split("@")[0].replace("<", "").replace('"', "")[-40:]
-        stem = f"{n:05d}-{''.join(c if c.isalnum() or c in '-_.' else '_' for c in to)}"
+        stem = f"{n:05d}-{_file_name_part(parsed)}"
         (folder / f"{stem}.eml").write_text(raw, encoding="utf-8")
         html = parsed.get_body(preferencelist=("html",))
         if html is not None:
             (folder / f"{stem}.html").write_text(html.get_content(), encoding="utf-8")
     return len(messages)
+
+
+def _file_name_part(message: Any) -> str:
+    """The recipient's address (its local part), kept from the left and ASCII-only: `00003-kk-0001`, never a
+    display name cut from the left or a name in another script mangled into underscores."""
+    addresses = getattr(message.get("To"), "addresses", ()) if message.get("To") is not None else ()
+    local = addresses[0].username if addresses else "unknown"
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in local).strip("._") or "unknown"
+    return safe[:40]
 
 
 def summary_markdown(summary: RunSummary, title: str) -> str:

@@ -1,81 +1,294 @@
-"""`make serve`: the HTTP API on 127.0.0.1 over embedded AWS, loaded with demo data, for curl and real clients.
+"""`make serve`: the HTTP API on 127.0.0.1 over embedded AWS, loaded with demo data, for curl, browsers and clients.
 
 Each request becomes the API Gateway HTTP API (v2.0) event the deployed API would send, routed to the function
 the template routes it to (POST /events -> ingest, the rest -> api); anything ingested is aggregated at once.
-Local only: no SigV4 check (the deployed API has IAM auth).
+Local only: no SigV4 check (the deployed API has IAM auth; the partner's page is open there too, its signed link
+is the authorisation). A method no route takes gets a JSON 405, an unknown path a JSON 404.
+
+Start-up reuses the last demo run: `standing demo` saves the tables it filled, the signing key and the instant its
+simulated clock stopped at into `out/state/`; serve deploys the template afresh, writes those items back (a few
+seconds) and serves on that clock (it starts where the run stopped and ticks on), so opt-ins are judged on the
+run's own data as of the run's own date. Without a saved state it replays `out/events.jsonl` through the whole
+pipeline, and without that it generates a small marketplace (both take minutes).
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
-from datetime import UTC, datetime, time
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from standing_local.embedded import Deployment, embedded_aws
+import boto3
+
+from standing_local.embedded import Deployment, Route, embedded_aws
+from standing_local.lambda_events import http_api_event
+from standing_local.template import REGION, ROOT
+
+STATE_DIR = ROOT / "out" / "state"
+KEY_FILE = "signing-key"  # the local signing key, so `standing portal-link` can sign for make serve
+TABLES = ("EventsTable", "StateTable")
+OPEN_ROUTES_AUTH = "NONE"
+
+
+# ------------------------------------------------------------------------------------------------ saved state
+def save_state(deployment: Deployment, folder: Path, now: datetime) -> int:
+    """Write every item of the stack's tables, the signing key and the run's clock to `folder`; returns items."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    count = 0
+    for logical_id in TABLES:
+        with (folder / f"{logical_id}.jsonl").open("w", encoding="utf-8") as handle:
+            for page in ddb.get_paginator("scan").paginate(TableName=deployment.name_of(logical_id)):
+                for item in page["Items"]:
+                    handle.write(json.dumps(item, separators=(",", ":"), default=_binary) + "\n")
+                    count += 1
+    (folder / KEY_FILE).write_text(signing_key(deployment), encoding="utf-8")
+    (folder / "clock.json").write_text(json.dumps({"now": now.astimezone(UTC).isoformat()}) + "\n", encoding="utf-8")
+    return count
+
+
+def _binary(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"cannot save {type(value).__name__}")
+
+
+def load_state(deployment: Deployment, folder: Path) -> tuple[datetime, int]:
+    """Write a saved state into a fresh deployment; returns the saved clock and the number of items."""
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    count = 0
+    for logical_id in TABLES:
+        name = deployment.name_of(logical_id)
+        batch: list[dict[str, Any]] = []
+        with (folder / f"{logical_id}.jsonl").open(encoding="utf-8") as handle:
+            for line in handle:
+                batch.append({"PutRequest": {"Item": json.loads(line)}})
+                if len(batch) == 25:
+                    _write(ddb, name, batch)
+                    count += len(batch)
+                    batch = []
+        if batch:
+            _write(ddb, name, batch)
+            count += len(batch)
+        deployment.skip_stream(logical_id)  # what was loaded was aggregated by the run already
+    secret_id = deployment.name_of("SigningSecret")
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=secret_id, SecretString=(folder / KEY_FILE).read_text(encoding="utf-8")
+    )
+    now = datetime.fromisoformat(json.loads((folder / "clock.json").read_text(encoding="utf-8"))["now"])
+    return now, count
+
+
+def _write(ddb: Any, table: str, batch: list[dict[str, Any]]) -> None:
+    pending = {table: batch}
+    while pending:
+        pending = ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def signing_key(deployment: Deployment) -> str:
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    return str(secrets.get_secret_value(SecretId=deployment.name_of("SigningSecret"))["SecretString"])
+
+
+# ------------------------------------------------------------------------------------------------ requests
+def _route_auth(deployment: Deployment) -> dict[tuple[str, str], str | None]:
+    from standing_local.template import load_sam
+
+    auth: dict[tuple[str, str], str | None] = {}
+    for resource in load_sam()["Resources"].values():
+        for event in resource.get("Properties", {}).get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                props = event["Properties"]
+                auth[(props["Method"].upper(), props["Path"])] = (props.get("Auth") or {}).get("Authorizer")
+    return auth
+
+
+def dispatch(
+    deployment: Deployment,
+    auth: dict[tuple[str, str], str | None],
+    method: str,
+    target: str,
+    body: str | None,
+    headers: dict[str, str],
+) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request through the route the template gives it: (status, headers, body)."""
+    url = urlsplit(target)
+    query = dict(parse_qsl(url.query, keep_blank_values=True))
+    matched: tuple[Route, dict[str, str]] | None = None
+    allowed: list[str] = []
+    for route in deployment.routes:
+        params = route.match(route.method, url.path)
+        if params is None:
+            continue
+        allowed.append(route.method)
+        if route.method == method:
+            matched = (route, params)
+    if matched is None:
+        if allowed:
+            return _json(
+                405,
+                {
+                    "error": "method_not_allowed",
+                    "message": f"{method} is not served on {url.path}; use {', '.join(sorted(set(allowed)))}",
+                    "details": [{"allowed": sorted(set(allowed))}],
+                },
+                {"Allow": ", ".join(sorted(set(allowed)))},
+            )
+        return _json(404, {"error": "not_found", "message": f"no route {method} {url.path}", "details": []})
+    route, params = matched
+    event = http_api_event(method, url.path, route.path, None, params, query or None, body)
+    event["rawQueryString"] = url.query
+    event["headers"] = {k.lower(): v for k, v in headers.items()}
+    event["headers"].setdefault("content-type", "application/json")
+    if auth.get((route.method, route.path)) == OPEN_ROUTES_AUTH:
+        event["requestContext"].pop("authorizer", None)  # an open route: API Gateway sends no caller identity
+    response = deployment.invoke(route.function, event)
+    payload = response.get("body") or ""
+    raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode("utf-8")
+    out_headers = {str(k): str(v) for k, v in (response.get("headers") or {}).items()}
+    for key, values in (response.get("multiValueHeaders") or {}).items():
+        out_headers[str(key)] = ", ".join(str(v) for v in values)
+    if response.get("cookies"):
+        out_headers["Set-Cookie"] = "; ".join(response["cookies"])
+    if method == "POST" and url.path == "/events":
+        deployment.drain()  # aggregate (and notify) right away, as the stream would within seconds
+    return int(response["statusCode"]), out_headers, raw
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    payload = json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
+    return status, {"Content-Type": "application/json; charset=utf-8", **(headers or {})}, payload
 
 
 def _handler_class(deployment: Deployment) -> type[BaseHTTPRequestHandler]:
+    auth = _route_auth(deployment)
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "standing-local"
 
-        def _respond(self, method: str) -> None:
-            url = urlsplit(self.path)
+        def _respond(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode("utf-8") if length else None
-            query = dict(parse_qsl(url.query))
-            status, body = deployment.request(method, url.path, query=query or None, raw_body=raw)
-            if method == "POST" and url.path == "/events":
-                deployment.drain()  # aggregate (and notify) right away, as the stream would within seconds
-            payload = json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
+            headers = {k: v for k, v in self.headers.items()}
+            status, out_headers, payload = dispatch(deployment, auth, self.command, self.path, raw, headers)
             self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
+            out_headers.setdefault("Content-Type", "application/json; charset=utf-8")
+            for key, value in out_headers.items():
+                if key.lower() != "content-length":
+                    self.send_header(key, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
-            self.wfile.write(payload)
+            if self.command != "HEAD":
+                self.wfile.write(payload)
 
-        def do_GET(self) -> None:
-            self._respond("GET")
-
-        def do_POST(self) -> None:
-            self._respond("POST")
+        def __getattr__(self, name: str) -> Any:
+            # http.server answers a method it has no do_X for with an HTML 501; every method goes through
+            # the routes instead, so an unknown one gets the API's JSON 405 (or 404 on an unknown path).
+            if name.startswith("do_"):
+                return self._respond
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:
-            print(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}", flush=True)
+            path = self.path.split("?")[0]
+            if path.startswith("/portal/"):
+                path = "/portal/…"  # a portal link is a credential: keep it out of the log
+            print(f"{self.command} {path} -> {args[1] if len(args) > 1 else ''}", flush=True)
 
     return Handler
 
 
-def serve(host: str, port: int, scale: float) -> int:
-    from standing_local.marketplace import MarketplaceSpec, generate
+# ------------------------------------------------------------------------------------------------ start-up
+@contextlib.contextmanager
+def _clock_at(now: datetime | None) -> Iterator[None]:
+    """Run on the saved run's clock: time starts at `now` and ticks on (the deployed API uses real time)."""
+    if now is None:
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(now, tick=True):
+        yield
+
+
+def _load(deployment: Deployment, state: Path, events: Path, scale: float) -> datetime | None:
+    """Fill the deployment; returns the simulated clock to serve on."""
     from standing_local.pipeline import Pipeline, parse_lines
 
-    spec = MarketplaceSpec(kkday=30, booking_property=15, booking_rides=20, tiki=20, scale=scale)
-    envelopes = generate(spec)
-    lines, refused = parse_lines(json.dumps(e) for e in envelopes)
-    with embedded_aws() as deployment:
-        print(f"Loading demo data: {len(lines)} events, {spec.start} .. {spec.end} ...", flush=True)
-        until = datetime.combine(spec.end, time(23, 59, 59), tzinfo=UTC)
-        Pipeline(deployment, projection_every_days=7, progress=True).run(lines, until, refused)
-        partner = next(e["partner_id"] for e in envelopes if e["partner_id"].startswith("kk-"))
-        booking = next(e["partner_id"] for e in envelopes if e["partner_id"].startswith("bp-"))
-        base = f"http://{host}:{port}"
-        print(
-            f"\nStanding API on {base} (Ctrl-C to stop). Try:\n"
-            f"  curl {base}/programs\n"
-            f"  curl {base}/partners/{partner}/standing\n"
-            f"  curl '{base}/partners/{partner}/evaluations?program=kkday-trusted-partner'\n"
-            f"  curl -X POST {base}/partners/{booking}/programs/booking-preferred-property/membership "
-            '-d \'{"action": "opt_out"}\'\n'
-            f"  curl -X POST {base}/events -d @events.json\n",
-            flush=True,
-        )
-        server = HTTPServer((host, port), _handler_class(deployment))
-        try:
-            with contextlib.suppress(KeyboardInterrupt):
-                server.serve_forever()
-        finally:
-            server.server_close()
+    if (state / "clock.json").is_file():
+        started = time.perf_counter()
+        now, items = load_state(deployment, state)
+        print(f"Loaded the demo run's state from {state}: {items} items in {time.perf_counter() - started:.1f} s")
+        return now
+    if events.is_file():
+        print(f"No saved state in {state}: replaying {events} through the pipeline (minutes; `make demo` saves one)")
+        lines, refused = parse_lines(events.read_text(encoding="utf-8").splitlines())
+        readable = [line.at for line in lines if line.at is not None]
+        until = datetime.combine(max(readable).date(), clock_time(23, 59, 59), tzinfo=UTC)
+    else:
+        from standing_local.marketplace import MarketplaceSpec, generate
+
+        print("No demo run in out/: generating a small marketplace (minutes; run `make demo` first to start fast)")
+        spec = MarketplaceSpec(kkday=30, booking_property=15, booking_rides=20, tiki=20, scale=scale)
+        lines, refused = parse_lines(json.dumps(e) for e in generate(spec))
+        until = datetime.combine(spec.end, clock_time(23, 59, 59), tzinfo=UTC)
+    Pipeline(deployment, projection_every_days=7, progress=True).run(lines, until, refused)
+    save_state(deployment, state, until)
+    return until
+
+
+def _examples(deployment: Deployment, now: datetime, base: str) -> str:
+    from standing import signing
+
+    table = boto3.resource("dynamodb", region_name=REGION).Table(deployment.name_of("StateTable"))
+    partners = sorted(
+        str(item["pk"])[2:] for page in _scan_pages(table, "begins_with(sk, :p)", {":p": "PROFILE"}) for item in page
+    )
+    first = next((p for p in partners if p.startswith("kk-")), partners[0] if partners else "kk-0001")
+    booking = next((p for p in partners if p.startswith("bp-")), first)
+    key = signing_key(deployment).encode("utf-8")
+    token = signing.sign(first, "portal", now + timedelta(days=7), key)
+    return (
+        f"\nStanding API on {base} (Ctrl-C to stop), clock at {now.isoformat(timespec='seconds')}.\n"
+        f"  Operator console:     {base}/console\n"
+        f"  {first}'s page (7 days): {base}/portal/{token}\n"
+        f"  curl {base}/programs\n"
+        f"  curl {base}/partners/{first}/standing\n"
+        f"  curl '{base}/partners/{first}/evaluations?program=kkday-trusted-partner'\n"
+        f"  curl -X POST {base}/partners/{booking}/programs/booking-preferred-property/membership "
+        '-d \'{"action": "opt_in"}\'\n'
+        f"  .venv/bin/standing portal-link {booking}\n"
+    )
+
+
+def _scan_pages(table: Any, expression: str, values: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+    kwargs: dict[str, Any] = {"FilterExpression": expression, "ExpressionAttributeValues": values}
+    while True:
+        page = table.scan(**kwargs)
+        yield page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def serve(host: str, port: int, scale: float, state: Path = STATE_DIR, events: Path | None = None) -> int:
+    base = f"http://{host}:{port}"
+    events = events or state.parent / "events.jsonl"
+    with embedded_aws(base_url=base) as deployment:
+        now = _load(deployment, state, events, scale)
+        with _clock_at(now):
+            print(_examples(deployment, now or datetime.now(UTC), base), flush=True)
+            server = HTTPServer((host, port), _handler_class(deployment))
+            try:
+                with contextlib.suppress(KeyboardInterrupt):
+                    server.serve_forever()
+            finally:
+                server.server_close()
     return 0

@@ -110,6 +110,7 @@ def test_every_route_of_the_api_is_served(stack):
         ("POST", "/programs/{program_id}/simulations"),
         ("GET", "/simulations/{simulation_id}"),
         ("GET", "/simulations/{simulation_id}/results.csv"),
+        ("POST", "/unsubscribe/{token}"),
     }
     assert RESOURCES["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
     # Only the partner's page is open: its signed link token is the authorisation (partners cannot sign SigV4).

@@ -1,8 +1,10 @@
-"""HTTP API (IAM auth): programs, partner standing and evaluations, membership changes.
+"""HTTP API (IAM auth): programs, partner standing and evaluations, membership changes; the partner's page and the
+operator console (portal.py, HTML).
 
 POST /events is served by the ingest function; the OpenAPI document in docs/openapi.json covers both.
 """
 
+import base64
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -14,18 +16,41 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
+from standing.adapters import standing_store
 from standing.catalog import UnknownProgram
 from standing.evaluate import changes, views
 
 if __package__:  # tests and the local run import functions.api.app; Lambda loads this file as the module `app`
+    from .models import (
+        ErrorBody,
+        EvaluationPage,
+        MembershipChange,
+        PartnerStanding,
+        ProgramList,
+        ProgramSummary,
+    )
+    from .portal import router as portal_router
     from .simulations import router as simulations_router
+    from .unsubscribe import router as unsubscribe_router
 else:
+    from models import (  # type: ignore[import-not-found,no-redef]
+        ErrorBody,
+        EvaluationPage,
+        MembershipChange,
+        PartnerStanding,
+        ProgramList,
+        ProgramSummary,
+    )
+    from portal import router as portal_router  # type: ignore[import-not-found,no-redef]
     from simulations import router as simulations_router  # type: ignore[import-not-found,no-redef]
+    from unsubscribe import router as unsubscribe_router  # type: ignore[import-not-found,no-redef]
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver(enable_validation=True)
+app.include_router(unsubscribe_router)
+app.include_router(portal_router)
 app.include_router(simulations_router)
 
 
@@ -79,38 +104,125 @@ def _no_route(_: Exception) -> Response:
     return _error(404, "not_found", f"no route {app.current_event.http_method} {app.current_event.path}")
 
 
-@app.get("/programs", summary="List the programs this deployment runs")
-def list_programs() -> dict[str, Any]:
-    return {"programs": views.list_programs()}
+def _errors(*statuses: int, **descriptions: str) -> Any:
+    """OpenAPI responses for error statuses, all with the one error body."""
+    texts = {
+        400: "the body is not JSON",
+        404: "not found",
+        409: "conflict",
+        422: "a parameter or the body does not match the API",
+    }
+    return {
+        status: {
+            "description": descriptions.get(f"e{status}", texts[status]),
+            "content": {"application/json": {"model": ErrorBody}},
+        }
+        for status in statuses
+    }
 
 
-@app.get("/programs/<program_id>", summary="One program: schedule, window, metrics and thresholds")
-def get_program(program_id: str) -> dict[str, Any]:
-    return views.get_program(program_id)
+def _cursor(sort_key: str | None) -> str | None:
+    return base64.urlsafe_b64encode(sort_key.encode("utf-8")).decode("ascii").rstrip("=") if sort_key else None
 
 
-@app.get("/partners/<partner_id>/standing", summary="A partner's standing in every program it is enrolled in")
-def get_standing(partner_id: str) -> dict[str, Any]:
-    return views.partner_standing(partner_id)
+def _after(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidCursor(cursor) from None
 
 
-@app.get("/partners/<partner_id>/evaluations", summary="A partner's evaluation records, newest first")
+class InvalidCursor(ValueError):
+    """A `cursor` this API did not hand out (or one from another listing)."""
+
+
+@app.exception_handler(InvalidCursor)
+def _invalid_cursor(error: InvalidCursor) -> Response:
+    return _error(422, "invalid_request", "cursor: not a cursor from this listing", [{"field": "cursor"}])
+
+
+@app.get(
+    "/programs",
+    summary="List the programs this deployment runs",
+    operation_id="listPrograms",
+    tags=["programs"],
+    responses=_errors(422),
+)
+def list_programs() -> ProgramList:
+    return ProgramList.model_validate({"programs": views.list_programs()})
+
+
+@app.get(
+    "/programs/<program_id>",
+    summary="One program: schedule, window, metrics and thresholds",
+    operation_id="getProgram",
+    tags=["programs"],
+    responses=_errors(404, 422, e404="unknown program (details: the program id; the message lists the known ones)"),
+)
+def get_program(program_id: str) -> ProgramSummary:
+    return ProgramSummary.model_validate(views.get_program(program_id))
+
+
+@app.get(
+    "/partners/<partner_id>/standing",
+    summary="A partner's standing in every program it is enrolled in",
+    description="Status, badge validity, consequences, benefits, last record, current-period projection.",
+    operation_id="getPartnerStanding",
+    tags=["partners"],
+    responses=_errors(404, 422, e404="unknown partner (no partner.profile event received)"),
+)
+def get_standing(partner_id: str) -> PartnerStanding:
+    return PartnerStanding.model_validate(views.partner_standing(partner_id))
+
+
+@app.get(
+    "/partners/<partner_id>/evaluations",
+    summary="A partner's evaluation records, newest first within a program, a page at a time",
+    description="Follow `next_cursor` (pass it back as `cursor`) until it is null.",
+    operation_id="listPartnerEvaluations",
+    tags=["partners"],
+    responses=_errors(404, 422, e404="unknown partner or unknown program"),
+)
 def list_evaluations(
     partner_id: str,
     program: Annotated[str | None, Query(description="only this program's records")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 24,
-) -> dict[str, Any]:
-    return views.partner_evaluations(partner_id, program, limit)
+    limit: Annotated[int, Query(ge=1, le=100, description="records per page")] = 24,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+) -> EvaluationPage:
+    views.partner_evaluations(partner_id, program, 0)  # unknown partner or program: 404 before paging
+    try:
+        items, last = standing_store.records_page(partner_id, program, limit, _after(cursor))
+    except ValueError:
+        raise InvalidCursor(cursor or "") from None
+    return EvaluationPage.model_validate(
+        {
+            "partner_id": partner_id,
+            "program": program,
+            "count": len(items),
+            "items": items,
+            "next_cursor": _cursor(last),
+        }
+    )
 
 
 @app.post(
     "/partners/<partner_id>/programs/<program_id>/membership",
     summary="Opt a partner in (granted only if the criteria are met now) or out (immediate)",
+    operation_id="changePartnerMembership",
+    tags=["partners"],
     responses={
-        200: {"description": "the change took effect"},
-        404: {"description": "unknown program, partner, or partner not enrolled"},
-        409: {"description": "opt-in refused (criteria not met now) or the program's membership is automatic"},
-        422: {"description": "the body is not {\"action\": \"opt_in\" | \"opt_out\"}"},
+        200: {"description": "the change took effect", "content": {"application/json": {"model": MembershipChange}}},
+        **_errors(
+            400,
+            404,
+            409,
+            422,
+            e404="unknown program, partner, or partner not enrolled",
+            e409="criteria_not_met (details: the failing metrics) or membership_not_changeable (automatic)",
+            e422='the body is not {"action": "opt_in" | "opt_out"}',
+        ),
     },
 )
 def change_membership(partner_id: str, program_id: str, request: MembershipRequest) -> Response[dict[str, Any]]:

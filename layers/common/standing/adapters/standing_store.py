@@ -195,6 +195,27 @@ def records(
     return out
 
 
+def records_page(
+    partner_id: str, program_id: str | None, limit: int, after: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a partner's records in key order, newest first within a program; `after` is the sort key the
+    previous page ended on. Returns (records, the sort key to continue after, or None on the last page)."""
+    prefix = f"EVAL#{program_id}#" if program_id else "EVAL#"
+    kwargs: dict[str, Any] = {
+        "KeyConditionExpression": Key("pk").eq(partner_pk(partner_id)) & Key("sk").begins_with(prefix),
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if after:
+        if not after.startswith(prefix):
+            raise ValueError(f"cursor {after!r} does not belong to this listing")
+        kwargs["ExclusiveStartKey"] = {"pk": partner_pk(partner_id), "sk": after}
+    page = table().query(**kwargs)
+    items = [json.loads(item["record"]) for item in page["Items"]]
+    last = page.get("LastEvaluatedKey")
+    return items, (str(last["sk"]) if last and len(items) == limit else None)
+
+
 # ---------------------------------------------------------------------------------------------------- standing
 def standing(partner_id: str, program_id: str) -> dict[str, Any] | None:
     item = (
