@@ -126,11 +126,11 @@ class ProgramVersion:
                 wanted: list[tuple[str | None, list[str]]] = [
                     (metric.count, counters), (metric.sum, sums), (metric.set, sets), (metric.score, scores),
                 ]  # fmt: skip
-                for name in (*(metric.numerator or ()), *(metric.denominator or ())):
-                    if name in INSTANT_COUNTERS:
-                        wanted.append((INSTANT_COUNTERS[name], deadlines))
+                for counter in (*(metric.numerator or ()), *(metric.denominator or ())):
+                    if counter in INSTANT_COUNTERS:
+                        wanted.append((INSTANT_COUNTERS[counter], deadlines))
                     else:
-                        wanted.append((name, counters))
+                        wanted.append((counter, counters))
                 for name, bucket in wanted:
                     if name is not None and name not in bucket:
                         bucket.append(name)
