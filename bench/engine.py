@@ -41,6 +41,7 @@ def make_day(program_id: str, when: date, rng: random.Random, partner: int) -> D
             "messages_replied": received,
             "orders_confirmed": placed,
             "orders_confirmed_on_time": placed - (rng.random() < 0.05),
+            "orders_confirmation_due": placed,
             "orders_cancelled_partner": int(rng.random() < 0.03),
             "orders_successful": placed,
         }
@@ -60,10 +61,12 @@ def make_day(program_id: str, when: date, rng: random.Random, partner: int) -> D
     elif program_id == "booking-rides-preferred":
         completed = placed - (rng.random() < 0.05)
         reviews = rng.randint(0, completed)
+        declined = int(rng.random() < 0.01)
         counts |= {
             "orders_completed": completed,
-            "orders_declined": int(rng.random() < 0.01),
-            "completed_with_incident": int(rng.random() < 0.02),
+            "orders_declined": declined,
+            "orders_accepted": placed - declined,
+            "orders_with_incident": int(rng.random() < 0.02),
             "completed_with_driver_event": completed - (rng.random() < 0.2),
             "reviews_5": reviews,
         }
