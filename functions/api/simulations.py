@@ -14,9 +14,9 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+import standing.evaluate.simulation as simulation
 from standing.adapters import simulations_store
 from standing.adapters.simulations_store import SimulationNotFound, SimulationUnavailable
-from standing.evaluate import simulation
 from standing.rules import ProgramError
 
 router = APIGatewayHttpRouter()

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from standing.evaluate import simulation
+import standing.evaluate.simulation as simulation
 from standing.rules import Program
 from standing.rules.schema import STATUSES
 from standing_local.template import ROOT
