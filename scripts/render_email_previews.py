@@ -19,11 +19,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "layers" / "common")] if str(ROOT / "layers" / "common") not in sys.path else []
 
-from standing.notify.render import RenderedEmail, render_report, render_warning  # noqa: E402
+from standing.notify.render import EmailLinks, RenderedEmail, render_report, render_warning  # noqa: E402
 
 EVENTS = ROOT / "events" / "notify_previews.json"
 RENDERERS = {"Partner Evaluated": render_report, "Partner At Risk": render_warning}
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# What a deployed stack puts in every email (the sample tokens are not signed with any real key).
+SAMPLE_LINKS = EmailLinks(
+    portal="https://abc123.execute-api.eu-west-1.amazonaws.com/prod/portal/eyJwIjoia2stMDA0MiJ9.sample",
+    unsubscribe="https://abc123.execute-api.eu-west-1.amazonaws.com/prod/unsubscribe/eyJwIjoia2stMDA0MiJ9.sample",
+)
 
 
 def find_chromium() -> str | None:
@@ -35,10 +40,10 @@ def find_chromium() -> str | None:
 
 
 def preview_emails() -> list[tuple[str, RenderedEmail]]:
-    """(file stem, rendered email) for every sample event: one report per locale, plus a warning."""
+    """(file stem, rendered email) for every sample event: one report and one warning per locale."""
     out = []
     for event in json.loads(EVENTS.read_text(encoding="utf-8")):
-        email = RENDERERS[event["detail-type"]](event["detail"])
+        email = RENDERERS[event["detail-type"]](event["detail"], SAMPLE_LINKS)
         out.append((f"email-{email.kind}-{email.locale}", email))
     return out
 
@@ -47,7 +52,7 @@ def page_height(email: RenderedEmail) -> int:
     """A window tall enough for the whole email (Chromium screenshots the window, not the page)."""
     lines = [line for line in email.text.splitlines() if line.strip()]
     wrapped = sum(1 + len(line) // 95 for line in lines)
-    return max(1100, min(4000, 360 + 42 * wrapped))
+    return max(1000, min(4000, 360 + 36 * wrapped))
 
 
 def screenshot(chromium: str, html: Path, png: Path, width: int = 800, height: int = 1500) -> None:

@@ -96,7 +96,7 @@ UNIT_ALIASES: dict[str, str] = {
     "late_fulfillment_rate.miss": "on_time_orders",
     "late_fulfillment_rate.sample": "orders",
     "seller_cancellation_rate.hit": "seller_cancellations",
-    "seller_cancellation_rate.miss": "orders_kept",
+    "seller_cancellation_rate.miss": "orders_kept_by_seller",
     "seller_cancellation_rate.sample": "orders",
     "average_rating.hit": "top_reviews",
     "average_rating.miss": "bottom_reviews",

@@ -147,6 +147,7 @@ MESSAGES = {
         "unanswered_messages": ("message not answered in time", "messages not answered in time"),
         "partner_cancellations": ("cancellation by you", "cancellations by you"),
         "orders_kept": ("order without a cancellation by you", "orders without a cancellation by you"),
+        "orders_kept_by_seller": ("order without a cancellation by you", "orders without a cancellation by you"),
         "cancellations": ("cancellation", "cancellations"),
         "confirmed_orders": ("order confirmed in time", "orders confirmed in time"),
         "unconfirmed_orders": ("order not confirmed in time", "orders not confirmed in time"),

@@ -140,6 +140,7 @@ MESSAGES = {
         "unanswered_messages": ("tin nhắn chưa được phản hồi kịp thời", ""),
         "partner_cancellations": ("lần hủy đơn từ phía đối tác", ""),
         "orders_kept": ("đơn hàng không bị hủy từ phía đối tác", ""),
+        "orders_kept_by_seller": ("đơn hàng không bị Nhà bán hủy", ""),
         "cancellations": ("lần hủy", ""),
         "confirmed_orders": ("đơn hàng được xác nhận đúng hạn", ""),
         "unconfirmed_orders": ("đơn hàng không được xác nhận đúng hạn", ""),

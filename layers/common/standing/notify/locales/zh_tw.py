@@ -121,6 +121,7 @@ MESSAGES = {
         "unanswered_messages": ("未及時回覆的訊息", "則"),
         "partner_cancellations": ("由您取消的訂單", "筆"),
         "orders_kept": ("未被您取消的訂單", "筆"),
+        "orders_kept_by_seller": ("未被您取消的訂單", "筆"),
         "cancellations": ("取消", "次"),
         "confirmed_orders": ("準時確認的訂單", "筆"),
         "unconfirmed_orders": ("未準時確認的訂單", "筆"),
