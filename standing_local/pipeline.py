@@ -226,7 +226,7 @@ def _file_name_part(message: Any) -> str:
     display name cut from the left or a name in another script mangled into underscores."""
     addresses = getattr(message.get("To"), "addresses", ()) if message.get("To") is not None else ()
     local = addresses[0].username if addresses else "unknown"
-    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in local).strip("._") or "unknown"
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in "-_.+") else "_" for c in local).strip("._") or "unknown"
     return safe[:40]
 
 

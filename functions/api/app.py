@@ -121,6 +121,10 @@ def _errors(*statuses: int, **descriptions: str) -> Any:
     }
 
 
+def _ok(model: type[BaseModel], description: str) -> Any:
+    return {200: {"description": description, "content": {"application/json": {"model": model}}}}
+
+
 def _cursor(sort_key: str | None) -> str | None:
     return base64.urlsafe_b64encode(sort_key.encode("utf-8")).decode("ascii").rstrip("=") if sort_key else None
 
@@ -148,7 +152,7 @@ def _invalid_cursor(error: InvalidCursor) -> Response:
     summary="List the programs this deployment runs",
     operation_id="listPrograms",
     tags=["programs"],
-    responses=_errors(422),
+    responses={**_ok(ProgramList, "every program"), **_errors(422)},
 )
 def list_programs() -> ProgramList:
     return ProgramList.model_validate({"programs": views.list_programs()})
@@ -159,7 +163,10 @@ def list_programs() -> ProgramList:
     summary="One program: schedule, window, metrics and thresholds",
     operation_id="getProgram",
     tags=["programs"],
-    responses=_errors(404, 422, e404="unknown program (details: the program id; the message lists the known ones)"),
+    responses={
+        **_ok(ProgramSummary, "the program as in force now"),
+        **_errors(404, 422, e404="unknown program (details: the program id; the message lists the known ones)"),
+    },
 )
 def get_program(program_id: str) -> ProgramSummary:
     return ProgramSummary.model_validate(views.get_program(program_id))
@@ -171,7 +178,10 @@ def get_program(program_id: str) -> ProgramSummary:
     description="Status, badge validity, consequences, benefits, last record, current-period projection.",
     operation_id="getPartnerStanding",
     tags=["partners"],
-    responses=_errors(404, 422, e404="unknown partner (no partner.profile event received)"),
+    responses={
+        **_ok(PartnerStanding, "every enrolled program"),
+        **_errors(404, 422, e404="unknown partner (no partner.profile event received)"),
+    },
 )
 def get_standing(partner_id: str) -> PartnerStanding:
     return PartnerStanding.model_validate(views.partner_standing(partner_id))
@@ -183,7 +193,10 @@ def get_standing(partner_id: str) -> PartnerStanding:
     description="Follow `next_cursor` (pass it back as `cursor`) until it is null.",
     operation_id="listPartnerEvaluations",
     tags=["partners"],
-    responses=_errors(404, 422, e404="unknown partner or unknown program"),
+    responses={
+        **_ok(EvaluationPage, "one page of records"),
+        **_errors(404, 422, e404="unknown partner or unknown program", e422="bad limit or cursor"),
+    },
 )
 def list_evaluations(
     partner_id: str,

@@ -1,5 +1,5 @@
-"""The HTTP API's contract (DESIGN section 5): programs, evaluations and membership, and every error as JSON
-{error, message, details} with the right status code, through the real API handler."""
+"""The HTTP API's contract (docs/records.md, docs/openapi.json): programs, evaluations and membership, and every
+error as JSON {error, message, details} with the right status code, through the real API handler."""
 
 from __future__ import annotations
 
@@ -109,3 +109,58 @@ def test_evaluations_filter_by_program(scenario):
     assert status == 422
     _is_error(body, "invalid_request")
     assert [d["field"] for d in body["details"]] == ["limit"]
+
+
+def test_evaluations_are_paged_with_a_cursor(scenario):
+    scenario.post([profile("api-3", "2024-06-01T09:00:00+08:00", ["kkday-trusted-partner", "tiki-trusted-store"])])
+    for month in ("08", "09", "10"):
+        scenario.fire("KkdayTrustedPartnerSchedule", f"2024-{month}-04T00:00", "Asia/Taipei")
+    scenario.fire("TikiTrustedStoreSchedule", "2024-10-01T00:00", "Asia/Ho_Chi_Minh")
+    request = scenario.stack.request
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        status, body = request("GET", "/partners/api-3/evaluations", query=query)
+        assert status == 200, body
+        assert body["count"] == len(body["items"]) <= 2
+        seen += [(r["program"], r["period"]["start"]) for r in body["items"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 2
+    assert sorted(seen) == sorted(set(seen)) and len(seen) == 4  # every record once
+    assert [s for p, s in seen if p == "kkday-trusted-partner"] == ["2024-09-01", "2024-08-01", "2024-07-01"]
+
+    status, body = request("GET", "/partners/api-3/evaluations", query={"program": "kkday-trusted-partner",
+                                                                         "limit": "1"})
+    status, body = request("GET", "/partners/api-3/evaluations", query={"program": "tiki-trusted-store",
+                                                                         "cursor": body["next_cursor"]})
+    assert status == 422  # a cursor of another listing
+    _is_error(body, "invalid_request")
+    status, body = request("GET", "/partners/api-3/evaluations", query={"cursor": "!!not-a-cursor"})
+    assert status == 422
+    _is_error(body, "invalid_request")
+
+
+def test_the_openapi_document_types_every_body_and_error():
+    from standing_local.openapi import document
+
+    doc = document()
+    text = str(doc)
+    assert "HTTPValidationError" not in text and "ErrorModel" not in text
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            assert "_" not in operation["operationId"], (method, path)  # readable: getPartnerStanding
+            for status, response in operation["responses"].items():
+                content = response.get("content", {}).get("application/json")
+                if status.startswith(("4", "5")) and content:
+                    assert content["schema"] == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, status)
+    standing = doc["paths"]["/partners/{partner_id}/standing"]["get"]
+    assert standing["operationId"] == "getPartnerStanding"
+    assert standing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("PartnerStanding")
+    assert "404" in standing["responses"]
+    evaluations = doc["paths"]["/partners/{partner_id}/evaluations"]["get"]
+    assert {p["name"] for p in evaluations["parameters"]} >= {"limit", "cursor", "program"}
+    assert "next_cursor" in doc["components"]["schemas"]["EvaluationPage"]["properties"]
