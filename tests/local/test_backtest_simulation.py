@@ -9,6 +9,7 @@ import json
 
 import boto3
 
+from standing.adapters import simulations_store
 from standing.rules import PROGRAMS_DIR
 from standing_local.lambda_events import http_api_event
 from tests.evaluate.conftest import Scenario
@@ -38,7 +39,7 @@ def _results_csv(stack, simulation_id: str) -> tuple[int, str]:
     return int(response["statusCode"]), response["body"]
 
 
-def test_a_simulation_flips_the_expected_partner_and_touches_nothing_else(stack):
+def test_a_simulation_flips_the_expected_partner_and_touches_nothing_else(stack, monkeypatch):
     scenario = Scenario(stack)
     scenario.post(kkday_partner("kk-a", 10) + kkday_partner("kk-b", 9) + kkday_partner("kk-c", 8))
     scenario.fire("KkdayTrustedPartnerSchedule", "2024-08-04T00:00:00", "Asia/Taipei")
@@ -74,6 +75,10 @@ def test_a_simulation_flips_the_expected_partner_and_touches_nothing_else(stack)
     assert (rows["kk-b"]["status_base"], rows["kk-b"]["status_draft"]) == ("awarded", "not_awarded")
     assert rows["kk-b"]["deciding_metrics"] == "message_response_rate"
     assert rows["kk-a"]["changed"] == rows["kk-c"]["changed"] == "no"
+
+    monkeypatch.setenv("STATE_TABLE_NAME", stack.name_of("StateTable"))
+    (listed,) = simulations_store.recent()
+    assert listed["id"] == simulation_id and listed["program"] == KKDAY
 
     # Nothing but the simulation's own items changed: no record, standing or projection, no bus event, no email.
     assert _state_items(stack) == before

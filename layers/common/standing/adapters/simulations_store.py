@@ -1,6 +1,7 @@
 """DynamoDB adapter of simulations (backtests of a draft program over stored history), in the StateTable.
 
-Items live under their own partition, never a partner's: `pk = SIM#{id}`, `sk = SIM` (the request, progress
+Items live under their own partitions, never a partner's: `pk = SIMS` (one small item per simulation, newest
+last, for listings), `pk = SIM#{id}`, `sk = SIM` (the request, progress
 counters and additive summary counters), `sk = PAGE#...` / `BATCH#...` (markers: that planner page or partner
 batch was counted), `sk = ROWS#{batch}` (the batch's CSV rows, zlib-compressed). Nothing here writes a record,
 a standing or a projection. ClientError codes become `SimulationNotFound`, `SimulationUnavailable` (transient) or
@@ -30,6 +31,7 @@ TRANSIENT_CODES = frozenset(
     }
 )
 
+LIST_PK = "SIMS"  # one small item per simulation, sk = created_at#id: the newest first in one Query
 _tables: dict[str, Any] = {}
 
 
@@ -79,10 +81,23 @@ def create(simulation_id: str, detail: dict[str, Any], draft: str, pages: int) -
     """The simulation's item: its request (draft YAML included) and `pages` planner pages pending."""
     item = {**_key(simulation_id), **detail, "draft": draft, "status": "running", "pages_pending": pages}
     item.update(batches_planned=0, batches_done=0, partners=0, rows=0)
+    listed = {"pk": LIST_PK, "sk": f"{detail['created_at']}#{simulation_id}", "id": simulation_id}
+    listed.update({k: detail[k] for k in ("program", "from", "to", "created_at")})
+    table = _table()
     try:
-        _table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        table.put_item(Item=listed)
     except ClientError as error:
         raise _translate(error) from error
+
+
+def recent(limit: int = 20) -> list[dict[str, Any]]:
+    """The latest simulations, newest first (id, program, from, to, created_at): what an operator overview lists."""
+    try:
+        page = _table().query(KeyConditionExpression=Key("pk").eq(LIST_PK), ScanIndexForward=False, Limit=limit)
+    except ClientError as error:
+        raise _translate(error) from error
+    return [_plain({k: v for k, v in item.items() if k not in ("pk", "sk")}) for item in page["Items"]]
 
 
 def get(simulation_id: str) -> dict[str, Any]:
