@@ -8,6 +8,10 @@
 - TransactWriteItems: moto deep-copies each table a transaction touches, for rollback, on every call. The patch
   snapshots the item structure instead (partitions and items copied, attribute values shared), which restores
   every item a failed transaction put, replaced or deleted: what Standing's transactions need.
+- Atomic writes: DynamoDB evaluates a write's condition and applies the write as one step; moto reads, checks
+  and writes in separate Python steps, so two threads can both pass `attribute_not_exists`. Every moto write is
+  serialised by one lock, so concurrent callers (ingest writes events from a thread pool; the race tests) see
+  DynamoDB's semantics.
 
 Local tooling only: nothing in the Lambda code path imports it.
 """
@@ -15,7 +19,9 @@ Local tooling only: nothing in the Lambda code path imports it.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
+import threading
 from collections import defaultdict
 from itertools import chain
 from typing import Any
@@ -46,7 +52,22 @@ def install() -> None:
 
     Table.query = query  # type: ignore[method-assign]
     dynamodb_models.copy = _SnapshotCopy()  # type: ignore[attr-defined]  # the `copy` moto's backend module uses
+    for name in _WRITES:
+        setattr(dynamodb_models.DynamoDBBackend, name, _serialised(getattr(dynamodb_models.DynamoDBBackend, name)))
     _installed = True
+
+
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+_write_lock = threading.RLock()
+
+
+def _serialised(method: Any) -> Any:
+    @functools.wraps(method)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _write_lock:
+            return method(*args, **kwargs)
+
+    return locked
 
 
 def _sort_key(item: Any) -> Any:

@@ -31,6 +31,7 @@ from standing.adapters.ingest_store import IngestStore
 from standing.aggregate import Aggregator
 from standing.aggregates import DayAggregate
 from standing.ingest import IngestResult, IngestService
+from standing_local import moto_speedups
 from standing_local.embedded import stream_record
 from standing_local.template import create_table
 
@@ -134,6 +135,7 @@ class Pipeline:
 
 @pytest.fixture
 def aws() -> Iterator[Any]:
+    moto_speedups.install()  # DynamoDB's atomic conditional writes (the race tests write from threads)
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name=REGION)
         create_tables(ddb)

@@ -58,11 +58,13 @@ def test_stored_item_shape(pipeline: Pipeline) -> None:
     assert len(item["digest"]["S"]) == 64
 
 
-def test_sixty_events_in_one_request_are_written_in_chunks_of_25(pipeline: Pipeline) -> None:
+def test_sixty_events_in_one_request_are_sixty_conditional_writes(pipeline: Pipeline) -> None:
     events = [placed(f"e{i}", f"o{i}", "2024-07-01T00:00:00Z") for i in range(60)]
     result = pipeline.ingest(events)
-    assert result.accepted == 60 and result.write_calls == 3
+    assert result.accepted == 60 and result.write_calls == 60
     assert len(stored(pipeline)) == 60
+    again = pipeline.ingest(events)  # the refusals say duplicate: nothing is read before writing
+    assert (again.accepted, again.duplicates, again.rejected) == (0, 60, [])
 
 
 def test_invalid_events_do_not_stop_the_rest(pipeline: Pipeline) -> None:
@@ -76,27 +78,74 @@ def test_invalid_events_do_not_stop_the_rest(pipeline: Pipeline) -> None:
     ]
 
 
-class FlakyClient:
-    """Delegates to moto, but BatchWriteItem / BatchGetItem leave items unprocessed `times` times."""
+def test_two_requests_racing_with_one_id_and_other_content_exactly_one_wins(aws: Any) -> None:
+    """Issue 11: two requests carrying one event_id with different content, at the same time: one is stored, the
+    other is a conflict, and the stored event is the winner's (never both, never a mix)."""
+    import threading
 
-    def __init__(self, client: Any, times: int, keep: int = 1) -> None:
+    store = IngestStore(aws, config.events_table(), config.state_table())
+    services = [IngestService(store, 400) for _ in range(2)]
+    for round_ in range(10):
+        contents = [placed(f"race{round_}", "o1", "2024-07-01T00:00:00Z", buyer=f"buyer-{side}") for side in (0, 1)]
+        results: list[Any] = [None, None]
+        barrier = threading.Barrier(2)
+
+        def send(side: int, contents: list[dict[str, Any]] = contents, results: list[Any] = results,
+                 barrier: threading.Barrier = barrier) -> None:  # fmt: skip
+            barrier.wait()
+            results[side] = services[side].ingest([contents[side]])
+
+        threads = [threading.Thread(target=send, args=(side,)) for side in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(r.accepted for r in results) == [0, 1]
+        loser = next(r for r in results if not r.accepted)
+        assert [r.error for r in loser.rejected] == ["conflict"]
+        winner = next(side for side in (0, 1) if results[side].accepted)
+        item = aws.get_item(TableName=config.events_table(), Key={"event_id": {"S": f"race{round_}"}})["Item"]
+        assert item["data"]["M"]["buyer_id"]["S"] == f"buyer-{winner}"
+
+
+class ThrottledPuts:
+    """Delegates to moto, but PutItem is throttled for the listed event ids (after the client's own retries)."""
+
+    def __init__(self, client: Any, throttled: set[str]) -> None:
         self._client = client
-        self.times = times
-        self.keep = keep
-        self.write_calls: list[int] = []
+        self.throttled = throttled
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
 
-    def batch_write_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
-        (table, requests), = RequestItems.items()
-        self.write_calls.append(len(requests))
-        if self.times <= 0:
-            return self._client.batch_write_item(RequestItems=RequestItems)
-        self.times -= 1
-        if self.keep:
-            self._client.batch_write_item(RequestItems={table: requests[: self.keep]})
-        return {"UnprocessedItems": {table: requests[self.keep :]}}
+    def put_item(self, **kwargs: Any) -> Any:
+        if kwargs["Item"]["event_id"]["S"] in self.throttled:
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}},
+                              "PutItem")  # fmt: skip
+        return self._client.put_item(**kwargs)
+
+
+def test_a_throttled_write_fails_the_request_and_a_resend_loses_nothing(aws: Any) -> None:
+    events = [placed(f"e{i}", f"o{i}", "2024-07-01T00:00:00Z") for i in range(5)]
+    flaky = ThrottledPuts(aws, {"e3"})
+    service = IngestService(IngestStore(flaky, config.events_table(), config.state_table()), 400)
+    with pytest.raises(StoreUnavailable):
+        service.ingest(events)
+    flaky.throttled.clear()
+    again = service.ingest(events)
+    assert again.accepted + again.duplicates == 5 and again.accepted >= 1 and not again.rejected
+    assert len(aws.scan(TableName=config.events_table())["Items"]) == 5
+
+
+class FlakyClient:
+    """Delegates to moto, but BatchGetItem leaves its keys unprocessed `times` times."""
+
+    def __init__(self, client: Any, times: int) -> None:
+        self._client = client
+        self.times = times
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
 
     def batch_get_item(self, RequestItems: dict[str, Any]) -> dict[str, Any]:
         if self.times <= 0:
@@ -105,35 +154,19 @@ class FlakyClient:
         return {"Responses": {}, "UnprocessedKeys": RequestItems}
 
 
-def test_unprocessed_keys_are_retried_with_backoff(aws: Any) -> None:
+def test_unprocessed_keys_are_retried_with_backoff(pipeline: Pipeline, aws: Any) -> None:
+    pipeline.send([profile("prof", "2024-06-01T00:00:00Z", ["kkday-trusted-partner"])])
     sleeps: list[float] = []
-    flaky = FlakyClient(aws, times=3, keep=5)
-    store = IngestStore(flaky, config.events_table(), config.state_table(), sleep=sleeps.append)
-    service = IngestService(store, 400)
-    result = service.ingest([placed(f"e{i}", f"o{i}", "2024-07-01T00:00:00Z") for i in range(25)])
-    # BatchGetItem refused its keys 3 times, then BatchWriteItem wrote everything on the first call.
-    assert result.accepted == 25 and len(sleeps) == 3
-    assert len(aws.scan(TableName=config.events_table())["Items"]) == 25
-    assert all(0 < s <= 2.0 for s in sleeps)
+    store = IngestStore(FlakyClient(aws, times=3), config.events_table(), config.state_table(), sleep=sleeps.append)
+    assert set(store.get_profiles(["p1", "nobody"])) == {"p1"}
+    assert len(sleeps) == 3 and all(0 < s <= 2.0 for s in sleeps)
 
 
-def test_unprocessed_items_on_write_are_retried(aws: Any) -> None:
-    sleeps: list[float] = []
-    flaky = FlakyClient(aws, times=0, keep=10)
-    store = IngestStore(flaky, config.events_table(), config.state_table(), sleep=sleeps.append)
-    items = [{"event_id": f"e{i}", "digest": "d"} for i in range(25)]
-    flaky.times = 2
-    calls = store.put_events(items)
-    assert calls == 3 and flaky.write_calls == [25, 15, 5] and len(sleeps) == 2
-    assert len(aws.scan(TableName=config.events_table())["Items"]) == 25
-
-
-def test_unprocessed_items_that_never_clear_raise_unavailable(aws: Any) -> None:
-    flaky = FlakyClient(aws, times=100, keep=0)
-    store = IngestStore(flaky, config.events_table(), config.state_table(), sleep=lambda _s: None, max_attempts=4)
+def test_unprocessed_keys_that_never_clear_raise_unavailable(aws: Any) -> None:
+    store = IngestStore(FlakyClient(aws, times=100), config.events_table(), config.state_table(),
+                        sleep=lambda _s: None, max_attempts=4)  # fmt: skip
     with pytest.raises(StoreUnavailable):
-        store.put_events([{"event_id": "e1", "digest": "d"}])
-    assert len(flaky.write_calls) == 4
+        store.get_profiles(["p1"])
 
 
 class RaisingClient:

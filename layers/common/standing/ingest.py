@@ -1,10 +1,11 @@
 """Ingest service: validate a batch of event envelopes, classify each as new, duplicate or conflict, and store
-the new ones with about one write each. Serves both `POST /events` and the bus entry (EventBridge -> SQS).
+the new ones with one write each. Serves both `POST /events` and the bus entry (EventBridge -> SQS).
 
-Classification: one strongly consistent BatchGetItem of the batch's ids (after removing repeats inside the batch);
-an id already stored with the same digest is a duplicate (accepted, no effect), with another digest a `conflict`
-(refused). Only new events are written (BatchWriteItem, 25 a call). Whatever the arrival, the aggregation handler
-derives state from stored events only, so a duplicate can never count twice.
+Classification: repeats inside the batch are settled first; then every distinct event is written with a
+conditional PutItem that only stores an id not stored yet. A refused write returns the stored event's digest: the
+same digest is a duplicate (accepted, no effect), another one a `conflict` (refused). No read before the write,
+and two requests racing with one id and different content cannot both win. Whatever the arrival, the aggregation
+handler derives state from stored events only, so a duplicate can never count twice.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class IngestResult:
     accepted: int = 0  # new events stored by this call
     duplicates: int = 0  # events already stored (or repeated in the batch) with the same content: no effect
     rejected: list[Rejection] = field(default_factory=list)
-    write_calls: int = 0
+    write_calls: int = 0  # conditional PutItems made (one per distinct valid event)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,21 +139,17 @@ class IngestService:
                 result.rejected.append(_conflict(checked, f"event {first.index} of this batch"))
         if not fresh:
             return result
-        stored = self._store.stored_digests(fresh)
-        new: list[ValidEvent] = []
+        now = self._clock()
+        stored = self._store.put_new_events([self.stored_item(event, now) for event in fresh.values()])
+        result.write_calls = len(fresh)
         for event_id, event in fresh.items():
             digest = stored.get(event_id)
             if digest is None:
-                new.append(event)
+                result.accepted += 1
             elif digest == event.digest:
                 result.duplicates += 1
             else:
                 result.rejected.append(_conflict(event, "an event already stored"))
-        if new:
-            now = self._clock()
-            items = [self.stored_item(event, now) for event in new]
-            result.write_calls = self._store.put_events(items)
-            result.accepted = len(new)
         return result
 
     def stored_item(self, event: ValidEvent, now: datetime) -> dict[str, Any]:

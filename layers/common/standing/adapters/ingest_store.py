@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
@@ -21,8 +22,8 @@ from botocore.exceptions import ClientError
 from standing import config
 from standing.events.models import PROFILE_FIELDS
 
-WRITE_CHUNK = 25  # BatchWriteItem limit
 READ_CHUNK = 100  # BatchGetItem limit
+WRITERS = 16  # conditional PutItems in flight per ingest call (boto3 clients are thread-safe)
 MAX_ATTEMPTS = 8
 BASE_DELAY = 0.05
 MAX_DELAY = 2.0
@@ -142,31 +143,39 @@ class IngestStore:
 
     # --- EventsTable ----------------------------------------------------------------------------------------
 
-    def stored_digests(self, event_ids: Iterable[str]) -> dict[str, str]:
-        """Digest of each id already stored (strongly consistent BatchGetItem, 100 keys a call)."""
-        keys = [{"event_id": i} for i in dict.fromkeys(event_ids)]
-        items = self._batch_get(self._events, keys, "event_id, digest")
-        return {str(i["event_id"]): str(i.get("digest", "")) for i in items}
+    def put_new_events(self, items: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+        """Store each event only if its id is not stored yet: one conditional PutItem per event
+        (`attribute_not_exists(event_id)`), up to WRITERS in flight. DynamoDB decides each condition atomically,
+        so of two requests racing with one id exactly one stores it; the other learns the stored digest from the
+        refusal itself (`ReturnValuesOnConditionCheckFailure`), at no read cost.
 
-    def put_events(self, items: Sequence[Mapping[str, Any]]) -> int:
-        """BatchWriteItem 25 a call; UnprocessedItems retried with exponential backoff and jitter.
-
-        Returns the number of BatchWriteItem calls made. Raises StoreUnavailable if items are still unprocessed
-        after every attempt (nothing is lost: the caller retries the whole batch, and rewriting is idempotent).
+        Returns {event_id: stored digest} for the ids that were already stored (the caller tells a duplicate from
+        a conflict). Raises StoreUnavailable if DynamoDB stays throttled after the client's retries: the events
+        written before that are stored, and sending the batch again turns them into duplicates (nothing is lost
+        or counted twice).
         """
-        calls = 0
-        for chunk in _chunks(list(items), WRITE_CHUNK):
-            pending: dict[str, Any] = {self._events: [{"PutRequest": {"Item": serialize(i)}} for i in chunk]}
-            for attempt in range(self._max_attempts):
-                calls += 1
-                response = self._call("batch_write_item", RequestItems=pending)
-                pending = response.get("UnprocessedItems") or {}
-                if not pending:
-                    break
-                self._backoff(attempt)
-            else:
-                raise StoreUnavailable("UnprocessedItems")
-        return calls
+        if not items:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(WRITERS, len(items))) as pool:
+            outcomes = list(pool.map(self._put_new_event, items))
+        return {event_id: digest for event_id, digest in outcomes if digest is not None}
+
+    def _put_new_event(self, item: Mapping[str, Any]) -> tuple[str, str | None]:
+        event_id = str(item["event_id"])
+        try:
+            self._client.put_item(
+                TableName=self._events,
+                Item=serialize(item),
+                ConditionExpression="attribute_not_exists(event_id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if _code(exc) != CONDITION_FAILED:
+                raise _translate(exc) from exc
+            old = exc.response.get("Item")
+            stored = deserialize(old) if old else self.get_event(event_id)
+            return event_id, str((stored or {}).get("digest", ""))
+        return event_id, None
 
     def get_event(self, event_id: str) -> dict[str, Any] | None:
         response = self._call(
