@@ -35,6 +35,7 @@ from standing.rules import Program
 from standing_local.backtest.store import MemoryStore, plain
 from standing_local.clock import occurrences
 
+MEMBERSHIP_EVENTS = {"program.opted_in": "opted_in", "program.opted_out": "opted_out"}
 TTL_DAYS = 400  # the template's RAW_EVENT_TTL_DAYS default: expiry only rides along on entities
 
 
@@ -165,14 +166,15 @@ class Backtest:
 
     def send(self, lines: list[Line], now: datetime) -> None:
         """Ingest then fold the lines (which occurred by `now`), `MAX_EVENTS` per ingest call as the API takes
-        them; an opt-in to the program is judged at its own time, after the events before it are folded."""
+        them; an opt-in or opt-out of the program is applied at its own time, after the events before it."""
         start = 0
         for n, line in enumerate(lines):
-            if line.envelope.get("type") == "program.opted_in" and _program_of(line) == self.draft.id:
+            kind = line.envelope.get("type")
+            if kind in MEMBERSHIP_EVENTS and _program_of(line) == self.draft.id:
                 self._fold(lines[start : n + 1], now)
                 start = n + 1
                 if line.at is not None:
-                    self._judge_opt_in(str(line.envelope.get("partner_id")), line.at)
+                    self._membership(str(line.envelope.get("partner_id")), str(kind), line.at)
         self._fold(lines[start:], now)
 
     def _fold(self, lines: list[Line], now: datetime) -> None:
@@ -223,35 +225,37 @@ class Backtest:
         if decided is not None and enrolment is not None:
             if decided["membership_at"] >= enrolment.get("membership_at", ""):
                 enrolment.update(decided)
-            elif "joined_at" in decided:
-                enrolment["joined_at"] = decided["joined_at"]
+            else:  # a newer membership event won; the dates Standing stamped stay on the item
+                enrolment.update({k: v for k, v in decided.items() if k in ("joined_at", "left_at")})
         return PartnerState(
             partner_id, plain(profile) if profile else None, enrolments, self.store.open_flags(partner_id)
         )
 
-    def _judge_opt_in(self, partner_id: str, at: datetime) -> None:
+    def _membership(self, partner_id: str, kind: str, at: datetime) -> None:
+        """What `standing.evaluate.changes.change_membership` does after a membership event, per side: an opt-out
+        is recorded with the date the partner left; an opt-in is judged on the window ending that day and either
+        joins (stamping the date) or goes back to what the partner was (left before, or never joined)."""
+        action = MEMBERSHIP_EVENTS[kind]
         for side in simulation.SIDES:
             program = self.program(side)
             if program.membership != "opt_in":
                 continue
             state = self.state(partner_id, side)
-            if state.enrolments.get(self.draft.id, {}).get("membership") != "opted_in":
-                continue
-            if not simulation.is_enrolled(state, self.draft.id):
-                continue
-            first, last = program.query_range(program.window_ending(at))
-            days = self.store.daily_aggregates(partner_id, program.time_zone, first, last)
-            granted = simulation.opt_in_granted(program, state, days, at)
-            # As `change_membership` writes it: joining stamps `joined_at`; a refusal goes back to what the partner
-            # was (left before, or never joined) without moving any date.
             enrolment = state.enrolments.get(self.draft.id, {})
+            if enrolment.get("membership") != action or not simulation.is_enrolled(state, self.draft.id):
+                continue  # superseded by a newer membership, or not (yet) enrolled: nothing to apply
             stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            decided = {"membership_at": stamp}
-            if granted:
-                decided.update(membership="opted_in", membership_by="standing:opt_in", joined_at=stamp)
+            decided: dict[str, Any] = {"membership_at": stamp}
+            if action == "opted_out":
+                decided.update(membership="opted_out", membership_by="standing:opt_out", left_at=stamp)
             else:
-                back_to = "opted_out" if enrolment.get("left_at") or enrolment.get("joined_at") else "never_joined"
-                decided.update(membership=back_to, membership_by="standing:opt_in_refused")
+                first, last = program.query_range(program.window_ending(at))
+                days = self.store.daily_aggregates(partner_id, program.time_zone, first, last)
+                if simulation.opt_in_granted(program, state, days, at):
+                    decided.update(membership="opted_in", membership_by="standing:opt_in", joined_at=stamp)
+                else:
+                    back_to = "opted_out" if enrolment.get("left_at") or enrolment.get("joined_at") else "never_joined"
+                    decided.update(membership=back_to, membership_by="standing:opt_in_refused")
             self.decided[side][partner_id] = {**self.decided[side].get(partner_id, {}), **decided}
 
     # --- evaluations ----------------------------------------------------------------------------------------
