@@ -264,3 +264,19 @@ def test_every_unit_the_engine_names_has_a_word_in_every_locale():
     for locale in LOCALES:
         for alias in set(UNIT_ALIASES.values()):
             assert alias in MESSAGES[locale]["units"], (locale, alias)
+
+
+def test_every_unit_and_metric_of_the_loaded_programs_has_words_in_every_locale():
+    """Contract with the rules engine: the `headroom_unit` keys it emits (`{metric}.{role}` or a program's own key)
+    and its metric ids are all known to the catalogues, so no email falls back to a bare number or an id."""
+    from standing.catalog import programs
+    from standing.notify.catalog import UNIT_ALIASES, Texts
+
+    for program in programs().values():
+        for version in program.versions:
+            for metric in version.metrics:
+                assert metric.id in METRIC_FORMATS, (program.id, metric.id)
+                for role, unit in (metric.units or {}).items():
+                    assert unit.key in UNIT_ALIASES, (program.id, metric.id, role, unit.key)
+                    for locale in LOCALES:
+                        assert Texts(locale).unit(unit.key, 2) is not None, (locale, unit.key)

@@ -256,7 +256,7 @@ class Formatter:
             if kind == "until_applicable":
                 phrase = self._amount_phrase(phrases, kind, n, unit_key, metric)
                 if outcome != "not_applicable":
-                    return phrase
+                    return _sentence(phrase)
                 return self.t.ui("not_counted_until", phrase=phrase)
             if outcome == "not_applicable":
                 return self.t.ui("not_counted")
@@ -666,8 +666,12 @@ def render_membership(detail: dict[str, Any], links: EmailLinks | None = None) -
         outcome, tone = "refused", "warn"
     status = str(detail.get("status") or "")
     failing = [texts.metric_title(str(m)) for m in detail.get("failing") or []] if outcome == "refused" else []
-    changed_at = detail.get("membership_at") or (detail.get("evaluation") or {}).get("evaluated_at")
-    when = fmt.instant(changed_at) if changed_at else ""
+    changed_at = (
+        detail.get("membership_at")
+        or (detail.get("evaluation") or {}).get("evaluated_at")
+        or str(detail.get("membership_id") or "").rpartition("#")[2]  # `{program}#{action}#{partner}#{changed_at}`
+    )
+    when = fmt.instant(changed_at) if _datetime(changed_at) else ""
     view = {
         "program": program,
         "greeting": _greeting(texts, partner),
