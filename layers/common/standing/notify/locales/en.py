@@ -392,7 +392,6 @@ MESSAGES = {
                     "To join once you meet the criteria: in the extranet, go to Opportunities > Preferred Partner "
                     "Programme and request to join."
                 ),
-                "try_again": "You can request to join again once all the criteria are met.",
             },
             "plan": {
                 "report_awarded": ["check_status", "leave"],
@@ -401,7 +400,7 @@ MESSAGES = {
                 "report_left": ["check_status"],
                 "warning": ["check_status"],
                 "joined": ["check_status"],
-                "refused": ["try_again", "check_status"],
+                "refused": ["check_status"],
             },
         },
         "booking-rides-preferred": {

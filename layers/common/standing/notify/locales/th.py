@@ -370,7 +370,6 @@ MESSAGES = {
                     "แล้วคลิกถอนตัวจากโปรแกรมที่พักแนะนำ สถานะและอัตราค่าคอมมิชชั่นจะเปลี่ยนแปลงทันที"
                 ),
                 "join": ("เมื่อผ่านเกณฑ์แล้ว ท่านสามารถสมัครได้ในเอกซ์ทราเน็ต โดยคลิกที่โอกาส แล้วเลือกโปรแกรมที่พักแนะนำ"),
-                "try_again": "ท่านสามารถส่งคำขอเข้าร่วมอีกครั้งได้เมื่อผ่านเกณฑ์ครบทุกข้อ",
             },
             "plan": {
                 "report_awarded": ["check_status", "leave"],
@@ -379,7 +378,7 @@ MESSAGES = {
                 "report_left": ["check_status"],
                 "warning": ["check_status"],
                 "joined": ["check_status"],
-                "refused": ["try_again", "check_status"],
+                "refused": ["check_status"],
             },
         },
         "booking-rides-preferred": {

@@ -395,7 +395,6 @@ MESSAGES = {
                 "join": (
                     "Khi đạt đủ tiêu chí, đăng ký tham gia trong extranet: Cơ hội > Chương trình Đối tác Ưu tiên."
                 ),
-                "try_again": "Quý đối tác có thể gửi lại yêu cầu khi đáp ứng tất cả các tiêu chí.",
             },
             "plan": {
                 "report_awarded": ["check_status", "leave"],
@@ -404,7 +403,7 @@ MESSAGES = {
                 "report_left": ["check_status"],
                 "warning": ["check_status"],
                 "joined": ["check_status"],
-                "refused": ["try_again", "check_status"],
+                "refused": ["check_status"],
             },
         },
         "booking-rides-preferred": {

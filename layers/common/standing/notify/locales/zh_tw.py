@@ -331,7 +331,6 @@ MESSAGES = {
                 "check_status": "您可隨時在 extranet 查看狀態：商機 > 優選夥伴計畫。標準每 90 天評估一次。",
                 "leave": "如需退出：請在 extranet 前往 商機 > 優選夥伴計畫 > 退出計畫。您的狀態與佣金比例將立即變更。",
                 "join": "符合標準後，請在 extranet 前往 商機 > 優選夥伴計畫 申請加入。",
-                "try_again": "符合所有標準後，您可以再次申請加入。",
             },
             "plan": {
                 "report_awarded": ["check_status", "leave"],
@@ -340,7 +339,7 @@ MESSAGES = {
                 "report_left": ["check_status"],
                 "warning": ["check_status"],
                 "joined": ["check_status"],
-                "refused": ["try_again", "check_status"],
+                "refused": ["check_status"],
             },
         },
         "booking-rides-preferred": {
