@@ -5,6 +5,7 @@ JSON or has no `events` list; 413 past 500 events or 1 MB; 503 when storage stay
 ingest is idempotent). Errors are `{"error", "message", "details"}`.
 """
 
+import base64
 from functools import cache
 from http import HTTPStatus
 from typing import Any
@@ -64,7 +65,11 @@ def _json(model: type, description: str) -> OpenAPIResponse:
     tags=["events"],
     responses={
         200: _json(IngestResponseModel, "Batch processed: counts and the rejected events"),
-        400: _json(ErrorModel, "Body is not JSON (`invalid_json`) or has no `events` list (`missing_events`)"),
+        400: _json(
+            ErrorModel,
+            "Body is not UTF-8 JSON (`invalid_json`), nests too deep (`too_deeply_nested`) or has no `events` list "
+            "(`missing_events`)",
+        ),
         413: _json(ErrorModel, "More than 500 events (`too_many_events`) or over 1 MB (`payload_too_large`)"),
         503: _json(ErrorModel, "Storage throttled after retries (`unavailable`): resend the same batch"),
     },
@@ -72,7 +77,7 @@ def _json(model: type, description: str) -> OpenAPIResponse:
 @tracer.capture_method
 def post_events() -> Response[dict[str, Any]]:
     try:
-        events = parse_batch(app.current_event.decoded_body or "")
+        events = parse_batch(_raw_body())
     except RequestError as exc:
         metrics.add_metric(name="RequestsRefused", unit=MetricUnit.Count, value=1)
         return _error(exc.status, exc.code, exc.message)
@@ -89,6 +94,14 @@ def post_events() -> Response[dict[str, Any]]:
     return Response(
         status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=result.to_dict()
     )
+
+
+def _raw_body() -> bytes:
+    """The request body as sent: bytes, so a body that is not UTF-8 is refused by parse_batch with a 400 instead of
+    failing to decode here."""
+    event = app.current_event
+    body = event.body or ""
+    return base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8", "surrogatepass")
 
 
 @app.not_found

@@ -21,16 +21,26 @@ from pydantic import BaseModel
 
 from standing import config
 from standing.adapters.ingest_store import IngestStore
-from standing.events.models import CONFLICT, Rejection, ValidEvent, validate_event
+from standing.events.models import (
+    CONFLICT,
+    DEFAULT_EARLIEST,
+    DEFAULT_FUTURE,
+    Rejection,
+    TimeWindow,
+    ValidEvent,
+    validate_event,
+)
 
 MAX_EVENTS = 500
 MAX_BYTES = 1024 * 1024  # 1 MB
+MAX_DEPTH = 16  # nesting of a body: an envelope needs 4 ({"events": [{"data": {...}}]}); the rest is hostile
 
 # Request-level error codes.
 INVALID_JSON = "invalid_json"
 MISSING_EVENTS = "missing_events"
 TOO_MANY_EVENTS = "too_many_events"
 PAYLOAD_TOO_LARGE = "payload_too_large"
+TOO_DEEP = "too_deeply_nested"
 
 
 class RequestError(Exception):
@@ -96,10 +106,32 @@ def parse_batch(body: str | bytes) -> list[Any]:
     if len(raw) > MAX_BYTES:
         raise RequestError(413, PAYLOAD_TOO_LARGE, f"body is {len(raw)} bytes; at most {MAX_BYTES} are accepted")
     try:
-        document = json.loads(raw, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RequestError(400, INVALID_JSON, f"body is not UTF-8: byte {exc.start} cannot be decoded") from None
+    try:
+        document = json.loads(text, parse_float=Decimal)
+    except ValueError as exc:
         raise RequestError(400, INVALID_JSON, f"body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise RequestError(400, TOO_DEEP, f"body nests deeper than {MAX_DEPTH} levels") from None
+    if _depth(document) > MAX_DEPTH:
+        raise RequestError(400, TOO_DEEP, f"body nests deeper than {MAX_DEPTH} levels")
     return events_of(document)
+
+
+def _depth(document: Any) -> int:
+    """How deep a parsed JSON value nests (iterative: a hostile body must not exhaust the stack here either)."""
+    deepest, pending = 0, [(document, 1)]
+    while pending:
+        value, level = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def events_of(document: Any) -> list[Any]:
@@ -116,17 +148,27 @@ def _utcnow() -> datetime:
 
 
 class IngestService:
-    def __init__(self, store: IngestStore, ttl_days: int, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        store: IngestStore,
+        ttl_days: int,
+        clock: Callable[[], datetime] = _utcnow,
+        earliest: datetime = DEFAULT_EARLIEST,
+        future: timedelta = DEFAULT_FUTURE,
+    ) -> None:
         self._store = store
         self._ttl_days = ttl_days
         self._clock = clock
+        self._earliest = earliest
+        self._future = future
 
     def ingest(self, envelopes: Sequence[Any]) -> IngestResult:
         """Validate, classify and store a batch; never raises for a bad event, only for a store failure."""
         result = IngestResult()
         fresh: dict[str, ValidEvent] = {}
+        window = TimeWindow.around(self._clock(), self._earliest, self._future)
         for index, raw in enumerate(envelopes):
-            checked = validate_event(index, raw)
+            checked = validate_event(index, raw, window)
             if isinstance(checked, Rejection):
                 result.rejected.append(checked)
                 continue

@@ -13,11 +13,11 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.utilities.parser import BaseModel, parse
+from aws_lambda_powertools.utilities.parser import BaseModel
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -34,6 +34,34 @@ from pydantic import (
 INVALID_EVENT = "invalid_event"
 UNKNOWN_TYPE = "unknown_type"
 CONFLICT = "conflict"
+
+# Bounds that keep every accepted value storable and every derived key within DynamoDB's limits (a sort key is at
+# most 1,024 bytes; numbers have 38 digits and a magnitude of at most 1e125). docs/events-catalogue.md lists them.
+MAX_ID_BYTES = 256  # UTF-8 bytes of an id: `N#O#{order_id}` and friends stay far below 1,024
+MAX_TEXT_BYTES = 2048  # UTF-8 bytes of a name or a reason
+MAX_MAGNITUDE = Decimal("1e15")  # amounts, ratings, scores
+MAX_DECIMALS = 12  # digits after the decimal point
+DEFAULT_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # no marketplace event before this is plausible
+DEFAULT_FUTURE = timedelta(days=1)  # clock skew allowed for occurred_at and profile dates
+DEADLINE_FUTURE = timedelta(days=400)  # an order's due_by may lie this far ahead
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The instants an event may carry: `occurred_at` and profile dates in [earliest, latest], a deadline
+    (`due_by`) in [earliest, latest_deadline]. Built by ingest from its clock; pure validation takes it as an
+    argument."""
+
+    earliest: datetime
+    latest: datetime
+    latest_deadline: datetime
+
+    @classmethod
+    def around(
+        cls, now: datetime, earliest: datetime = DEFAULT_EARLIEST, future: timedelta = DEFAULT_FUTURE
+    ) -> TimeWindow:
+        return cls(earliest, now + future, now + DEADLINE_FUTURE)
+
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 _NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$")
@@ -56,26 +84,65 @@ def utc_text(value: str) -> str:
     return parse_instant(value).astimezone(UTC).strftime(_UTC_FORMAT)
 
 
-def _instant(value: str) -> str:
+def _checked_instant(value: str) -> tuple[str, datetime]:
+    """An RFC 3339 date-time with offset in its one stored spelling: "T" and "Z" upper case (RFC 3339 allows "t",
+    "z" and a space; they mean the same instant, so they are the same event)."""
     if _NAIVE.match(value):
         raise ValueError("time without UTC offset (RFC 3339 needs Z or +hh:mm)")
     if not _RFC3339.match(value):
         raise ValueError("not an RFC 3339 date-time with offset, e.g. 2024-07-01T09:30:00+07:00")
+    text = value[:10] + "T" + value[11:].upper()
     try:
-        parse_instant(value)
-    except ValueError as exc:
+        return text, parse_instant(text)
+    except (ValueError, OverflowError) as exc:
         raise ValueError(f"not a valid date-time: {exc}") from None
-    return value
 
 
-def _instant_or_date(value: str) -> str:
+def _in_window(at: datetime, info: ValidationInfo, deadline: bool = False) -> None:
+    window = (info.context or {}).get("window")
+    if window is None:
+        return
+    latest = window.latest_deadline if deadline else window.latest
+    if not window.earliest <= at <= latest:
+        raise ValueError(
+            f"{at.isoformat()} is outside the accepted window {window.earliest.isoformat()} .. {latest.isoformat()}"
+        )
+
+
+def _instant(value: str, info: ValidationInfo) -> str:
+    text, at = _checked_instant(value)
+    _in_window(at, info)
+    return text
+
+
+def _deadline(value: str, info: ValidationInfo) -> str:
+    text, at = _checked_instant(value)
+    _in_window(at, info, deadline=True)
+    return text
+
+
+def _instant_or_date(value: str, info: ValidationInfo) -> str:
     if _DATE.match(value):
         try:
-            date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"not a valid date: {exc}") from None
+        _in_window(datetime.combine(day, time(12), UTC), info)
         return value
-    return _instant(value)
+    return _instant(value, info)
+
+
+def _utf8_at_most(limit: int) -> Any:
+    """Keys are limited in bytes, not characters: 256 emoji are 1,024 bytes. (A lone surrogate never gets here:
+    pydantic refuses it as not a valid string.)"""
+
+    def check(value: str) -> str:
+        size = len(value.encode("utf-8"))
+        if size > limit:
+            raise ValueError(f"is {size} bytes in UTF-8; at most {limit} are accepted")
+        return value
+
+    return check
 
 
 def _number(value: Any) -> Decimal:
@@ -88,7 +155,15 @@ def _number(value: Any) -> Decimal:
         raise ValueError("must be a number") from None
     if not number.is_finite():
         raise ValueError("must be a finite number")
-    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+    if abs(number) > MAX_MAGNITUDE:
+        raise ValueError("must be between -1e15 and 1e15")
+    number = number.normalize()
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        if abs(number) < Decimal(1).scaleb(-MAX_DECIMALS):
+            raise ValueError(f"is too small: the smallest non-zero magnitude is 1e-{MAX_DECIMALS}")
+        raise ValueError(f"has more than {MAX_DECIMALS} digits after the decimal point")
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
 
 
 def _integer(value: Any) -> int:
@@ -109,12 +184,22 @@ def _score_value(value: Any) -> Decimal | str:
         raise ValueError("must be a number or a string") from None
 
 
-Id = Annotated[str, Field(strict=True, min_length=1, max_length=256)]
-Text = Annotated[str, Field(strict=True, min_length=1, max_length=2048)]
+Id = Annotated[
+    str, Field(strict=True, min_length=1, max_length=MAX_ID_BYTES), AfterValidator(_utf8_at_most(MAX_ID_BYTES))
+]
+Text = Annotated[
+    str, Field(strict=True, min_length=1, max_length=MAX_TEXT_BYTES), AfterValidator(_utf8_at_most(MAX_TEXT_BYTES))
+]
 Instant = Annotated[
     str,
     Field(strict=True),
     AfterValidator(_instant),
+    WithJsonSchema({"type": "string", "format": "date-time", "description": "RFC 3339 with offset"}),
+]
+Deadline = Annotated[
+    str,
+    Field(strict=True),
+    AfterValidator(_deadline),
     WithJsonSchema({"type": "string", "format": "date-time", "description": "RFC 3339 with offset"}),
 ]
 InstantOrDate = Annotated[
@@ -171,7 +256,7 @@ PROFILE_FIELDS: tuple[str, ...] = tuple(PartnerProfileData.model_fields)
 class OrderPlacedData(_Data):
     order_id: Id
     buyer_id: Id
-    due_by: Instant
+    due_by: Deadline
     amount: Annotated[Number, Field(ge=0)] | None = None
     currency: Annotated[str, Field(strict=True, pattern=r"^[A-Z]{3}$")] | None = None
 
@@ -364,8 +449,9 @@ def _reason(error: Mapping[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def validate_event(index: int, raw: Any) -> ValidEvent | Rejection:
-    """Validate one raw envelope; never raises."""
+def validate_event(index: int, raw: Any, window: TimeWindow | None = None) -> ValidEvent | Rejection:
+    """Validate one raw envelope; never raises. `window` bounds the instants it may carry (ingest always gives
+    one; without it only their form is checked)."""
     if not isinstance(raw, dict):
         return Rejection(index, None, INVALID_EVENT, "event: must be a JSON object", "event")
     raw_id = raw.get("event_id")
@@ -379,7 +465,7 @@ def validate_event(index: int, raw: Any) -> ValidEvent | Rejection:
     if model is None:
         return Rejection(index, event_id, UNKNOWN_TYPE, f"type: unknown event type {type_name[:100]!r}", "type")
     try:
-        event = parse(event=raw, model=model)
+        event = model.model_validate(raw, context={"window": window})
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_input=False)
         first = errors[0]
