@@ -353,6 +353,13 @@ def count_once(run_id: str, marker: str, adds: dict[str, int]) -> bool:
         raise
 
 
+def record_partner_error(run_id: str, partner_id: str, reason: str, at: str) -> None:
+    """Keep why one partner of a run was not evaluated (`RUN#{run_id}` / `ERROR#{partner_id}`), for the operator
+    and `standing redrive`; rewriting it on a redelivery is harmless."""
+    table().put_item(Item={"pk": f"RUN#{run_id}", "sk": f"ERROR#{partner_id}", "partner_id": partner_id,
+                           "reason": reason, "at": at})  # fmt: skip
+
+
 def complete_run(run_id: str, completed_at: str) -> bool:
     """Mark the run complete once; True only for the caller that did it."""
     try:

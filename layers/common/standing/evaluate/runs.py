@@ -22,7 +22,7 @@ from standing.adapters import bus, queue, standing_store
 from standing.adapters.bus import BusEvent
 from standing.evaluate import partner, projection, simulation
 from standing.keys import ENROLMENT_SHARDS
-from standing.rules import Period, Program
+from standing.rules import Period, Program, ProgramError
 
 logger = Logger(child=True)
 
@@ -148,13 +148,25 @@ def _plan_page(request: RunRequest, body: dict[str, Any]) -> None:
         _complete_if_done(request, standing_store.run(request.run_id) or {})
 
 
+# What one partner's own data can make the engine raise (a date out of range, a corrupt stored item, a program
+# that cannot judge it): recorded for that partner, and the batch goes on. Anything else (throttling, a store
+# outage, a lost race) fails the batch, which SQS redelivers; every partner's work is idempotent.
+PARTNER_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError, ProgramError)
+
+
 def _batch(request: RunRequest, body: dict[str, Any]) -> None:
     work: Callable[[Program, str, datetime, Period], str | None] = (
         partner.evaluate_scheduled if request.mode == "evaluation" else projection.project_partner
     )
     statuses: Counter[str] = Counter()
     for partner_id in body["partners"]:
-        status = work(request.program, partner_id, request.evaluated_at, request.period)
+        try:
+            status = work(request.program, partner_id, request.evaluated_at, request.period)
+        except PARTNER_ERRORS as error:
+            reason = f"{type(error).__name__}: {error}"[:1000]
+            logger.exception("partner not evaluated", run_id=request.run_id, partner_id=partner_id)
+            standing_store.record_partner_error(request.run_id, partner_id, reason, datetime.now(UTC).isoformat())
+            status = "error"
         if status is not None:
             statuses[status] += 1
     # The per-partner work above is idempotent; the batch is counted once however often it is delivered.
@@ -171,6 +183,7 @@ def _complete_if_done(request: RunRequest, run: dict[str, Any]) -> None:
     if not standing_store.complete_run(request.run_id, datetime.now(UTC).isoformat()):
         return
     by_status = {k[len("status_") :]: v for k, v in run.items() if k.startswith("status_")}
+    errors = by_status.pop("error", 0)
     bus.publish(
         [
             BusEvent(
@@ -181,11 +194,13 @@ def _complete_if_done(request: RunRequest, run: dict[str, Any]) -> None:
                     "program": request.program.id,
                     "period": request.period.to_dict(),
                     "evaluated_at": request.evaluated_at.isoformat(),
-                    "partners": run.get("partners", 0),
+                    "partners": run.get("partners", 0) - errors,
                     "batches": run.get("batches_done", 0),
                     "by_status": by_status,
+                    # partners whose evaluation raised: each is kept with its reason under the run (RUN#.. ERROR#..)
+                    "errors": errors,
                 },
             )
         ]
     )
-    logger.info("run completed", run_id=request.run_id, partners=run.get("partners", 0), by_status=by_status)
+    logger.info("run completed", run_id=request.run_id, by_status=by_status, errors=errors)
