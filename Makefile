@@ -4,11 +4,12 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 TOOLS := .tools
+CHECKOV := $(TOOLS)/checkov
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint typecheck cfn-lint sam-validate serve build deploy openapi bench clean
+.PHONY: help demo test lint typecheck cfn-lint sam-validate checkov serve build deploy openapi bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -29,7 +30,7 @@ $(TOOLS)/.installed: requirements-tools.txt
 demo: $(STAMP) ## generate a marketplace and run the whole pipeline on embedded AWS (writes out/)
 	$(BIN)/standing demo --out out
 
-test: $(STAMP) lint cfn-lint sam-validate ## lint, cfn-lint, sam validate --lint, then the whole pytest suite (offline)
+test: $(STAMP) lint cfn-lint sam-validate checkov ## lint, cfn-lint, sam validate --lint, checkov, then the whole pytest suite (offline)
 	$(BIN)/standing openapi --check
 	$(BIN)/pytest
 
@@ -44,6 +45,14 @@ cfn-lint: $(STAMP) ## lint template.yaml
 
 sam-validate: $(TOOLS)/.installed ## `sam validate --lint` (SAM CLI lives in its own environment: it pins its own boto3)
 	SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 $(TOOLS)/bin/sam validate --lint --template template.yaml
+
+$(CHECKOV)/.installed: requirements-checkov.txt
+	test -x $(CHECKOV)/bin/python || $(PYTHON) -m venv $(CHECKOV)
+	$(CHECKOV)/bin/pip install --quiet -r requirements-checkov.txt
+	touch $@
+
+checkov: $(CHECKOV)/.installed ## checkov over template.yaml; each waived check and its reason are in .checkov.yaml
+	$(CHECKOV)/bin/checkov -f template.yaml --config-file .checkov.yaml --quiet --compact
 
 serve: $(STAMP) ## the HTTP API on 127.0.0.1:$(PORT) over embedded AWS with demo data
 	$(BIN)/standing serve --port $(PORT)

@@ -32,6 +32,8 @@ from standing_local.template import ACCOUNT_ID, CODE_BUCKET, REGION, handler_mod
 # Resource types moto's CloudFormation does not model; the ones the local run needs are created by hand below.
 _UNMODELLED = (
     "AWS::ApiGatewayV2::",
+    "AWS::CloudWatch::Alarm",
+    "AWS::Lambda::EventInvokeConfig",
     "AWS::Lambda::Permission",
     "AWS::Lambda::EventSourceMapping",
     "AWS::Scheduler::Schedule",

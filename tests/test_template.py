@@ -1,6 +1,7 @@
 """The template is the one source of truth: deployed into moto, every resource the code relies on exists with
 the properties it relies on, and the code's configuration agrees with the template's."""
 
+import fnmatch
 import json
 import re
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from pyawscron import AWSCron
 
 from standing.rules import load_programs
-from standing_local.template import load_sam
+from standing_local.template import load_sam, transform_template
 
 SAM = load_sam()
 RESOURCES = SAM["Resources"]
@@ -124,7 +125,8 @@ def test_every_route_of_the_api_is_served(stack):
 
 
 def test_no_policy_grants_every_resource():
-    text = json.dumps(SAM)
+    # A KMS key policy's "*" means the key itself, not every resource.
+    text = json.dumps({k: r for k, r in RESOURCES.items() if r["Type"] != "AWS::KMS::Key"})
     assert '"Resource": "*"' not in text and '"Resource": ["*"]' not in text
 
 
@@ -160,3 +162,218 @@ def test_one_schedule_per_program_agreeing_with_its_yaml():
             start = props["StartDate"].replace("Z", "+00:00")
             assert start == program.schedule.start_at.isoformat(), program_id
     assert any(json.loads(p["Target"]["Input"])["kind"] == "projection" for p in SCHEDULES.values())
+
+
+# ---------------------------------------------------------------------------------------------- operations (issue 11)
+FUNCTIONS = {k: r["Properties"] for k, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"}
+ALARMS = {k: r["Properties"] for k, r in RESOURCES.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+CFN = transform_template(SAM, {"Stage": "test", "SenderIdentity": "standing@example.com"})[0]["Resources"]
+
+
+def _stage_name(value, stage="dev"):
+    """`!Sub standing-${Stage}-x` -> `standing-dev-x`."""
+    return value["Fn::Sub"].replace("${Stage}", stage)
+
+
+def _dead_letter_queues():
+    """Every queue the template names as a dead-letter target: queue redrive, rule, schedule and event source
+    dead-letter configs, on-failure destinations."""
+    found = set()
+
+    def walk(node, under_dead_letter=False):
+        if isinstance(node, dict):
+            if under_dead_letter and set(node) == {"Fn::GetAtt"} and node["Fn::GetAtt"][1] == "Arn":
+                found.add(node["Fn::GetAtt"][0])
+            for key, value in node.items():
+                walk(value, under_dead_letter or key in {"deadLetterTargetArn", "DeadLetterConfig", "OnFailure"})
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, under_dead_letter)
+
+    walk(RESOURCES)
+    return found
+
+
+def _alarms_on(namespace, metric, dimension, value):
+    return [
+        a
+        for a in ALARMS.values()
+        if a["Namespace"] == namespace
+        and a["MetricName"] == metric
+        and a["Dimensions"] == [{"Name": dimension, "Value": value}]
+    ]
+
+
+def _queue_alarms(queue):
+    queue_name = {"Fn::GetAtt": [queue, "QueueName"]}
+    return _alarms_on("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", queue_name)
+
+
+def _alarms_to_the_topic(alarm):
+    return alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_every_function_logs_to_its_own_log_group_with_retention():
+    assert SAM["Parameters"]["LogRetentionDays"]["Default"] == 30
+    for logical_id, props in FUNCTIONS.items():
+        group = props["LoggingConfig"]["LogGroup"]["Ref"]
+        assert RESOURCES[group]["Type"] == "AWS::Logs::LogGroup", logical_id
+        group_props = RESOURCES[group]["Properties"]
+        assert _stage_name(group_props["LogGroupName"]) == "/aws/lambda/" + _stage_name(props["FunctionName"])
+        assert group_props["RetentionInDays"] == {"Ref": "LogRetentionDays"}, logical_id
+
+
+def test_deployed_log_groups_keep_logs_for_the_retention(stack):
+    groups = {g["logGroupName"]: g for g in boto3.client("logs").describe_log_groups()["logGroups"]}
+    for function in stack.functions.values():
+        assert groups[f"/aws/lambda/{function.name}"]["retentionInDays"] == 30, function.name
+
+
+def test_every_dead_letter_queue_alarms_to_the_topic():
+    dead_letter_queues = _dead_letter_queues() | {k for k in RESOURCES if k.endswith("DLQ")}
+    assert {"IngestDLQ", "AggregateDLQ", "EvaluateDLQ", "NotifyDLQ", "SchedulerDLQ", "PlannerDLQ"} <= dead_letter_queues
+    for queue in dead_letter_queues:
+        assert RESOURCES[queue]["Type"] == "AWS::SQS::Queue", queue
+        alarms = _queue_alarms(queue)
+        assert alarms, f"no alarm on {queue}"
+        assert any(
+            _alarms_to_the_topic(a) and a["Threshold"] == 0 and a["ComparisonOperator"] == "GreaterThanThreshold"
+            for a in alarms
+        ), queue
+
+
+def test_every_function_alarms_on_errors_and_throttles_and_stream_consumers_on_iterator_age():
+    for logical_id, props in FUNCTIONS.items():
+        for metric in ("Errors", "Throttles"):
+            alarms = _alarms_on("AWS/Lambda", metric, "FunctionName", {"Ref": logical_id})
+            assert any(_alarms_to_the_topic(a) and a["Threshold"] == 0 for a in alarms), (logical_id, metric)
+        if any(e["Type"] in {"DynamoDB", "Kinesis"} for e in props.get("Events", {}).values()):
+            alarms = _alarms_on("AWS/Lambda", "IteratorAge", "FunctionName", {"Ref": logical_id})
+            assert any(_alarms_to_the_topic(a) and a["Statistic"] == "Maximum" for a in alarms), logical_id
+    assert _alarms_on("AWS/Lambda", "IteratorAge", "FunctionName", {"Ref": "AggregateFunction"})
+
+
+def test_alarms_go_to_one_encrypted_topic_named_in_the_outputs():
+    assert ALARMS and all(_alarms_to_the_topic(a) for a in ALARMS.values())
+    topic = RESOURCES["AlarmTopic"]
+    assert topic["Type"] == "AWS::SNS::Topic"
+    assert SAM["Outputs"]["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
+    # CloudWatch can publish to an encrypted topic only if the key's policy lets it (alias/aws/sns does not).
+    key = RESOURCES[topic["Properties"]["KmsMasterKeyId"]["Ref"]]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    assert any(
+        s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        and {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(s["Action"])
+        for s in key["KeyPolicy"]["Statement"]
+    )
+
+
+def _dynamodb_grants():
+    """Function logical id -> the DynamoDB actions its role is granted, as aws-sam-translator writes the roles."""
+    grants = {}
+    for logical_id in FUNCTIONS:
+        role = CFN[f"{logical_id}Role"]["Properties"]
+        actions = set()
+        for policy in role.get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                actions |= {a for a in listed if a.startswith("dynamodb:")}
+        grants[logical_id] = actions
+    return grants
+
+
+def test_no_policy_grants_scan_or_dynamodb_actions_the_code_never_calls():
+    grants = _dynamodb_grants()
+    granted = set().union(*grants.values())
+    assert not {a for a in granted if a == "dynamodb:Scan" or "*" in a}, granted
+    # The actions the adapters call (boto3 method or `_call("operation")`), in IAM's spelling.
+    source = "".join(p.read_text(encoding="utf-8") for p in Path("layers/common/standing/adapters").glob("*.py"))
+    operations = set(re.findall(r"\.([a-z_]+)\(", source)) | set(re.findall(r'_call\(\s*"([a-z_]+)"', source))
+    iam = {
+        "get_item": "GetItem", "put_item": "PutItem", "update_item": "UpdateItem", "delete_item": "DeleteItem",
+        "query": "Query", "scan": "Scan", "batch_get_item": "BatchGetItem", "batch_write_item": "BatchWriteItem",
+        "transact_write_items": "TransactWriteItems", "transact_get_items": "TransactGetItems",
+    }
+    called = {f"dynamodb:{iam[op]}" for op in operations if op in iam}
+    if '"ConditionCheck"' in source:
+        called.add("dynamodb:ConditionCheckItem")
+    assert granted <= called, f"granted but never called: {granted - called}"
+    assert called <= granted, f"called but granted to no function: {called - granted}"
+    # Only notify releases a send claim by deleting it; only the stores that stream or index read what they need.
+    assert {f for f, actions in grants.items() if "dynamodb:DeleteItem" in actions} == {"NotifyFunction"}
+    assert grants["IngestFunction"] == grants["IngestQueueFunction"] == {"dynamodb:PutItem"}
+
+
+def test_tables_are_retained_with_deletion_protection(stack):
+    assert SAM["Parameters"]["TableDeletionProtection"]["Default"] == "true"
+    for table in ("EventsTable", "StateTable"):
+        resource = RESOURCES[table]
+        assert resource["DeletionPolicy"] == "Retain" and resource["UpdateReplacePolicy"] == "Retain", table
+        assert resource["Properties"]["DeletionProtectionEnabled"] == {"Fn::If": ["ProtectTables", True, False]}
+        described = boto3.client("dynamodb").describe_table(TableName=stack.name_of(table))["Table"]
+        assert described["DeletionProtectionEnabled"] is True, table
+
+
+def test_scheduler_dead_letter_queue_takes_messages_only_from_the_stacks_schedules():
+    statements = RESOURCES["SchedulerDLQPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    from_scheduler = [s for s in statements if s["Principal"] == {"Service": "scheduler.amazonaws.com"}]
+    assert from_scheduler
+    for statement in from_scheduler:
+        condition = statement["Condition"]
+        assert condition["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+        pattern = condition["ArnLike"]["aws:SourceArn"]["Fn::Sub"]
+        for props in SCHEDULES.values():
+            arn = f"arn:aws:scheduler:us-east-1:123456789012:schedule/default/{_stage_name(props['Name'])}"
+            concrete = (
+                pattern.replace("${AWS::Partition}", "aws")
+                .replace("${AWS::Region}", "us-east-1")
+                .replace("${AWS::AccountId}", "123456789012")
+                .replace("${Stage}", "dev")
+            )
+            assert fnmatch.fnmatchcase(arn, concrete), (arn, concrete)
+            assert not fnmatch.fnmatchcase(arn.replace("standing-dev-", "standing-prod-"), concrete)
+
+
+def test_the_planner_has_an_on_failure_destination_with_an_alarm():
+    targets = {props["Target"]["Arn"]["Fn::GetAtt"][0] for props in SCHEDULES.values()}
+    assert targets == {"EvaluateFunction"}
+    for function in targets:
+        config = FUNCTIONS[function]["EventInvokeConfig"]
+        assert 0 <= config["MaximumRetryAttempts"] <= 2
+        on_failure = config["DestinationConfig"]["OnFailure"]
+        assert on_failure["Type"] == "SQS"
+        queue = on_failure["Destination"]["Fn::GetAtt"][0]
+        assert RESOURCES[queue]["Type"] == "AWS::SQS::Queue"
+        alarms = _queue_alarms(queue)
+        assert any(_alarms_to_the_topic(a) for a in alarms)
+        # As deployed: the invoke config on the function, and its role may send to the queue.
+        deployed = [
+            r["Properties"]
+            for r in CFN.values()
+            if r["Type"] == "AWS::Lambda::EventInvokeConfig" and r["Properties"]["FunctionName"] == {"Ref": function}
+        ]
+        assert deployed[0]["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue, "Arn"]}
+        role = json.dumps(CFN[f"{function}Role"]["Properties"]["Policies"])
+        assert '"sqs:SendMessage"' in role and json.dumps({"Fn::GetAtt": [queue, "Arn"]}) in role
+
+
+def test_notify_concurrency_is_reserved_and_its_queue_polls_no_faster(stack):
+    notify = FUNCTIONS["NotifyFunction"]
+    assert notify["ReservedConcurrentExecutions"] == {"Ref": "NotifyConcurrency"}
+    event = notify["Events"]["Notifications"]["Properties"]
+    assert event["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "NotifyConcurrency"}
+    parameter = SAM["Parameters"]["NotifyConcurrency"]
+    assert parameter["MinValue"] == 2  # the least an SQS event source's maximum concurrency may be
+    reserved = boto3.client("lambda").get_function_concurrency(FunctionName=stack.name_of("NotifyFunction"))
+    assert reserved["ReservedConcurrentExecutions"] == parameter["Default"]
+
+
+def test_api_access_log_names_the_route_never_the_path():
+    settings = RESOURCES["HttpApi"]["Properties"]["AccessLogSettings"]
+    group = RESOURCES[settings["DestinationArn"]["Fn::GetAtt"][0]]
+    assert group["Type"] == "AWS::Logs::LogGroup"
+    assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    fields = json.loads(settings["Format"])  # one JSON object per request
+    assert "$context.routeKey" in fields.values() and "$context.status" in fields.values()
+    # A portal or unsubscribe path carries a signed token: the log must not keep it.
+    assert not any("$context.path" in v or "$context.rawPath" in v for v in fields.values())
