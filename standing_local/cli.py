@@ -6,6 +6,7 @@ standing serve [--port 3000]                       the HTTP API over embedded AW
 standing portal-link PARTNER_ID [--ttl 7d]         a signed link to a partner's page
 standing openapi [--check]                         write (or check) docs/openapi.json
 standing backtest --program DRAFT.yaml --events EVENTS.jsonl --from DATE --to DATE --out DIR
+standing redrive --stack NAME                      apply the events the aggregation parked, on a deployed stack
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 
-from standing_local import backtest
+from standing_local import backtest, redrive
 from standing_local.template import ROOT
 
 HELP = argparse.ArgumentDefaultsHelpFormatter  # every option's help ends with its default
@@ -59,7 +60,7 @@ def demo(args: argparse.Namespace) -> int:
     from standing_local.embedded import embedded_aws
     from standing_local.marketplace import MarketplaceSpec, generate
     from standing_local.pipeline import Pipeline, parse_lines, write_outputs
-    from standing_local.server import save_state
+    from standing_local.server import refresh_projection, save_state
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -84,6 +85,7 @@ def demo(args: argparse.Namespace) -> int:
         summary = Pipeline(deployment, projection_every_days=args.projection_every).run(lines, until, refused)
         summary.seconds = time.perf_counter() - started
         write_outputs(summary, out, "Standing demo")
+        refresh_projection(deployment, until)  # the state serve starts from has today's projection
         save_state(deployment, out / "state", until)  # `make serve` starts from here in seconds
     _print_summary(out / "summary.md")
     print(f"Wrote {out}/evaluations.jsonl, {out}/emails/ ({summary.emails} emails), {out}/summary.md, {events_file}")
@@ -232,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=portal_link)
 
     backtest.add_parser(sub)
+    redrive.add_parser(sub)
 
     p = sub.add_parser("openapi", help="write docs/openapi.json from the handlers' routes", formatter_class=HELP)
     p.add_argument("--check", action="store_true", help="fail if docs/openapi.json is stale")

@@ -1,12 +1,15 @@
 """EventsTable stream -> entity state and daily aggregates (see standing.aggregate).
 
-Each record is folded into its entity (a failure there is that record's batch item failure); then the partner-days
-the batch touched are recomputed, one write each. If that recompute fails the whole batch is retried, which is
-harmless: every step is idempotent.
+Each record is folded into its entity; then the partner-days the batch touched are recomputed, one write each, and
+membership and risk-flag events are applied to standing. A record whose own content makes any of that raise is
+parked with its reason (standing.aggregate.DATA_ERRORS; `standing redrive` applies it again) so it never blocks
+the shard; a transient failure (throttling) is that record's batch item failure, or fails the batch, which the
+stream retries harmlessly: every step is idempotent.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -19,8 +22,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from standing import catalog, config
 from standing.adapters.ingest_store import IngestStore, deserialize
-from standing.aggregate import AggregationBatch, Aggregator
+from standing.aggregate import DATA_ERRORS, AggregationBatch, Aggregator
 from standing.evaluate import changes
+from standing.redrive import RedriveReport, redrive
 
 logger = Logger()
 tracer = Tracer()
@@ -62,22 +66,53 @@ def _image(record: dict[str, Any]) -> dict[str, Any] | None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse | dict[str, Any]:
+    if event.get("redrive") is True:  # an operator's invocation: apply the parked events again
+        report = redrive_parked()
+        return {"applied": report.applied, "still_parked": report.still_parked}
     images = [i for i in (_image(r) for r in event.get("Records", [])) if i is not None]
     batch: AggregationBatch = _aggregator().begin(images)
+    parked: set[str] = set()
+
+    def park(image: dict[str, Any], reason: str) -> None:
+        logger.error("event parked", event_id=image.get("event_id"), partner_id=image.get("partner_id"), reason=reason)
+        _aggregator().store.park(image, reason, datetime.now(UTC).isoformat())
+        parked.add(str(image.get("event_id")))
 
     def record_handler(record: DynamoDBRecord) -> None:
         image = _image(record.raw_event)
-        if image is not None:
+        if image is None:
+            return
+        try:
             batch.apply(image)
+        except DATA_ERRORS as error:
+            park(image, f"{type(error).__name__}: {error}"[:1000])
 
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
     report = batch.finish()
-    # Membership and risk-flag events change standing at once, judged on the days just recomputed.
-    changes.apply_stored_events(images)
+    by_partner: dict[str, list[dict[str, Any]]] = {}
+    for image in images:
+        by_partner.setdefault(str(image.get("partner_id")), []).append(image)
+    for partner_id, reason in report.failed.items():
+        for image in by_partner.pop(partner_id, []):
+            park(image, reason)
+    # Membership and risk-flag events change standing at once, judged on the days just recomputed; one partner's
+    # failure parks its events and leaves the others'.
+    for partner_images in by_partner.values():
+        try:
+            changes.apply_stored_events(partner_images)
+        except DATA_ERRORS as error:
+            for image in partner_images:
+                park(image, f"{type(error).__name__}: {error}"[:1000])
+    metrics.add_metric(name="EventsParked", unit=MetricUnit.Count, value=len(parked))
     metrics.add_metric(name="EventsFolded", unit=MetricUnit.Count, value=len(images))
     metrics.add_metric(name="DaysWritten", unit=MetricUnit.Count, value=report.days_written)
     metrics.add_metric(name="DaysStale", unit=MetricUnit.Count, value=report.days_stale)
     return response
+
+
+def redrive_parked() -> RedriveReport:
+    """Apply every parked event again (`standing redrive`, or this function invoked with `{"redrive": true}`)."""
+    return redrive(_aggregator(), changes.apply_stored_events, lambda: datetime.now(UTC).isoformat())

@@ -47,12 +47,19 @@ def _profile_values(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in PROFILE_FIELDS if k in data}
 
 
+# What an event's own content can make the fold raise: the event is parked with its reason (the rest of the batch,
+# and the shard, go on) and `standing redrive` applies it again once the cause is fixed. Anything else (throttling,
+# a store outage) fails the record, and the stream delivers it again.
+DATA_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError)
+
+
 @dataclass
 class FinishReport:
     partners: int = 0
     days_written: int = 0
     days_stale: int = 0
     rebuilt: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # partner -> why its days could not be recomputed
 
 
 @dataclass
@@ -79,13 +86,13 @@ def _is_entity_event(image: Mapping[str, Any]) -> bool:
 
 class Aggregator:
     def __init__(self, store: IngestStore, zones_for: ZonesFor) -> None:
-        self._store = store
+        self.store = store
         self._zones_for = zones_for
 
     def begin(self, images: Iterable[Mapping[str, Any]]) -> AggregationBatch:
         """Start a batch: fetch the voids that arrived before the batch's events (one read per 100 events)."""
         pairs = [(str(i.get("partner_id")), str(i.get("event_id"))) for i in images if _is_entity_event(i)]
-        return AggregationBatch(self._store, self._zones_for, self._store.pending_voids(pairs))
+        return AggregationBatch(self.store, self._zones_for, self.store.pending_voids(pairs))
 
     def apply_all(self, images: Iterable[Mapping[str, Any]]) -> FinishReport:
         images = list(images)
@@ -223,19 +230,25 @@ class AggregationBatch:
             if profile is None:
                 continue  # no time zone yet: entities are kept; the profile's arrival rebuilds the days
             report.partners += 1
-            zones = self._zones_for([str(p) for p in profile.get("programs", [])])
-            rebuild = zones if touched.rebuild_all else zones & touched.rebuild_zones
-            if rebuild:
-                report.rebuilt += len(rebuild)
-                items = self._store.anchored(partner_id)
-                for tz in sorted(rebuild):
-                    self._write(partner_id, tz, aggregate_days(items, tz), report)
-            for tz in sorted(zones - rebuild):
-                days = {local_day(anchor, tz) for anchor in touched.anchors}
-                if days:
-                    items = self._items_for_days(partner_id, tz, days)
-                    self._write(partner_id, tz, aggregate_days(items, tz, days), report)
+            try:
+                self._recompute(partner_id, profile, touched, report)
+            except DATA_ERRORS as error:  # this partner's data only: the others' days are still written
+                report.failed[partner_id] = f"{type(error).__name__}: {error}"[:1000]
         return report
+
+    def _recompute(self, partner_id: str, profile: Mapping[str, Any], touched: _Touched, report: FinishReport) -> None:
+        zones = self._zones_for([str(p) for p in profile.get("programs", [])])
+        rebuild = zones if touched.rebuild_all else zones & touched.rebuild_zones
+        if rebuild:
+            report.rebuilt += len(rebuild)
+            items = self._store.anchored(partner_id)
+            for tz in sorted(rebuild):
+                self._write(partner_id, tz, aggregate_days(items, tz), report)
+        for tz in sorted(zones - rebuild):
+            days = {local_day(anchor, tz) for anchor in touched.anchors}
+            if days:
+                items = self._items_for_days(partner_id, tz, days)
+                self._write(partner_id, tz, aggregate_days(items, tz, days), report)
 
     def _first_sale(self, partner_id: str, results: Iterable[Any]) -> None:
         """Keep the earliest successful order seen on the partner, for good (Tiki's store lifetime counts from the

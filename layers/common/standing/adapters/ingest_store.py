@@ -23,6 +23,7 @@ from standing import config
 from standing.events.models import PROFILE_FIELDS
 
 READ_CHUNK = 100  # BatchGetItem limit
+PARKED_PK = "PARKED"  # the partition of parked events (rare by construction: one item each)
 WRITERS = 16  # conditional PutItems in flight per ingest call (boto3 clients are thread-safe)
 MAX_ATTEMPTS = 8
 BASE_DELAY = 0.05
@@ -395,6 +396,42 @@ class IngestStore:
                 {":program": program, ":partner": partner_id, ":m": membership, ":at": at, ":id": event_id}
             ),
         )
+
+    # --- parked events: what the fold could not apply --------------------------------------------------------
+
+    def park(self, image: Mapping[str, Any], reason: str, at: str) -> None:
+        """Keep a stored event the fold could not apply, with its content and why (`PARKED` / `E#{event_id}`), where
+        an operator lists and redrives it. Parking again (a redelivery, a failed redrive) updates the reason."""
+        event_id = str(image.get("event_id", ""))
+        item = {
+            "pk": PARKED_PK,
+            "sk": f"E#{event_id}",
+            "event_id": event_id,
+            "partner_id": str(image.get("partner_id", "")),
+            "image": dict(image),
+            "reason": reason,
+            "parked_at": at,
+        }
+        self._call("put_item", TableName=self._state, Item=serialize(item))
+
+    def parked(self) -> list[dict[str, Any]]:
+        """Every parked event, oldest id first."""
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {
+            "TableName": self._state,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": serialize({":pk": PARKED_PK}),
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._call("query", **request)
+            items.extend(deserialize(i) for i in response.get("Items", []))
+            if not response.get("LastEvaluatedKey"):
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def unpark(self, event_id: str) -> None:
+        self._call("delete_item", TableName=self._state, Key=serialize({"pk": PARKED_PK, "sk": f"E#{event_id}"}))
 
     # --- anchored entities and daily aggregates -------------------------------------------------------------
 
