@@ -35,6 +35,7 @@ from standing.rules import Program
 from standing_local.backtest.store import MemoryStore, plain
 from standing_local.clock import occurrences
 
+BUCKET_LINES = 1_000_000  # input lines per share of partners, at most (about): bounds a process's memory
 MEMBERSHIP_EVENTS = {"program.opted_in": "opted_in", "program.opted_out": "opted_out"}
 TTL_DAYS = 400  # the template's RAW_EVENT_TTL_DAYS default: expiry only rides along on entities
 
@@ -378,16 +379,19 @@ def backtest(
     until: datetime,
     workers: int = 1,
 ) -> Result:
-    """Run the backtest over `lines` (one envelope a line), `workers` processes at once."""
-    jobs = [Job(base, draft, zones, share, start, until) for share in partition(lines, workers)]
-    if len(jobs) == 1:
-        results = [run_job(jobs[0])]
+    """Run the backtest over `lines` (one envelope a line), `workers` processes at once. Partners are split into
+    at least `workers` shares, and into more when the input is large, so a process holds one share's events and
+    state at a time (at most about BUCKET_LINES lines)."""
+    shares = max(workers, -(-len(lines) // BUCKET_LINES))
+    jobs = [Job(base, draft, zones, share, start, until) for share in partition(lines, shares) if share]
+    total = Result(workers=max(1, workers))
+    if workers <= 1:
+        for job in jobs:
+            total.merge(run_job(job))
     else:
-        with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
-            results = pool.map(run_job, jobs)
-    total = Result(workers=len(jobs))
-    for result in results:
-        total.merge(result)
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for result in pool.imap_unordered(run_job, jobs):
+                total.merge(result)
     total.rows.sort(key=lambda r: (r["period_start"], r["partner_id"]))
     total.rejected.sort(key=lambda r: r["line"])
     return total

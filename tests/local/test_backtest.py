@@ -170,7 +170,7 @@ def test_a_draft_that_does_not_load_exits_2_with_file_path_and_reason(tmp_path, 
     assert not (tmp_path / "out" / "backtest.csv").exists()
 
 
-def test_partners_split_across_processes_give_the_same_rows_as_one_process():
+def test_partners_split_across_processes_give_the_same_rows_as_one_process(monkeypatch):
     from datetime import UTC, date, datetime
 
     from standing.catalog import programs
@@ -189,3 +189,6 @@ def test_partners_split_across_processes_give_the_same_rows_as_one_process():
     assert [(r["line"], r["error"]) for r in one.rejected] == [(len(lines), "conflict")]
     assert one.rejected == two.rejected
     assert (one.accepted, one.duplicates, one.folded) == (two.accepted, two.duplicates, two.folded)
+    monkeypatch.setattr("standing_local.backtest.run.BUCKET_LINES", 300)  # many shares, one after another
+    shares = backtest(program, program, zones, lines, start, until, workers=1)
+    assert shares.rows == one.rows and shares.rejected == one.rejected
