@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from standing import catalog
+from standing.adapters import queue, simulations_store, standing_store
 from standing.adapters.standing_store import PartnerState
 from standing.aggregates import DayAggregate
 from standing.evaluate.partner import HISTORY, membership_since, partner_attributes
@@ -274,9 +276,6 @@ def scheduled_instants(program: Program, start: datetime, end: datetime) -> list
 
 def start_simulation(program_id: str, draft_text: str, start: date, end: date, now: datetime) -> dict[str, Any]:
     """Validate the draft (ProgramError, DraftMismatch), record the simulation and enqueue its planner pages."""
-    from standing import catalog
-    from standing.adapters import queue, simulations_store
-
     base = catalog.program(program_id)
     draft = load_draft(draft_text, "request body")
     if draft.id != base.id:
@@ -327,9 +326,6 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def results_csv(simulation_id: str) -> str:
-    from standing import catalog
-    from standing.adapters import simulations_store
-
     item = simulations_store.get(simulation_id)
     ids = metric_ids(catalog.program(item["program"]), _draft(simulation_id, item["draft"]))
     return csv_text([], ids) + "".join(simulations_store.rows(simulation_id))
@@ -342,9 +338,6 @@ def _draft(simulation_id: str, text: str) -> Program:
 
 def on_work(body: dict[str, Any]) -> None:
     """One EvaluateQueue message of a simulation: a planner page or a partner batch."""
-    from standing import catalog
-    from standing.adapters import queue, simulations_store, standing_store
-
     simulation_id = body["simulation"]
     item = simulations_store.get(simulation_id)
     if body["kind"] == "plan_page":
@@ -380,7 +373,7 @@ def on_work(body: dict[str, Any]) -> None:
         if not is_enrolled(state, base.id) or not instants:
             continue
         partners += 1
-        rows += _judge_partner(base, draft, state, instants, standing_store)
+        rows += _judge_partner(base, draft, state, instants)
     simulations_store.put_rows(simulation_id, body["batch"], csv_text(rows, metric_ids(base, draft), header=False))
     adds = {"batches_done": 1, "partners": partners, "rows": len(rows), **summary_counts(rows)}
     if simulations_store.count_once(simulation_id, f"BATCH#{body['batch']}", adds):
@@ -388,12 +381,12 @@ def on_work(body: dict[str, Any]) -> None:
 
 
 def _judge_partner(
-    base: Program, draft: Program, state: PartnerState, instants: list[datetime], store: Any
+    base: Program, draft: Program, state: PartnerState, instants: list[datetime]
 ) -> list[dict[str, Any]]:
     """Both sides at every instant, oldest first, each on its own history (seeded with the stored records)."""
     sides = {"base": base, "draft": draft}
     first_period = min(p.period_for(instants[0]).start for p in sides.values())
-    seed = store.records(state.partner_id, base.id, before=first_period.isoformat(), limit=HISTORY)
+    seed = standing_store.records(state.partner_id, base.id, before=first_period.isoformat(), limit=HISTORY)
     histories = {side: History({state.partner_id: list(seed)}) for side in SIDES}
     days: dict[str, list[DayAggregate]] = {}
     for program in sides.values():
@@ -401,7 +394,7 @@ def _judge_partner(
             ranges = [program.query_range(program.period_for(t)) for t in instants]
             first = min(r[0] for r in ranges)
             last = max(r[1] for r in ranges)
-            days[program.time_zone] = store.daily_aggregates(state.partner_id, program.time_zone, first, last)
+            days[program.time_zone] = standing_store.daily_aggregates(state.partner_id, program.time_zone, first, last)
     rows = []
     for at in instants:
         records = {
@@ -412,8 +405,6 @@ def _judge_partner(
 
 
 def _complete_if_done(simulation_id: str) -> None:
-    from standing.adapters import simulations_store
-
     item = simulations_store.get(simulation_id)
     if item.get("pages_pending", 0) == 0 and item.get("batches_done", 0) >= item.get("batches_planned", 0):
         simulations_store.complete(simulation_id, datetime.now(UTC).isoformat())
