@@ -192,3 +192,17 @@ def test_partners_split_across_processes_give_the_same_rows_as_one_process(monke
     monkeypatch.setattr("standing_local.backtest.run.BUCKET_LINES", 300)  # many shares, one after another
     shares = backtest(program, program, zones, lines, start, until, workers=1)
     assert shares.rows == one.rows and shares.rejected == one.rejected
+
+
+def test_the_example_draft_loads_and_changes_two_bars_of_the_built_in_program():
+    from standing.catalog import programs
+    from standing.evaluate.simulation import load_draft
+    from standing_local.template import ROOT
+
+    path = ROOT / "docs" / "examples" / "kkday-trusted-partner-draft.yaml"
+    draft = load_draft(path.read_text(encoding="utf-8"), str(path))
+    base = programs()[KKDAY]
+    assert draft.id == base.id and draft.source == str(path)
+    before = {m.id: m.thresholds for m in base.versions[-1].metrics}
+    after = {m.id: m.thresholds for m in draft.versions[-1].metrics}
+    assert {m for m in before if before[m] != after[m]} == {"message_response_rate", "order_confirmation_rate"}
