@@ -12,7 +12,8 @@ PORT ?= 3000
 .PHONY: help demo test lint typecheck cfn-lint sam-validate checkov serve build deploy openapi bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/$$(PORT)/$(PORT)/g' \
+		| awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (or run: make PYTHON=python3 ...)"; exit 1; }
@@ -54,7 +55,7 @@ $(CHECKOV)/.installed: requirements-checkov.txt
 checkov: $(CHECKOV)/.installed ## checkov over template.yaml; each waived check and its reason are in .checkov.yaml
 	$(CHECKOV)/bin/checkov -f template.yaml --config-file .checkov.yaml --quiet --compact
 
-serve: $(STAMP) ## the HTTP API on 127.0.0.1:$(PORT) over embedded AWS with demo data
+serve: $(STAMP) ## the API, partner pages and console on 127.0.0.1:$(PORT) over embedded AWS (out/ of make demo)
 	$(BIN)/standing serve --port $(PORT)
 
 openapi: $(STAMP) ## regenerate docs/openapi.json from the handlers
@@ -66,8 +67,18 @@ bench: $(STAMP) ## run the benchmarks (print figures)
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/backtest.py
 
-build: $(TOOLS)/.installed ## sam build (layer with BuildMethod, arm64)
-	$(TOOLS)/bin/sam build --template template.yaml
+# sam build needs the functions' runtime (python3.13) to build the layer: pyenv's newest 3.13, else a python3.13 on
+# PATH that really is 3.13 (pyenv's shim fails unless 3.13 is selected). `make build PY313=/path` overrides.
+PY313 ?= $(shell for p in $$(ls -d "$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)"/versions/3.13.*/bin/python3.13 \
+	2>/dev/null | sort -V | tail -1) $$(command -v python3.13 2>/dev/null); do "$$p" -c 'import sys; \
+	assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; break; }; done)
+
+build: $(TOOLS)/.installed ## sam build (layer with BuildMethod python3.13, arm64; finds a python3.13 itself)
+	@test -n "$(PY313)" || { echo "make build: sam build needs Python 3.13 (the Lambda runtime) and none was found." \
+		"Install one: 'pyenv install 3.13', or 'apt-get install python3.13', or 'uv python install 3.13';" \
+		"or point at one: make build PY313=/path/to/python3.13"; exit 1; }
+	@echo "sam build with $(PY313)"
+	PATH="$(dir $(PY313)):$$PATH" SAM_CLI_TELEMETRY=0 $(TOOLS)/bin/sam build --template template.yaml
 
 deploy: build ## sam deploy --guided
 	$(TOOLS)/bin/sam deploy --guided

@@ -246,7 +246,9 @@ class Deployment:
 
     def skip_stream(self, table: str) -> None:
         """Start the table's stream consumer after what is in it now (items loaded from a saved run)."""
-        stream_arn = self.ddb.describe_table(TableName=self.physical[table])["Table"]["LatestStreamArn"]
+        stream_arn = self.ddb.describe_table(TableName=self.physical[table])["Table"].get("LatestStreamArn")
+        if stream_arn is None:
+            return  # the table has no stream
         for shard in self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
             self._iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
                 StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"

@@ -30,7 +30,7 @@ import boto3
 
 from standing_local.embedded import Deployment, Route, embedded_aws
 from standing_local.lambda_events import http_api_event
-from standing_local.template import REGION, ROOT
+from standing_local.template import ACCOUNT_ID, REGION, ROOT
 
 STATE_DIR = ROOT / "out" / "state"
 KEY_FILE = "signing-key"  # the local signing key, so `standing portal-link` can sign for make serve
@@ -39,17 +39,24 @@ OPEN_ROUTES_AUTH = "NONE"
 
 
 # ------------------------------------------------------------------------------------------------ saved state
+def _tables() -> Any:
+    """moto's DynamoDB backend: the saved state is read and written item by item in the wire format, without a
+    Scan or BatchWriteItem round trip through botocore for each page (that took minutes; this takes seconds)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[ACCOUNT_ID][REGION]
+
+
 def save_state(deployment: Deployment, folder: Path, now: datetime) -> int:
     """Write every item of the stack's tables, the signing key and the run's clock to `folder`; returns items."""
     folder.mkdir(parents=True, exist_ok=True)
-    ddb = boto3.client("dynamodb", region_name=REGION)
+    backend = _tables()
     count = 0
     for logical_id in TABLES:
         with (folder / f"{logical_id}.jsonl").open("w", encoding="utf-8") as handle:
-            for page in ddb.get_paginator("scan").paginate(TableName=deployment.name_of(logical_id)):
-                for item in page["Items"]:
-                    handle.write(json.dumps(item, separators=(",", ":"), default=_binary) + "\n")
-                    count += 1
+            for item in backend.get_table(deployment.name_of(logical_id)).all_items():
+                handle.write(json.dumps(item.to_json()["Attributes"], separators=(",", ":"), default=_binary) + "\n")
+                count += 1
     (folder / KEY_FILE).write_text(signing_key(deployment), encoding="utf-8")
     (folder / "clock.json").write_text(json.dumps({"now": now.astimezone(UTC).isoformat()}) + "\n", encoding="utf-8")
     return count
@@ -63,21 +70,14 @@ def _binary(value: Any) -> str:
 
 def load_state(deployment: Deployment, folder: Path) -> tuple[datetime, int]:
     """Write a saved state into a fresh deployment; returns the saved clock and the number of items."""
-    ddb = boto3.client("dynamodb", region_name=REGION)
+    backend = _tables()
     count = 0
     for logical_id in TABLES:
         name = deployment.name_of(logical_id)
-        batch: list[dict[str, Any]] = []
         with (folder / f"{logical_id}.jsonl").open(encoding="utf-8") as handle:
             for line in handle:
-                batch.append({"PutRequest": {"Item": json.loads(line)}})
-                if len(batch) == 25:
-                    _write(ddb, name, batch)
-                    count += len(batch)
-                    batch = []
-        if batch:
-            _write(ddb, name, batch)
-            count += len(batch)
+                backend.put_item(name, json.loads(line))
+                count += 1
         deployment.skip_stream(logical_id)  # what was loaded was aggregated by the run already
     secret_id = deployment.name_of("SigningSecret")
     boto3.client("secretsmanager", region_name=REGION).put_secret_value(
@@ -87,10 +87,13 @@ def load_state(deployment: Deployment, folder: Path) -> tuple[datetime, int]:
     return now, count
 
 
-def _write(ddb: Any, table: str, batch: list[dict[str, Any]]) -> None:
-    pending = {table: batch}
-    while pending:
-        pending = ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+def refresh_projection(deployment: Deployment, at: datetime) -> None:
+    """Fire the daily projection schedule once at `at` (a run that fires it only every few simulated days ends with
+    a fresh one, so "if evaluated today" is today's) and let everything downstream finish."""
+    for schedule in deployment.schedules:
+        if '"projection"' in schedule.input:
+            deployment.fire(schedule, at)
+    deployment.drain()
 
 
 def signing_key(deployment: Deployment) -> str:
@@ -240,6 +243,7 @@ def _load(deployment: Deployment, state: Path, events: Path, scale: float) -> da
         lines, refused = parse_lines(json.dumps(e) for e in generate(spec))
         until = datetime.combine(spec.end, clock_time(23, 59, 59), tzinfo=UTC)
     Pipeline(deployment, projection_every_days=7, progress=True).run(lines, until, refused)
+    refresh_projection(deployment, until)
     save_state(deployment, state, until)
     return until
 
@@ -247,9 +251,9 @@ def _load(deployment: Deployment, state: Path, events: Path, scale: float) -> da
 def _examples(deployment: Deployment, now: datetime, base: str) -> str:
     from standing import signing
 
-    table = boto3.resource("dynamodb", region_name=REGION).Table(deployment.name_of("StateTable"))
+    table = _tables().get_table(deployment.name_of("StateTable"))
     partners = sorted(
-        str(item["pk"])[2:] for page in _scan_pages(table, "begins_with(sk, :p)", {":p": "PROFILE"}) for item in page
+        str(item.attrs["pk"].value)[2:] for item in table.all_items() if item.attrs["sk"].value == "PROFILE"
     )
     first = next((p for p in partners if p.startswith("kk-")), partners[0] if partners else "kk-0001")
     booking = next((p for p in partners if p.startswith("bp-")), first)
@@ -268,27 +272,22 @@ def _examples(deployment: Deployment, now: datetime, base: str) -> str:
     )
 
 
-def _scan_pages(table: Any, expression: str, values: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
-    kwargs: dict[str, Any] = {"FilterExpression": expression, "ExpressionAttributeValues": values}
-    while True:
-        page = table.scan(**kwargs)
-        yield page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def serve(host: str, port: int, scale: float, state: Path = STATE_DIR, events: Path | None = None) -> int:
     base = f"http://{host}:{port}"
     events = events or state.parent / "events.jsonl"
-    with embedded_aws(base_url=base) as deployment:
-        now = _load(deployment, state, events, scale)
-        with _clock_at(now):
-            print(_examples(deployment, now or datetime.now(UTC), base), flush=True)
-            server = HTTPServer((host, port), _handler_class(deployment))
-            try:
+    try:
+        server = HTTPServer((host, port), BaseHTTPRequestHandler)  # the port first: a busy one fails at once
+    except OSError as error:
+        print(f"standing serve: cannot listen on {host}:{port}: {error.strerror} (PORT=... to choose another)")
+        return 2
+    try:
+        with embedded_aws(base_url=base) as deployment:
+            now = _load(deployment, state, events, scale)
+            server.RequestHandlerClass = _handler_class(deployment)
+            with _clock_at(now):
+                print(_examples(deployment, now or datetime.now(UTC), base), flush=True)
                 with contextlib.suppress(KeyboardInterrupt):
                     server.serve_forever()
-            finally:
-                server.server_close()
+    finally:
+        server.server_close()
     return 0

@@ -35,6 +35,7 @@ class Point:
     label: str  # the period, as the partner reads it
     shown: str  # the value, as the partner reads it
     outcome: str
+    axis: str = ""  # the period, short, under the chart
 
 
 @dataclass
@@ -63,9 +64,9 @@ def _scale(values: list[float], kind: str, scale: float | None) -> tuple[float, 
 
 
 def history(
-    entries: list[tuple[str, Any, Any, str, str]], kind: str = "number", scale: float | None = None
+    entries: list[tuple[str, Any, Any, str, str, str]], kind: str = "number", scale: float | None = None
 ) -> LineChart:
-    """`entries`: (period label, value, threshold, outcome, value as shown), oldest first."""
+    """`entries`: (period label, value, threshold, outcome, value as shown, short period label), oldest first."""
     n = len(entries)
     usable = WIDTH - PAD_LEFT - PAD_RIGHT
     xs = [PAD_LEFT + (usable * i / (n - 1) if n > 1 else usable / 2) for i in range(n)]
@@ -76,7 +77,7 @@ def history(
     )
     if not numeric:
         mid = (PAD_TOP + HEIGHT - PAD_BOTTOM) / 2
-        points = [Point(x, mid, e[0], e[4], e[3]) for x, e in zip(xs, entries, strict=True)]
+        points = [Point(x, mid, e[0], e[4], e[3], e[5]) for x, e in zip(xs, entries, strict=True)]
         return LineChart(WIDTH, HEIGHT, points, "", "", None, False)
     known = [v for v in values + thresholds if v is not None]
     low, high = _scale(known, kind, scale)
@@ -86,7 +87,7 @@ def history(
         return round(bottom - (v - low) / (high - low) * (bottom - top), 1)
 
     points = [
-        Point(round(x, 1), y_of(v) if v is not None else None, e[0], e[4], e[3])
+        Point(round(x, 1), y_of(v) if v is not None else None, e[0], e[4], e[3], e[5])
         for x, v, e in zip(xs, values, entries, strict=True)
     ]
     line = " ".join(f"{p.x},{p.y}" for p in points if p.y is not None)

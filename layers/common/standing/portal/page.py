@@ -68,6 +68,7 @@ def _history(fmt: Formatter, metric_id: str, records: list[dict[str, Any]]) -> d
                 metric.get("threshold"),
                 str(metric.get("outcome", "not_applicable")),
                 fmt.shown_value(metric_id, metric),
+                _axis_label(fmt, record.get("period")),
             )
         )
     if not entries:
@@ -79,10 +80,20 @@ def _history(fmt: Formatter, metric_id: str, records: list[dict[str, Any]]) -> d
         "summary": "; ".join(
             f"{p.label}: {p.shown} ({fmt.t.section('outcome').get(p.outcome, p.outcome)})" for p in chart.points
         ),
-        "first": chart.points[0].label,
-        "last": chart.points[-1].label,
+        "first": chart.points[0].axis,
+        "last": chart.points[-1].axis,
         "count": len(chart.points),
     }
+
+
+def _axis_label(fmt: Formatter, period: Any) -> str:
+    """A period under a chart: the month it ends, as m/yyyy in the locale's era (Thai: Buddhist)."""
+    end = str((period or {}).get("end", ""))[:10]
+    try:
+        year, month = int(end[:4]), int(end[5:7])
+    except ValueError:
+        return end
+    return f"{month}/{year + int(getattr(fmt, 'd', {}).get('year_offset', 0))}"
 
 
 def _words(table: dict[str, Any], items: Any) -> list[str]:
@@ -110,6 +121,15 @@ def _program_words(texts: Texts, program_id: str, fallback_name: str) -> dict[st
         "badge": str(known.get("badge") or ""),
         "status": known.get("status") if isinstance(known.get("status"), dict) else {},
     }
+
+
+def current_projection(projection: Any, last: Any) -> dict[str, Any] | None:
+    """The projection, unless the period it projects has been evaluated since (then it says nothing new)."""
+    if not isinstance(projection, dict):
+        return None
+    if isinstance(last, dict) and projection.get("period", {}).get("start", "") <= last["period"]["start"]:
+        return None
+    return projection
 
 
 def _local_day(instant: Any, program: Program) -> Any:
@@ -142,7 +162,7 @@ def partner_page(
         names = _program_words(texts, program_id, str(entry.get("name") or program_id))
         status = str(entry.get("status") or "not_evaluated")
         last = entry.get("last_evaluation") or None
-        projection = entry.get("projection") or None
+        projection = current_projection(entry.get("projection"), last)
         records = histories.get(program_id, [])
         next_at = fmt.date(_local_day(entry.get("next_evaluation"), program))
         meaning = str(names["status"].get(status, "")).format_map(_Defaults(next=next_at, badge=names["badge"]))
@@ -278,7 +298,8 @@ def console(
         latest = [(pid, name, rec) for pid, name, rec, _ in rows if rec and rec["period"]["start"] == period_start]
         by_status = Counter(rec["status"] for _, _, rec in latest)
         at_risk = []
-        for pid, name, _, projection in rows:
+        for pid, name, record, stored in rows:
+            projection = current_projection(stored, record)
             if not projection or projection.get("status") in ("ineligible", "opted_out"):
                 continue
             failing = list(projection.get("failing") or [])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -121,7 +121,7 @@ def console_html(now: datetime, query: str = "", message: str = "") -> str:
         programs.append({"program": program, "partners": rows, "close": close, "truncated": truncated})
     view = page.console(programs, query, message)
     view["limit"] = CONSOLE_LIMIT
-    view["now"] = now.isoformat(timespec="minutes")
+    view["now"] = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
     return _env.get_template("console.html.j2").render(view)
 
 
