@@ -205,4 +205,5 @@ def test_the_example_draft_loads_and_changes_two_bars_of_the_built_in_program():
     assert draft.id == base.id and draft.source == str(path)
     before = {m.id: m.thresholds for m in base.versions[-1].metrics}
     after = {m.id: m.thresholds for m in draft.versions[-1].metrics}
-    assert {m for m in before if before[m] != after[m]} == {"message_response_rate", "order_confirmation_rate"}
+    changed = {m for m in before | after if before.get(m) != after.get(m)}
+    assert changed == {"message_response_rate", "order_confirmation_rate"}
