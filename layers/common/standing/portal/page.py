@@ -241,7 +241,7 @@ def partner_page(
                                 "days", count=int(projection.get("days_left") or 0), n=projection.get("days_left") or 0
                             ),
                         ),
-                        "status_label": texts.section("status").get(projection.get("status"), ""),
+                        "status_label": texts.section("status").get(str(projection.get("status")), ""),
                     }
                     if projection
                     else None
