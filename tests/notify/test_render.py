@@ -280,3 +280,27 @@ def test_every_unit_and_metric_of_the_loaded_programs_has_words_in_every_locale(
                     assert unit.key in UNIT_ALIASES, (program.id, metric.id, role, unit.key)
                     for locale in LOCALES:
                         assert Texts(locale).unit(unit.key, 2) is not None, (locale, unit.key)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_metric_with_nothing_measured_says_so(locale):
+    detail = samples.booking_evaluated(locale)
+    detail["record"]["metrics"]["review_score"].update(
+        {
+            "value": None,
+            "outcome": "fail",
+            "headroom_kind": "until_applicable",
+            "headroom_amount": 1,
+            "headroom_unit": "review_score.sample",
+            "reason": "no guest reviews in the period",
+        }
+    )
+    text = render_report(detail).text
+    expected = "No guest reviews in the period" if locale == "en" else MESSAGES[locale]["ui"]["no_data"]
+    row = next(
+        line
+        for line in text.splitlines()
+        if MESSAGES[locale]["metrics"]["review_score"]["title"] + MESSAGES[locale]["ui"]["sep"] in line
+    )
+    assert expected in row
+    assert MESSAGES[locale]["headroom"]["until_applicable"].split("{")[0] not in row

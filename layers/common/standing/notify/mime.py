@@ -114,7 +114,7 @@ def build_mime(
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"
     if reference:
-        message["X-Standing-Ref"] = header_safe(reference)
+        message.set_raw("X-Standing-Ref", header_safe(reference, 900))  # one line: an id, never folded
     if list_unsubscribe:
         url = header_safe(list_unsubscribe, 900)
         if not url.startswith(_ONE_CLICK_SCHEMES) or any(c in url for c in " <>"):

@@ -251,6 +251,11 @@ class Formatter:
         amount, kind, unit_key = metric.get("headroom_amount"), metric.get("headroom_kind"), metric.get("headroom_unit")
         if outcome == "under_review":
             return str(phrases["under_review"])
+        if outcome == "fail" and metric.get("value") in (None, ""):
+            # Nothing measured (no reviews, no score reported): say so rather than how many more would count.
+            if self.t.locale == "en" and metric.get("reason"):
+                return _sentence(_body_safe(metric["reason"], 160))
+            return self.t.ui("no_data")
         if _is_number(amount) and kind in ("needed", "allowed", "margin", "until_applicable"):
             n = _num(amount)
             if kind == "until_applicable":
@@ -264,8 +269,6 @@ class Formatter:
         if outcome == "not_applicable":
             return self.t.ui("not_counted")
         value, threshold = metric.get("value"), metric.get("threshold")
-        if outcome == "fail" and value in (None, ""):
-            return self.t.ui("no_data")
         if kind in (None, "") and _is_number(value) and _is_number(threshold):
             diff = abs(float(_num(value)) - float(_num(threshold)))
             key = "gap_short" if outcome == "fail" else "gap_room"

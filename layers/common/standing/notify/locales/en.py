@@ -38,7 +38,7 @@ MESSAGES = {
         "no_metrics": "No metrics were measured for this evaluation.",
         "not_counted": "Not counted this period: the sample is too small.",
         "not_counted_until": "Not counted this period: {phrase}.",
-        "no_data": "No value was reported in this period.",
+        "no_data": "No data in this period.",
         "footer_report": (
             "This is an automated message about {program}. The figures include the activity received up to the "
             "time shown above; anything received later counts in the next evaluation."

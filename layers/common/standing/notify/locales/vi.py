@@ -38,7 +38,7 @@ MESSAGES = {
         "no_metrics": "Không có chỉ số nào được đo trong lần đánh giá này.",
         "not_counted": "Không tính trong kỳ này: chưa đủ dữ liệu.",
         "not_counted_until": "Không tính trong kỳ này: {phrase}.",
-        "no_data": "Không có số liệu được báo cáo trong kỳ này.",
+        "no_data": "Chưa có số liệu trong kỳ này.",
         "footer_report": (
             "Đây là thư tự động về {program}. Số liệu gồm các hoạt động ghi nhận đến thời điểm nêu trên; dữ liệu "
             "đến sau sẽ được tính trong lần đánh giá tiếp theo."

@@ -38,7 +38,7 @@ MESSAGES = {
         "no_metrics": "本次評估沒有衡量任何指標。",
         "not_counted": "本期不計入：樣本數不足。",
         "not_counted_until": "本期不計入：{phrase}。",
-        "no_data": "本期未回報任何數值。",
+        "no_data": "本期尚無資料。",
         "footer_report": (
             "這是關於 {program}的自動通知。以上資料涵蓋上方所示時間前收到的活動，之後收到的資料將計入下次評估。"
         ),
