@@ -668,6 +668,8 @@ def render_membership(detail: dict[str, Any], links: EmailLinks | None = None) -
     else:
         outcome, tone = "refused", "warn"
     status = str(detail.get("status") or "")
+    if outcome == "refused" and status:
+        status = "opted_out"  # a refused partner is not a member, whatever the criteria said about the period
     failing = [texts.metric_title(str(m)) for m in detail.get("failing") or []] if outcome == "refused" else []
     changed_at = (
         detail.get("membership_at")

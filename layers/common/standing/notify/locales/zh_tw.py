@@ -150,7 +150,7 @@ MESSAGES = {
     "headroom": {
         "needed": "還需要 {amount} {clf}{noun}才能達標",
         "allowed": "本期再多 {amount} {clf}{noun}仍可達標",
-        "allowed_none": "已無餘裕：本期再多 1 {clf}{noun}就會未達標",
+        "allowed_none": "已無餘裕，本期再多 1 {clf}{noun}就會未達標",
         "margin": "超出標準 {amount} {clf}{noun}",
         "until_applicable": "再累積 {amount} {clf}{noun}後才會計入",
         "needed_plain": "還需要 {amount} 才能達標",
