@@ -142,8 +142,8 @@ class Backtest:
         self.base = base
         self.draft = draft
         self.store = MemoryStore()
-        self._now = datetime.min.replace(tzinfo=UTC)
-        self.ingest = IngestService(self.store, TTL_DAYS, clock=lambda: self._now)
+        # Ingest's clock is the machine's, as in `standing replay` (its plausibility window for instants included).
+        self.ingest = IngestService(self.store, TTL_DAYS)
         zones = {**zones, base.id: base.time_zone}
         extra = {draft.time_zone}
 
@@ -165,23 +165,23 @@ class Backtest:
 
     # --- events ---------------------------------------------------------------------------------------------
 
-    def send(self, lines: list[Line], now: datetime) -> None:
-        """Ingest then fold the lines (which occurred by `now`), `MAX_EVENTS` per ingest call as the API takes
-        them; an opt-in or opt-out of the program is applied at its own time, after the events before it."""
+    def send(self, lines: list[Line]) -> None:
+        """Ingest then fold the lines (those that occurred by the next evaluation), `MAX_EVENTS` per ingest call as
+        the API takes them; an opt-in or opt-out of the program is applied at its own time, after the events
+        before it."""
         start = 0
         for n, line in enumerate(lines):
             kind = line.envelope.get("type")
             if kind in MEMBERSHIP_EVENTS and _program_of(line) == self.draft.id:
-                self._fold(lines[start : n + 1], now)
+                self._fold(lines[start : n + 1])
                 start = n + 1
                 if line.at is not None:
                     self._membership(str(line.envelope.get("partner_id")), str(kind), line.at)
-        self._fold(lines[start:], now)
+        self._fold(lines[start:])
 
-    def _fold(self, lines: list[Line], now: datetime) -> None:
+    def _fold(self, lines: list[Line]) -> None:
         if not lines:
             return
-        self._now = now
         images: list[dict[str, Any]] = []
         started = time.perf_counter()
         for offset in range(0, len(lines), MAX_EVENTS):
@@ -323,7 +323,7 @@ def run_job(job: Job) -> Result:
         limit = at or job.until
         while end < len(ordered) and (ordered[end].at is None or ordered[end].at <= limit):  # type: ignore[operator]
             end += 1
-        backtest.send(ordered[position:end], limit)
+        backtest.send(ordered[position:end])
         position = end
         if at is not None:
             backtest.evaluate(at, keep=at >= job.start)

@@ -64,18 +64,16 @@ class MemoryStore(IngestStore):
 
     # --- EventsTable ----------------------------------------------------------------------------------------
 
-    def stored_digests(self, event_ids: Iterable[str]) -> dict[str, str]:
-        found = {}
-        for event_id in event_ids:
-            item = self.events.get(event_id)
-            if item is not None:
-                found[event_id] = str(item.get("digest", ""))
-        return found
-
-    def put_events(self, items: Sequence[Mapping[str, Any]]) -> int:
+    def put_new_events(self, items: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+        stored: dict[str, str] = {}
         for item in items:
-            self.events[str(item["event_id"])] = dict(item)
-        return 0
+            event_id = str(item["event_id"])
+            existing = self.events.get(event_id)
+            if existing is None:
+                self.events[event_id] = dict(item)
+            else:
+                stored[event_id] = str(existing.get("digest", ""))
+        return stored
 
     def get_event(self, event_id: str) -> dict[str, Any] | None:
         return self.events.get(event_id)
