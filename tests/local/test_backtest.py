@@ -207,3 +207,17 @@ def test_the_example_draft_loads_and_changes_two_bars_of_the_built_in_program():
     after = {m.id: m.thresholds for m in draft.versions[-1].metrics}
     changed = {m for m in before | after if before.get(m) != after.get(m)}
     assert changed == {"message_response_rate", "order_confirmation_rate"}
+
+
+def test_base_names_the_program_to_compare_with(tmp_path):
+    # Compared with a stricter base (0.95), the built-in bar (0.90) gives kk-b its badge back.
+    events = kkday_partner("kk-a", 10) + kkday_partner("kk-b", 9)
+    source = write_events(tmp_path / "events.jsonl", events)
+    base = draft_of(tmp_path, KKDAY, ("    threshold: 0.90\n", "    threshold: 0.95\n"), name="stricter.yaml")
+    out = tmp_path / "out"
+    args = ["backtest", "--program", str(PROGRAMS_DIR / f"{KKDAY}.yaml"), "--base", str(base), "--events"]
+    args += [str(source), "--from", "2024-08-01", "--to", "2024-08-31", "--out", str(out), "--workers", "0"]
+    assert main(args) == 0
+    found = {r["partner_id"]: r for r in rows(out)}
+    assert (found["kk-b"]["status_base"], found["kk-b"]["status_draft"]) == ("not_awarded", "awarded")
+    assert found["kk-a"]["changed"] == "no"
