@@ -253,6 +253,12 @@ def html_report(base: Program, draft: Program, rows: list[dict[str, Any]], sourc
         out.append(_flips(period_rows))
         for metric_id in _changed_metrics(period_rows):
             out.append(f"<h3>{escape(metric_id)}: distribution against the old and new threshold</h3>")
-            out.append(_distribution(period_rows, metric_id))
+            segments: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for row in period_rows:  # thresholds differ per segment (Tiki's columns): one chart each
+                segments[str(row["segment"] or "")].append(row)
+            for segment, segment_rows in sorted(segments.items()):
+                if len(segments) > 1:
+                    out.append(f"<p><b>segment {escape(segment or 'none')}</b></p>")
+                out.append(_distribution(segment_rows, metric_id))
     out.append("</body></html>")
     return "\n".join(out)
