@@ -5,14 +5,18 @@ itself: the real ingest validation, the real aggregation service over the in-mem
 both sides. Prints events/s through the fold and partner-evaluations/s per core (stage seconds summed over the
 processes) and the wall time with partners split across every core.
 
-    .venv/bin/python bench/backtest.py [--partners 400] [--scale 1.0] [--workers 0]
+    .venv/bin/python bench/backtest.py [--partners 400] [--scale 1.0] [--workers 0] [--profile PROGRAM]
+
+--profile PROGRAM: one process, that program only, under cProfile: prints where the time goes (by own time).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import time
 from datetime import UTC, date, datetime
 
@@ -26,6 +30,7 @@ def main() -> None:
     parser.add_argument("--partners", type=int, default=400, help="partners per program")
     parser.add_argument("--scale", type=float, default=1.0, help="activity volume per partner")
     parser.add_argument("--workers", type=int, default=0, help="processes (0: every core)")
+    parser.add_argument("--profile", metavar="PROGRAM", help="profile one program's backtest on one process")
     args = parser.parse_args()
     workers = args.workers or os.cpu_count() or 1
     n = args.partners
@@ -35,11 +40,18 @@ def main() -> None:
     shops = MarketplaceSpec(kkday=0, booking_property=0, booking_rides=0, tiki=n, end=end, scale=args.scale * 5)
     lines = [json.dumps(e) for e in generate(spec) + generate(shops)]
     print(f"generated {len(lines):,} events for {4 * n:,} partners in {time.perf_counter() - started:.1f} s")
-    print(f"{os.cpu_count()} cores; backtests on {workers} process(es), partners split by a hash of their id")
-    print()
     catalog = programs()
     zones = {p.id: p.time_zone for p in catalog.values()}
     start, until = datetime(2024, 6, 1, tzinfo=UTC), datetime(2024, 11, 5, 23, 59, 59, tzinfo=UTC)
+    if args.profile:
+        program = catalog[args.profile]
+        profiler = cProfile.Profile()
+        result = profiler.runcall(backtest, program, program, zones, lines, start, until, 1)
+        print(f"{result.folded:,} events folded, {result.evaluations:,} evaluations; stages: {result.timings}")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        return
+    print(f"{os.cpu_count()} cores; backtests on {workers} process(es), partners split by a hash of their id")
+    print()
     print("| program | events folded | evaluations | wall s | ingest ev/s/core | fold ev/s/core | evals/s/core |")
     print("|---|---|---|---|---|---|---|")
     total = Result()
