@@ -10,8 +10,10 @@ History: both sides are judged at every evaluation from the first event on (each
 consequence ladder and membership work as if that side had always been in force); rows are kept for the
 evaluations between --from and --to.
 
-Scale: partners are independent, so `workers` processes each take the partners whose id hashes to them
-(an event id used by two partners goes to the worker of the first, so the conflict is still seen).
+Scale: partners are independent, so they are split into shares by a hash of their id (at least one per process,
+more for a large input, so a process holds one share at a time) and `workers` processes take the shares; an event
+id used by two partners goes with the first of them, so the conflict is still seen. Only partners some profile
+enrolls in the program are folded; every line is still validated, so every rejection is reported.
 """
 
 from __future__ import annotations
