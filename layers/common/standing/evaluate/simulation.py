@@ -31,6 +31,7 @@ from standing.keys import ENROLMENT_SHARDS
 from standing.rules import PartnerFacts, Period, Program, ProgramError, evaluate_partner, load_program
 
 SIDES = ("base", "draft")
+NOT_EVALUATED = "not_evaluated"  # the base has no evaluation at that instant (its first_evaluation is later)
 
 
 def load_draft(text: str, source: str) -> Program:
@@ -207,12 +208,13 @@ def summary_counts(rows: Iterable[dict[str, Any]]) -> Counter[str]:
     for row in rows:
         period = f"{row['period_start']}/{row['period_end']}"
         counts[f"{period}|partners"] += 1
-        counts[f"{period}|base|{row['status_base']}"] += 1
+        base = row["status_base"] or NOT_EVALUATED
+        counts[f"{period}|base|{base}"] += 1
         counts[f"{period}|draft|{row['status_draft']}"] += 1
         if row["changed"]:
             counts[f"{period}|changed"] += 1
         if row["status_base"] != row["status_draft"]:
-            counts[f"{period}|flip|{row['status_base']}>{row['status_draft']}"] += 1
+            counts[f"{period}|flip|{base}>{row['status_draft']}"] += 1
             for metric_id in row["deciding"]:
                 counts[f"{period}|metric|{metric_id}"] += 1
     return counts
