@@ -267,7 +267,7 @@ def _examples(deployment: Deployment, now: datetime, base: str) -> str:
         f"  curl {base}/partners/{first}/standing\n"
         f"  curl '{base}/partners/{first}/evaluations?program=kkday-trusted-partner'\n"
         f"  curl -X POST {base}/partners/{booking}/programs/booking-preferred-property/membership "
-        '-H \'content-type: application/json\' -d \'{"action": "opt_in"}\'   # granted if met on the run\'s date\n'
+        "-H 'content-type: application/json' -d '{\"action\": \"opt_in\"}'   # granted if met on the run's date\n"
         f"  .venv/bin/standing portal-link {booking}\n"
     )
 
