@@ -28,7 +28,14 @@ from pathlib import Path
 from standing_local import backtest, redrive
 from standing_local.template import ROOT
 
-HELP = argparse.ArgumentDefaultsHelpFormatter  # every option's help ends with its default
+
+class HELP(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default, when it has one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def _quiet() -> None:

@@ -86,3 +86,15 @@ def test_local_email_files_are_named_by_the_address_from_the_left():
     long = email.message_from_string(f"To: {'a' * 60}@example.com\n\nx", policy=policy.default)
     assert _file_name_part(long) == "a" * 40
     assert Path(_file_name_part(email.message_from_string("Subject: x\n\nx", policy=policy.default))).name == "unknown"
+
+
+def test_a_missing_signing_secret_is_a_deployment_error_named_by_its_code(stack, monkeypatch):
+    from standing.adapters import secrets
+
+    monkeypatch.setenv("SIGNING_SECRET_ID", "standing-local-no-such-secret")
+    secrets.forget()
+    with pytest.raises(secrets.SecretMisconfigured) as error:
+        secrets.signing_keys()
+    assert error.value.code == "ResourceNotFoundException"
+    monkeypatch.setenv("SIGNING_SECRET_ID", stack.functions["ApiFunction"].environment["SIGNING_SECRET_ID"])
+    assert len(secrets.signing_keys()) == 1  # never rotated: no AWSPREVIOUS, and that is no error
