@@ -12,7 +12,7 @@ from standing import config, signing
 from standing.adapters.preferences import PreferencesStore
 from standing.adapters.sends_store import ClaimOutcome
 from standing.adapters.ses import PermanentSendError, RetryableSendError, SesSender
-from standing.notify.service import NotifyService, Outcome, RetryLater
+from standing.notify.service import NotifyService, Outcome, PartnerLinks, RetryLater
 from tests.notify.conftest import BASE_URL, CONFIG_SET, SENDER, SIGNING_KEY, links
 
 
@@ -281,3 +281,19 @@ def test_a_warning_for_a_closed_period_is_not_sent(service, outbox):
     late = {**samples.at_risk(), "data_as_of": "2024-08-31T16:30:00+00:00"}  # 00:30 on 1 September in Taipei
     assert service.handle(samples.bus_event("Partner At Risk", late, "e-3")) is Outcome.STALE
     assert outbox() == []
+
+
+def test_a_link_never_spells_utc_by_chance():
+    """The signature is random-looking base64: about one link in a thousand would contain "UTC"."""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2024, 8, 3, 16, 0, tzinfo=UTC)
+    unlucky = next(  # a moment whose 30-day portal token, signed as is, spells UTC
+        start + timedelta(seconds=s)
+        for s in range(200_000)
+        if "UTC" in signing.sign("kk-0042", "portal", start + timedelta(seconds=s, days=30), SIGNING_KEY)
+    )
+    made = PartnerLinks(BASE_URL, lambda: [SIGNING_KEY], clock=lambda: unlucky).for_partner("kk-0042", optional=True)
+    token = made.portal.rsplit("/", 1)[1]
+    assert "UTC" not in token
+    assert signing.verify(token, "portal", [SIGNING_KEY], unlucky + timedelta(days=29, hours=23)) == "kk-0042"

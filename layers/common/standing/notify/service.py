@@ -69,8 +69,11 @@ class PartnerLinks:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def _url(self, route: str, purpose: str, partner_id: str, days: int) -> str:
-        expires = self.clock() + timedelta(days=days)
-        token = signing.sign(partner_id, purpose, expires, self.keys()[0])
+        expires, key = self.clock() + timedelta(days=days), self.keys()[0]
+        token = signing.sign(partner_id, purpose, expires, key)
+        while "UTC" in token:  # a signature may spell it by chance; an email never says UTC (docs/emails.md)
+            expires -= timedelta(seconds=1)
+            token = signing.sign(partner_id, purpose, expires, key)
         return f"{self.base_url.rstrip('/')}/{route}/{token}"
 
     def for_partner(self, partner_id: str, optional: bool) -> EmailLinks:
