@@ -70,15 +70,27 @@ def _binary(value: Any) -> str:
 
 def load_state(deployment: Deployment, folder: Path) -> tuple[datetime, int]:
     """Write a saved state into a fresh deployment; returns the saved clock and the number of items."""
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+
     backend = _tables()
     count = 0
     for logical_id in TABLES:
-        name = deployment.name_of(logical_id)
+        table = backend.get_table(deployment.name_of(logical_id))
         with (folder / f"{logical_id}.jsonl").open(encoding="utf-8") as handle:
             for line in handle:
-                backend.put_item(name, json.loads(line))
+                # Straight into moto's in-memory table: the items were validated when the run wrote them, and
+                # moto's put_item re-sizes every attribute of every item (10 s here instead of 2 s).
+                attrs = json.loads(line)
+                hash_value = DynamoType(attrs[table.hash_key_attr])
+                range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+                item = Item(hash_value, range_value, {})
+                dict.update(item.attrs, {key: DynamoType(value) for key, value in attrs.items()})
+                if range_value is None:
+                    table.items[hash_value] = item
+                else:
+                    table.items[hash_value][range_value] = item
                 count += 1
-        deployment.skip_stream(logical_id)  # what was loaded was aggregated by the run already
+        deployment.skip_stream(logical_id)  # nothing loaded went through the stream; start after it anyway
     secret_id = deployment.name_of("SigningSecret")
     boto3.client("secretsmanager", region_name=REGION).put_secret_value(
         SecretId=secret_id, SecretString=(folder / KEY_FILE).read_text(encoding="utf-8")
