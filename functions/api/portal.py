@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
-from standing import signing
+from standing import catalog, signing
 from standing.adapters import secrets
 from standing.evaluate import changes, views
 from standing.portal import service
@@ -80,8 +80,10 @@ def partner_page(
         return _html(403, service.denied_html(_lang(lang)))
     keys = secrets.signing_keys()
     notice = None
-    if done in ("joined", "left", "refused", "failed") and program:
-        notice = (done, program, [m for m in (failing or "").split(",") if m])
+    if done in ("joined", "left", "refused", "failed") and program in catalog.programs():
+        # Only names the page knows: a crafted query cannot put arbitrary words on the partner's page.
+        known = {metric.id for metric in catalog.program(program).versions[-1].metrics}
+        notice = (done, program, [m for m in (failing or "").split(",") if m in known])
     try:
         html, _ = service.page_html(
             partner_id,

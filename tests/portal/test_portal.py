@@ -165,3 +165,15 @@ def test_the_previous_signing_key_is_accepted_after_a_rotation(site, monkeypatch
     finally:
         client.put_secret_value(SecretId=secret_id, SecretString=site.key.decode("utf-8"))
         secrets.forget()
+
+
+def test_a_crafted_outcome_query_shows_only_what_the_page_knows(site):
+    link = site.link(PROPERTY)
+    query = urlencode(
+        {"lang": "en", "done": "refused", "program": "booking-preferred-property", "failing": "review_score,Call us!"}
+    )
+    _, _, html = site.get(f"{link}?{query}")
+    (notice,) = re.findall(r'<p class="notice[^"]*" role="status">(.*?)</p>', html, re.S)
+    assert "Review score" in notice and "Call us" not in html
+    _, _, html = site.get(f"{link}?" + urlencode({"done": "joined", "program": "Call us on 555"}))
+    assert 'role="status"' not in html and "Call us" not in html

@@ -286,19 +286,20 @@ def console(
     query: str = "",
     message: str = "",
 ) -> dict[str, Any]:
-    """`programs`: per program {program, partners: [(partner_id, name, latest record, projection)], truncated}."""
+    """`programs`: per program {program, partners: [(partner_id, latest record, stored projection)], close:
+    {partner_id: metric ids failing or near the bar now}, truncated}."""
     texts = Texts("en")
     out = []
     for entry in programs:
         program: Program = entry["program"]
         fmt = Formatter(texts, program.tz)
         rows = entry["partners"]
-        periods = Counter(r[2]["period"]["start"] for r in rows if r[2])
-        period_start = max(periods) if periods else None
-        latest = [(pid, name, rec) for pid, name, rec, _ in rows if rec and rec["period"]["start"] == period_start]
-        by_status = Counter(rec["status"] for _, _, rec in latest)
+        starts = [record["period"]["start"] for _, record, _ in rows if record]
+        period_start = max(starts) if starts else None
+        latest = [(pid, rec) for pid, rec, _ in rows if rec and rec["period"]["start"] == period_start]
+        by_status = Counter(rec["status"] for _, rec in latest)
         at_risk = []
-        for pid, name, record, stored in rows:
+        for pid, record, stored in rows:
             projection = current_projection(stored, record)
             if not projection or projection.get("status") in ("ineligible", "opted_out"):
                 continue
@@ -308,7 +309,6 @@ def console(
                 at_risk.append(
                     {
                         "partner_id": pid,
-                        "name": name,
                         "failing": [texts.metric_title(m) for m in failing],
                         "close": [texts.metric_title(m) for m in close],
                         "days_left": projection.get("days_left"),
@@ -319,20 +319,20 @@ def console(
         for metric in program.versions[-1].metrics:
             values = [
                 v
-                for _, _, rec in latest
+                for _, rec in latest
                 if (m := rec["metrics"].get(metric.id)) and m.get("outcome") != "not_applicable"
                 if (v := charts.number(m.get("value"))) is not None
             ]
             thresholds = [
                 t
-                for _, _, rec in latest
+                for _, rec in latest
                 if (t := charts.number(rec["metrics"].get(metric.id, {}).get("threshold"))) is not None
             ]
             if not values:
                 continue
             mf = metric_format(metric.id)
             threshold = Counter(thresholds).most_common(1)[0][0] if thresholds else None
-            fails = sum(1 for _, _, rec in latest if rec["metrics"].get(metric.id, {}).get("outcome") == "fail")
+            fails = sum(1 for _, rec in latest if rec["metrics"].get(metric.id, {}).get("outcome") == "fail")
             distributions.append(
                 {
                     "id": metric.id,
@@ -375,5 +375,5 @@ def console(
     return {"lang": "en", "programs": out, "query": query, "message": message}
 
 
-def _period_end(latest: list[tuple[str, str, dict[str, Any]]]) -> str | None:
-    return latest[0][2]["period"]["end"] if latest else None
+def _period_end(latest: list[tuple[str, dict[str, Any]]]) -> str | None:
+    return latest[0][1]["period"]["end"] if latest else None

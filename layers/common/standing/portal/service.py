@@ -114,8 +114,7 @@ def console_html(now: datetime, query: str = "", message: str = "") -> str:
         for partner_id in sorted(set(partner_ids))[:CONSOLE_LIMIT]:
             last = standing_store.records(partner_id, program.id, limit=1)
             projection = standing_store.projections(partner_id).get(program.id)
-            name = partner_id
-            rows.append((partner_id, name, last[0] if last else None, projection))
+            rows.append((partner_id, last[0] if last else None, projection))
             if projection:
                 close[partner_id] = at_risk_metrics(projection, margin)
         programs.append({"program": program, "partners": rows, "close": close, "truncated": truncated})
