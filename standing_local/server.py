@@ -263,12 +263,18 @@ def _load(deployment: Deployment, state: Path, events: Path, scale: float) -> da
 def _examples(deployment: Deployment, now: datetime, base: str) -> str:
     from standing import signing
 
-    table = _tables().get_table(deployment.name_of("StateTable"))
-    partners = sorted(
-        str(item.attrs["pk"].value)[2:] for item in table.all_items() if item.attrs["sk"].value == "PROFILE"
-    )
+    items = _tables().get_table(deployment.name_of("StateTable")).all_items()
+    partners = sorted(str(item.attrs["pk"].value)[2:] for item in items if item.attrs["sk"].value == "PROFILE")
     first = next((p for p in partners if p.startswith("kk-")), partners[0] if partners else "kk-0001")
-    booking = next((p for p in partners if p.startswith("bp-")), first)
+    # The opt-in example: a property outside the program whose latest record meets every criterion.
+    latest: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if str(item.attrs["sk"].value).startswith("EVAL#booking-preferred-property#"):
+            record = json.loads(item.attrs["record"].value)
+            if record["period"]["start"] >= latest.get(record["partner_id"], {}).get("period", {}).get("start", ""):
+                latest[record["partner_id"]] = record
+    joinable = sorted(p for p, r in latest.items() if r["status"] == "opted_out" and not r["failing"])
+    booking = joinable[0] if joinable else next((p for p in partners if p.startswith("bp-")), first)
     key = signing_key(deployment).encode("utf-8")
     token = signing.sign(first, "portal", now + timedelta(days=7), key)
     return (
