@@ -75,10 +75,10 @@ def history(
     numeric = any(v is not None for v in values) and all(
         v is not None or e[3] == "not_applicable" for v, e in zip(values, entries, strict=True)
     )
-    if not numeric:
-        mid = (PAD_TOP + HEIGHT - PAD_BOTTOM) / 2
-        points = [Point(x, mid, e[0], e[4], e[3], e[5]) for x, e in zip(xs, entries, strict=True)]
-        return LineChart(WIDTH, HEIGHT, points, "", "", None, False)
+    if not numeric:  # a row of pass / fail marks needs no height for an axis
+        height = 56.0
+        points = [Point(x, 20.0, e[0], e[4], e[3], e[5]) for x, e in zip(xs, entries, strict=True)]
+        return LineChart(WIDTH, height, points, "", "", None, False, baseline=height - PAD_BOTTOM)
     known = [v for v in values + thresholds if v is not None]
     low, high = _scale(known, kind, scale)
     top, bottom = PAD_TOP, HEIGHT - PAD_BOTTOM
