@@ -76,6 +76,28 @@ class SourceMapping:
     source: str  # logical id of the queue or table
     kind: str  # "sqs" | "dynamodb"
     batch_size: int
+    filters: list[dict[str, Any]] = field(default_factory=list)  # FilterCriteria patterns: a record must match one
+
+    def accepts(self, record: dict[str, Any]) -> bool:
+        """Lambda's event filtering, for the patterns the template uses (values, prefix, exists)."""
+        return not self.filters or any(_matches(pattern, record) for pattern in self.filters)
+
+
+def _matches(pattern: Any, value: Any) -> bool:
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(
+            _matches(sub, value.get(key)) if not _is_exists(sub) else ((key in value) == sub[0]["exists"])
+            for key, sub in pattern.items()
+        )
+    return any(
+        (isinstance(option, dict) and "prefix" in option and isinstance(value, str) and value.startswith(option["prefix"]))
+        or option == value
+        for option in pattern
+    )
+
+
+def _is_exists(pattern: Any) -> bool:
+    return isinstance(pattern, list) and len(pattern) == 1 and isinstance(pattern[0], dict) and "exists" in pattern[0]
 
 
 @dataclass
@@ -225,11 +247,11 @@ class Deployment:
         stream_arn = self.ddb.describe_table(TableName=self.physical[table])["Table"]["LatestStreamArn"]
         handled = 0
         for shard in self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
-            shard_id = shard["ShardId"]
+            key = f"{stream_arn}/{shard['ShardId']}"
             iterator = (
-                self._iterators.get(shard_id)
+                self._iterators.get(key)
                 or self.streams.get_shard_iterator(
-                    StreamArn=stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                    StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
             )
             while True:
@@ -237,11 +259,13 @@ class Deployment:
                 records = page["Records"]
                 if not records:
                     break
-                event = {"Records": [stream_record(r, stream_arn) for r in records]}
-                self._deliver_stream_batch(mapping.function, event)
+                # Lambda drops the records its filters reject before invoking (and never retries them).
+                wanted = [r for r in (stream_record(r, stream_arn) for r in records) if mapping.accepts(r)]
+                if wanted:
+                    self._deliver_stream_batch(mapping.function, {"Records": wanted})
                 handled += len(records)
                 iterator = page["NextShardIterator"]
-            self._iterators[shard_id] = iterator
+            self._iterators[key] = iterator
         return handled
 
     def skip_stream(self, table: str) -> None:
@@ -250,7 +274,7 @@ class Deployment:
         if stream_arn is None:
             return  # the table has no stream
         for shard in self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
-            self._iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
+            self._iterators[f"{stream_arn}/{shard['ShardId']}"] = self.streams.get_shard_iterator(
                 StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
             )["ShardIterator"]
 
@@ -522,7 +546,8 @@ def _parse_time(text: str) -> datetime:
 def _mapping(props: dict[str, Any]) -> SourceMapping:
     source_ref = props["EventSourceArn"]["Fn::GetAtt"]
     kind = "dynamodb" if source_ref[1] == "StreamArn" else "sqs"
-    return SourceMapping(props["FunctionName"]["Ref"], source_ref[0], kind, int(props.get("BatchSize", 10)))
+    filters = [json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])]
+    return SourceMapping(props["FunctionName"]["Ref"], source_ref[0], kind, int(props.get("BatchSize", 10)), filters)
 
 
 def _schedule(logical_id: str, props: dict[str, Any], stage: str) -> Schedule:

@@ -2,7 +2,8 @@
 
 The stack's outputs name its tables and bus; the command runs the same code as the deployed aggregate function's
 `{"redrive": true}` invocation, with the caller's AWS credentials (dynamodb Query/PutItem/DeleteItem/UpdateItem on the
-state table, GetItem on the events table, events:PutEvents on the bus). On AWS without this tool:
+state table, GetItem on the events table; what a redrive changes owes its events like any change, published from
+the state table's stream). On AWS without this tool:
 `aws lambda invoke --function-name standing-<stage>-aggregate --payload '{"redrive": true}' out.json`.
 """
 
@@ -19,7 +20,6 @@ import boto3
 OUTPUTS = {
     "EventsTableName": "EVENTS_TABLE_NAME",
     "StateTableName": "STATE_TABLE_NAME",
-    "EventBusName": "EVENT_BUS_NAME",
 }
 
 

@@ -22,13 +22,14 @@ SCHEDULES = {k: r["Properties"] for k, r in RESOURCES.items() if r["Type"] == "A
 NEEDS = {
     "IngestFunction": {"EVENTS_TABLE_NAME", "RAW_EVENT_TTL_DAYS"},
     "IngestQueueFunction": {"EVENTS_TABLE_NAME", "RAW_EVENT_TTL_DAYS"},
-    "AggregateFunction": {"EVENTS_TABLE_NAME", "STATE_TABLE_NAME", "EVENT_BUS_NAME"},
-    "EvaluateFunction": {"STATE_TABLE_NAME", "EVENT_BUS_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
-    "EvaluateWorkerFunction": {"STATE_TABLE_NAME", "EVENT_BUS_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
+    "AggregateFunction": {"EVENTS_TABLE_NAME", "STATE_TABLE_NAME"},
+    "PublishFunction": {"STATE_TABLE_NAME", "EVENT_BUS_NAME"},  # the only function that puts events on the bus
+    "EvaluateFunction": {"STATE_TABLE_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
+    "EvaluateWorkerFunction": {"STATE_TABLE_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
     "NotifyFunction": {
         "STATE_TABLE_NAME", "SENDER_IDENTITY", "SES_CONFIGURATION_SET", "SIGNING_SECRET_ID", "PUBLIC_BASE_URL"
     },
-    "ApiFunction": {"STATE_TABLE_NAME", "EVENT_BUS_NAME", "AT_RISK_MARGIN", "SIGNING_SECRET_ID"},
+    "ApiFunction": {"STATE_TABLE_NAME", "AT_RISK_MARGIN", "SIGNING_SECRET_ID"},
 }
 
 
@@ -74,6 +75,7 @@ def test_event_sources_and_functions(stack):
     sources = {(m.source, m.function) for m in stack.mappings}
     assert sources == {
         ("EventsTable", "AggregateFunction"),
+        ("StateTable", "PublishFunction"),  # the outbox
         ("IngestQueue", "IngestQueueFunction"),
         ("EvaluateQueue", "EvaluateWorkerFunction"),
         ("NotifyQueue", "NotifyFunction"),

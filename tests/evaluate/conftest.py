@@ -61,6 +61,8 @@ class Scenario:
         self.stack.drain()
 
     def bus_events(self) -> list[dict[str, Any]]:
+        # Owed events reach the bus from the state table's stream (the outbox): let it run first.
+        self.stack.pump_stream("StateTable")
         sqs = boto3.client("sqs")
         while True:
             got = sqs.receive_message(QueueUrl=self.capture_url, MaxNumberOfMessages=10).get("Messages", [])

@@ -246,7 +246,7 @@ def test_property_opt_in_is_granted_only_when_the_criteria_are_met_now_and_opt_o
     assert granted["evaluation"]["metrics"]["price_competitiveness"]["outcome"] == "pass"
     status, standing = scenario.stack.request("GET", "/partners/bp-good/standing")
     current = standing["programs"][PROPERTY]
-    assert (current["status"], current["membership"]) == ("awarded", "opted_in")
+    assert (current["status"], current["membership"]["state"]) == ("awarded", "opted_in")
     assert current["benefits"]["commission_uplift_pct"] == 3
     changed_before = scenario.count("Standing Changed")
 
@@ -255,7 +255,7 @@ def test_property_opt_in_is_granted_only_when_the_criteria_are_met_now_and_opt_o
     assert left["status"] == "opted_out"
     status, standing = scenario.stack.request("GET", "/partners/bp-good/standing")
     current = standing["programs"][PROPERTY]
-    assert (current["status"], current["membership"], current["benefits"]) == ("opted_out", "opted_out", {})
+    assert (current["status"], current["membership"]["state"], current["benefits"]) == ("opted_out", "opted_out", {})
     assert current["valid_until"] is None
     assert scenario.count("Standing Changed") == changed_before + 1
     change = [e["detail"] for e in scenario.captured if e["detail-type"] == "Standing Changed"][-1]
@@ -354,7 +354,8 @@ def test_a_marketplace_opt_in_event_is_judged_at_its_own_time(scenario):
         event("program.opted_in", "bp-early", "2024-01-10T09:00:00+01:00", program_id=PROPERTY),  # before any data
     ])
     assert _standing(scenario, "bp-ready", PROPERTY)["status"] == "awarded"
-    assert _standing(scenario, "bp-early", PROPERTY)["membership"] == "opted_out"
+    # refused before any data: never a member, so not "left" either
+    assert _standing(scenario, "bp-early", PROPERTY)["membership"] == {"state": "never_joined", "changed_on": None}
     refused = [e["detail"] for e in scenario.bus_events()
                if e["detail-type"] == "Membership Changed" and e["detail"]["partner_id"] == "bp-early"]
     assert refused and refused[-1]["granted"] is False

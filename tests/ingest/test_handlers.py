@@ -15,7 +15,7 @@ from functions.ingest import aggregate as aggregate_handler
 from functions.ingest import app as http_handler
 from functions.ingest import queue as queue_handler
 from standing import config
-from standing.adapters.ingest_store import IngestStore
+from standing.adapters.ingest_store import IngestStore, StoreUnavailable
 from standing.ingest import IngestService
 from tests.ingest.conftest import ZONES, Pipeline, StreamReader, event
 from tests.ingest.test_ingest import RaisingClient
@@ -174,12 +174,29 @@ def test_stream_sample_and_its_replay(aws: Any) -> None:
     assert store.get_state("partner-0042", "A#Asia/Taipei#2024-07-01") == first
 
 
-def test_stream_record_failure_is_reported_by_sequence_number(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_record_that_cannot_be_applied_is_parked_not_failed(aws: Any) -> None:
     batch = load("aggregate_stream.json")
     broken = json.loads(json.dumps(batch["Records"][1]))
     broken["dynamodb"]["NewImage"]["data"]["M"].pop("order_id")  # cannot be placed on an entity
     response = aggregate_handler.lambda_handler({"Records": [batch["Records"][0], broken]}, Context())
-    assert response == {"batchItemFailures": [{"itemIdentifier": broken["dynamodb"]["SequenceNumber"]}]}
+    assert response == {"batchItemFailures": []}  # retrying would fail the same way and block the shard
+    store = IngestStore(aws, config.events_table(), config.state_table())
+    assert [(p["event_id"], p["reason"]) for p in store.parked()] == [("evt-0002", "KeyError: 'order_id'")]
+
+
+def test_a_transient_record_failure_is_reported_by_sequence_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    batch = load("aggregate_stream.json")
+    throttled = batch["Records"][1]
+    real = IngestStore.record_event
+
+    def record_event(self: IngestStore, partner_id: str, sk: str, attribute: str, *args: Any, **kwargs: Any) -> Any:
+        if attribute == "e#" + throttled["dynamodb"]["NewImage"]["event_id"]["S"]:
+            raise StoreUnavailable("ProvisionedThroughputExceededException")
+        return real(self, partner_id, sk, attribute, *args, **kwargs)
+
+    monkeypatch.setattr(IngestStore, "record_event", record_event)
+    response = aggregate_handler.lambda_handler({"Records": batch["Records"][:2]}, Context())
+    assert response == {"batchItemFailures": [{"itemIdentifier": throttled["dynamodb"]["SequenceNumber"]}]}
 
 
 def test_pipeline_fixture_matches_handlers(pipeline: Pipeline) -> None:

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 from standing import config
 from standing.aggregates import DayAggregate
 from standing.keys import enrolment_partition
+from standing.outbox import HistoryEntry
 
 _tables: dict[str, Any] = {}
 
@@ -111,24 +112,43 @@ def enrolled_partners(
     return [item["gsi1sk"] for item in page["Items"]], page.get("LastEvaluatedKey")
 
 
-def set_membership(
-    partner_id: str, program_id: str, membership: str, at: datetime, decided_by: str, *, stamp: bool = True
-) -> None:
-    """Record a membership Standing decided (API call, or an opt-in refused). Same format as ingest's
-    latest-wins write: `membership_at` in UTC with microseconds, `membership_by` naming who decided. Joining sets
-    `joined_at` and leaving `left_at`, so a record can say "member since" / "left on" whatever came after (a
-    refused rejoin, `stamp=False`, does not move the date the partner left)."""
-    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    expression = "SET membership = :m, membership_at = :at, membership_by = :by"
-    if stamp and membership == "opted_in":
-        expression += ", joined_at = :at"
-    elif stamp and membership == "opted_out":
-        expression += ", left_at = :at"
-    table().update_item(
-        Key={"pk": partner_pk(partner_id), "sk": f"ENROL#{program_id}"},
-        UpdateExpression=expression,
-        ExpressionAttributeValues={":m": membership, ":at": stamp, ":by": decided_by},
-    )
+@dataclass(frozen=True)
+class MembershipChange:
+    """A membership Standing decided (API call, marketplace event, or an opt-in refused), in ingest's latest-wins
+    format: `membership_at` in UTC with microseconds; `membership_by` who decided (the IAM caller or the event id),
+    `membership_why` why. Joining sets `joined_at` and leaving `left_at`, so a record can say "member since" /
+    "left on" whatever came after (a refused rejoin, `stamp=False`, does not move the date the partner left). The
+    change owes "Membership Changed" (`owes`, see standing.outbox)."""
+
+    partner_id: str
+    program_id: str
+    membership: str
+    at: datetime
+    by: str
+    why: str
+    owes: list[dict[str, str]]
+    stamp: bool = True
+
+    def update(self) -> dict[str, Any]:
+        """The UpdateItem arguments (Key, expression, values) of this change."""
+        at = self.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        expression = "SET membership = :m, membership_at = :at, membership_by = :by, membership_why = :why, owes = :o"
+        if self.stamp and self.membership == "opted_in":
+            expression += ", joined_at = :at"
+        elif self.stamp and self.membership == "opted_out":
+            expression += ", left_at = :at"
+        return {
+            "Key": {"pk": partner_pk(self.partner_id), "sk": f"ENROL#{self.program_id}"},
+            "UpdateExpression": expression,
+            "ExpressionAttributeValues": {
+                ":m": self.membership, ":at": at, ":by": self.by, ":why": self.why, ":o": self.owes,
+            },
+        }  # fmt: skip
+
+
+def set_membership(change: MembershipChange) -> None:
+    """Write a membership change alone (an opt-in refused: no standing moves)."""
+    table().update_item(**change.update())
 
 
 # ---------------------------------------------------------------------------------------------------- records
@@ -136,8 +156,9 @@ def _record_sk(program_id: str, period_start: str) -> str:
     return f"EVAL#{program_id}#{period_start}"
 
 
-def put_record(record: dict[str, Any]) -> bool:
-    """Store an evaluation record once. False: a record for this partner, program and period already exists."""
+def put_record(record: dict[str, Any], owes: list[dict[str, str]]) -> bool:
+    """Store an evaluation record once, with the events it owes (one write; the stream publishes them). False: a
+    record for this partner, program and period already exists."""
     return _put_once(
         {
             "pk": partner_pk(record["partner_id"]),
@@ -146,29 +167,19 @@ def put_record(record: dict[str, Any]) -> bool:
             "status": record["status"],
             "evaluated_at": record["evaluated_at"],
             "record": json.dumps(record, sort_keys=True, separators=(",", ":")),
-            "published": False,
+            "owes": owes,
         }
     )
 
 
-def stored_record(partner_id: str, program_id: str, period_start: str) -> tuple[dict[str, Any], bool] | None:
-    """The stored record and whether its events were published."""
+def stored_record(partner_id: str, program_id: str, period_start: str) -> dict[str, Any] | None:
+    """The stored record of a period, if any."""
     item = (
         table()
         .get_item(Key={"pk": partner_pk(partner_id), "sk": _record_sk(program_id, period_start)}, ConsistentRead=True)
         .get("Item")
     )
-    if item is None:
-        return None
-    return json.loads(item["record"]), bool(item.get("published"))
-
-
-def mark_published(partner_id: str, program_id: str, period_start: str) -> None:
-    table().update_item(
-        Key={"pk": partner_pk(partner_id), "sk": _record_sk(program_id, period_start)},
-        UpdateExpression="SET published = :t",
-        ExpressionAttributeValues={":t": True},
-    )
+    return json.loads(item["record"]) if item is not None else None
 
 
 def records(
@@ -231,28 +242,54 @@ def standings(partner_id: str) -> dict[str, dict[str, Any]]:
     return {item["sk"][len("STANDING#") :]: json.loads(item["standing"]) for item in items}
 
 
-def put_standing(partner_id: str, program_id: str, value: dict[str, Any], expected_version: int | None) -> bool:
-    """Replace the current standing if nobody changed it since it was read (optimistic `version`)."""
+def put_standing(
+    partner_id: str,
+    program_id: str,
+    value: dict[str, Any],
+    expected_version: int | None,
+    owes: list[dict[str, str]],
+    changed_by: str,
+    membership: MembershipChange | None = None,
+) -> bool:
+    """Replace the current standing, with the events it owes, if nobody changed it since it was read (optimistic
+    `version`). With a membership change both items are written in one transaction: a partner never leaves
+    without its standing following, nor the other way round. False: the standing changed meanwhile."""
     condition = "attribute_not_exists(pk)" if expected_version is None else "version = :v"
     values = {} if expected_version is None else {":v": expected_version}
     new_version = (expected_version or 0) + 1
     value = {**value, "version": new_version}
+    item = {
+        "pk": partner_pk(partner_id),
+        "sk": f"STANDING#{program_id}",
+        "version": new_version,
+        "standing": json.dumps(value, sort_keys=True),
+        "owes": owes,
+        "changed_by": changed_by,
+    }
+    put = {"Item": item, "ConditionExpression": condition, **({"ExpressionAttributeValues": values} if values else {})}
     try:
-        table().put_item(
-            Item={
-                "pk": partner_pk(partner_id),
-                "sk": f"STANDING#{program_id}",
-                "version": new_version,
-                "standing": json.dumps(value, sort_keys=True),
-            },
-            ConditionExpression=condition,
-            **({"ExpressionAttributeValues": values} if values else {}),
-        )
+        if membership is None:
+            table().put_item(**put)
+        else:
+            name = table().name
+            table().meta.client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": name, **put}},
+                    {"Update": {"TableName": name, **membership.update()}},
+                ]
+            )
         return True
     except ClientError as error:
-        if _already_exists(error):
+        if _already_exists(error) or _condition_cancelled(error):
             return False
         raise
+
+
+def _condition_cancelled(error: ClientError) -> bool:
+    reasons = error.response.get("CancellationReasons", [])
+    return error.response["Error"]["Code"] == "TransactionCanceledException" and any(
+        reason.get("Code") == "ConditionalCheckFailed" for reason in reasons
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- projections
@@ -271,11 +308,76 @@ def projections(partner_id: str) -> dict[str, dict[str, Any]]:
     return {item["sk"][len("PROJ#") :]: json.loads(item["projection"]) for item in items}
 
 
-def claim_warning(partner_id: str, program_id: str, period_start: str, metric: str, expires_at: int) -> bool:
-    """True the first time a metric is warned about in a period; False ever after."""
-    return _put_once(
-        {"pk": partner_pk(partner_id), "sk": f"RISK#{program_id}#{period_start}#{metric}", "expires_at": expires_at}
+def warned(partner_id: str, program_id: str, period_start: str) -> tuple[list[str], int | None]:
+    """The metrics already warned about in a period, and the version of that item (None: none yet)."""
+    item = (
+        table()
+        .get_item(Key={"pk": partner_pk(partner_id), "sk": f"RISK#{program_id}#{period_start}"}, ConsistentRead=True)
+        .get("Item")
     )
+    return (list(item.get("warned", [])), int(item["version"])) if item else ([], None)
+
+
+def warn(
+    partner_id: str,
+    program_id: str,
+    period_start: str,
+    metrics: list[str],
+    version: int | None,
+    owes: list[dict[str, str]],
+    expires_at: int,
+) -> bool:
+    """Record every metric warned about in a period (all of them, `metrics`) with the warning the new ones owe, if
+    nobody warned meanwhile (`version`). False: another projection got there first; read again."""
+    condition = "attribute_not_exists(pk)" if version is None else "version = :v"
+    try:
+        table().put_item(
+            Item={
+                "pk": partner_pk(partner_id),
+                "sk": f"RISK#{program_id}#{period_start}",
+                "warned": sorted(metrics),
+                "version": (version or 0) + 1,
+                "owes": owes,
+                "expires_at": expires_at,
+            },
+            ConditionExpression=condition,
+            **({"ExpressionAttributeValues": {":v": version}} if version is not None else {}),
+        )
+        return True
+    except ClientError as error:
+        if _already_exists(error):
+            return False
+        raise
+
+
+# ---------------------------------------------------------------------------------------------------- history
+def append_history(entry: HistoryEntry) -> None:
+    """Append one membership or standing change to the partner's history (the publisher, from the stream).
+    Keyed by the change itself, so a redelivered stream record writes the same item again."""
+    table().put_item(
+        Item={
+            "pk": partner_pk(entry.partner_id),
+            "sk": entry.sort_key,
+            "program": entry.program,
+            "kind": entry.kind,
+            "at": entry.at,
+            "by": entry.by,
+            "before": entry.before,
+            "after": entry.after,
+            "why": entry.why,
+        }
+    )
+
+
+def history(partner_id: str, program_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    """A partner's membership and standing changes, newest first."""
+    entries = []
+    for item in _query_all(Key("pk").eq(partner_pk(partner_id)) & Key("sk").begins_with("HIST#"), forward=False):
+        if program_id is None or item.get("program") == program_id:
+            entries.append({k: item.get(k) for k in ("at", "program", "kind", "by", "before", "after", "why")})
+            if len(entries) >= limit:
+                break
+    return entries
 
 
 # ---------------------------------------------------------------------------------------------------- runs
@@ -360,14 +462,14 @@ def record_partner_error(run_id: str, partner_id: str, reason: str, at: str) -> 
                            "reason": reason, "at": at})  # fmt: skip
 
 
-def complete_run(run_id: str, completed_at: str) -> bool:
-    """Mark the run complete once; True only for the caller that did it."""
+def complete_run(run_id: str, completed_at: str, owes: list[dict[str, str]]) -> bool:
+    """Mark the run complete once, with the event that owes; True only for the caller that did it."""
     try:
         table().update_item(
             Key=_run_key(run_id),
-            UpdateExpression="SET completed_at = :t",
+            UpdateExpression="SET completed_at = :t, owes = :o",
             ConditionExpression="attribute_not_exists(completed_at)",
-            ExpressionAttributeValues={":t": completed_at},
+            ExpressionAttributeValues={":t": completed_at, ":o": owes},
         )
         return True
     except ClientError as error:

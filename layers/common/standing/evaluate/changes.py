@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from standing import catalog
-from standing.adapters import bus, standing_store
-from standing.adapters.bus import BusEvent
+from standing.adapters import standing_store
+from standing.adapters.standing_store import MembershipChange
 from standing.evaluate.partner import change_between, is_enrolled, judge, partner_summary, save_standing, standing_from
+from standing.outbox import Owed, owes
 
 
 class NotEnrolled(LookupError):
@@ -49,8 +50,12 @@ class MembershipResult:
         }
 
 
-def change_membership(partner_id: str, program_id: str, action: str, now: datetime) -> MembershipResult:
-    """Opt a partner in or out of an opt-in program, with immediate effect on its standing."""
+def change_membership(
+    partner_id: str, program_id: str, action: str, now: datetime, by: str = "api", decision: str | None = None
+) -> MembershipResult:
+    """Opt a partner in or out of an opt-in program, with immediate effect on its standing. `by` names who asked
+    (the IAM caller, the partner's page, or the marketplace event's id) for the history; `decision` makes the
+    "Membership Changed" id stable for a decision that may be applied twice (a marketplace event)."""
     program = catalog.program(program_id)
     if program.membership != "opt_in":
         raise NotOptIn(f"{program_id} enrols partners automatically; membership cannot be changed")
@@ -58,36 +63,68 @@ def change_membership(partner_id: str, program_id: str, action: str, now: dateti
     if not is_enrolled(state, program_id):
         raise NotEnrolled(f"partner {partner_id!r} is not enrolled in {program_id}")
     at = now.isoformat()
+    decision = decision or at
     if action == "opt_out":
-        standing_store.set_membership(partner_id, program_id, "opted_out", now, "standing:opt_out")
-        previous, new = save_standing(
-            partner_id, program_id, lambda prev: {**(prev or _blank(program_id, partner_id)), **_opted_out(at)}
-        )
         result = MembershipResult(program_id, partner_id, action, True, "opted_out", [], None)
-        _announce(state, result, previous, new)
+        membership = _membership(state, result, "opted_out", now, by, "opted_out", decision)
+
+        def leave(prev: dict[str, Any] | None) -> dict[str, Any] | None:
+            if prev is not None and prev.get("status") == "opted_out" and prev.get("reason") == "opted_out":
+                return None  # already out: nothing written, nothing sent again
+            return {**(prev or _blank(program_id, partner_id)), **_opted_out(at)}
+
+        save_standing(partner_id, program_id, leave, changed_by=by, membership=membership)
         return result
 
     record = judge(program, state, now, program.window_ending(now), membership="opted_in", with_history=False)
     granted = record["status"] == "awarded"
+    result = MembershipResult(
+        program_id, partner_id, action, granted, record["status"], list(record["failing"]), record
+    )
     if granted:
-        standing_store.set_membership(partner_id, program_id, "opted_in", now, "standing:opt_in")
-        previous, new = save_standing(partner_id, program_id, lambda prev: standing_from(record, "opted_in"))
+        membership = _membership(state, result, "opted_in", now, by, "opted_in", decision)
+
+        def join(prev: dict[str, Any] | None) -> dict[str, Any] | None:
+            if prev is not None and prev.get("status") not in (None, "opted_out"):
+                return None  # already a member: nothing written, nothing sent again
+            return standing_from(record, "opted_in")
+
+        save_standing(partner_id, program_id, join, changed_by=by, membership=membership)
     else:
         # Refused: not a member (a marketplace opt-in event already wrote "opted_in"; this overrides it). A partner
         # that left before stays "left on that date"; one that never joined stays "not a member yet".
         enrolment = state.enrolments.get(program_id, {})
         back_to = "opted_out" if enrolment.get("left_at") or enrolment.get("joined_at") else "never_joined"
-        standing_store.set_membership(partner_id, program_id, back_to, now, "standing:opt_in_refused", stamp=False)
-        previous, new = None, None
-    result = MembershipResult(
-        program_id, partner_id, action, granted, record["status"], list(record["failing"]), record
-    )
-    _announce(state, result, previous, new)
+        refusal = _membership(state, result, back_to, now, by, "opt_in_refused", decision, stamp=False)
+        standing_store.set_membership(refusal)
     return result
 
 
-def refresh_flags(partner_id: str, now: datetime) -> list[dict[str, Any]]:
-    """Re-derive standings after a risk flag changed; returns the "Standing Changed" details published."""
+def _membership(
+    state: Any,
+    result: MembershipResult,
+    membership: str,
+    now: datetime,
+    by: str,
+    why: str,
+    decision: str,
+    stamp: bool = True,
+) -> MembershipChange:
+    """The enrolment's change, with the "Membership Changed" it owes (notify confirms it to the partner)."""
+    membership_id = f"{result.program}#{result.action}#{state.partner_id}#{decision}"
+    detail = {
+        **result.to_dict(),
+        "program_name": catalog.program(result.program).name,
+        "partner": partner_summary(state.profile),
+        "membership_id": membership_id,
+    }
+    owed = owes([Owed("Membership Changed", f"membership#{membership_id}", detail)])
+    return MembershipChange(state.partner_id, result.program, membership, now, by, why, owed, stamp)
+
+
+def refresh_flags(partner_id: str, now: datetime, by: str = "risk flag") -> list[dict[str, Any]]:
+    """Re-derive standings after a risk flag changed; returns the "Standing Changed" details owed (each is written
+    with its standing and published from the stream). `by`: the flag event that caused it, for the history."""
     state = standing_store.partner_state(partner_id)
     today_by_tz: dict[str, str] = {}
     changes = []
@@ -123,18 +160,16 @@ def refresh_flags(partner_id: str, now: datetime) -> list[dict[str, Any]]:
                 }
             return None
 
-        previous, new = save_standing(partner_id, program_id, build)
+        previous, new = save_standing(partner_id, program_id, build, changed_by=by)
         if new is not None and (change := change_between(previous, new)):
             changes.append(change)
-    if changes:
-        bus.publish([BusEvent("Standing Changed", c) for c in changes])
     return changes
 
 
 def _benefits_of(program_id: str, standing: dict[str, Any]) -> dict[str, Any]:
     """The benefits of the record the standing came from (restored with the title)."""
     record = standing_store.stored_record(standing["partner_id"], program_id, standing["period"]["start"])
-    return dict(record[0].get("benefits", {})) if record else {}
+    return dict(record.get("benefits", {})) if record else {}
 
 
 def _blank(program_id: str, partner_id: str) -> dict[str, Any]:
@@ -154,24 +189,6 @@ def _opted_out(at: str) -> dict[str, Any]:
     return {"status": "opted_out", "reason": "opted_out", "benefits": {}, "valid_until": None, "changed_at": at}
 
 
-def _announce(state: Any, result: MembershipResult, previous: dict | None, new: dict | None) -> None:
-    events = [
-        BusEvent(
-            "Membership Changed",
-            {
-                **result.to_dict(),
-                "program_name": catalog.program(result.program).name,
-                "partner": partner_summary(state.profile),
-                "membership_id": f"{result.program}#{result.action}#{state.partner_id}#"
-                + (new or {}).get("changed_at", (result.record or {}).get("evaluated_at", "")),
-            },
-        )
-    ]
-    if new is not None and (change := change_between(previous, new)):
-        events.append(BusEvent("Standing Changed", change))
-    bus.publish(events)
-
-
 FLAG_EVENTS = frozenset({"risk.flag_raised", "risk.flag_cleared", "event.voided"})  # a void may reopen or close a flag
 MEMBERSHIP_EVENTS = {"program.opted_in": ("opt_in", "opted_in"), "program.opted_out": ("opt_out", "opted_out")}
 
@@ -181,21 +198,21 @@ def apply_stored_events(images: list[dict[str, Any]]) -> None:
 
     Judged at the event's own time (not the clock of the invocation), so a replay gives the same result. A
     membership event that a newer one already superseded is skipped. Safe to repeat: standing changes are
-    compared before publishing, and notify deduplicates confirmations by `membership_id`."""
-    flag_times: dict[str, datetime] = {}
-    memberships: list[tuple[datetime, str, str, str, str]] = []
+    compared before writing, and a decision's "Membership Changed" id is the event's own."""
+    flag_times: dict[str, tuple[datetime, str]] = {}
+    memberships: list[tuple[datetime, str, str, str, str, str]] = []
     for image in images:
         kind = str(image.get("type"))
         at = datetime.fromisoformat(str(image["occurred_at"]))
-        partner_id = str(image["partner_id"])
+        partner_id, event_id = str(image["partner_id"]), str(image["event_id"])
         if kind in FLAG_EVENTS:
-            flag_times[partner_id] = max(at, flag_times.get(partner_id, at))
+            flag_times[partner_id] = max((at, event_id), flag_times.get(partner_id, (at, event_id)))
         elif kind in MEMBERSHIP_EVENTS:
             action, membership = MEMBERSHIP_EVENTS[kind]
-            memberships.append((at, partner_id, str(image["data"]["program_id"]), action, membership))
-    for partner_id, at in sorted(flag_times.items()):
-        refresh_flags(partner_id, at)
-    for at, partner_id, program_id, action, membership in sorted(memberships):
+            memberships.append((at, partner_id, str(image["data"]["program_id"]), action, membership, event_id))
+    for partner_id, (at, event_id) in sorted(flag_times.items()):
+        refresh_flags(partner_id, at, by=f"event:{event_id}")
+    for at, partner_id, program_id, action, membership, event_id in sorted(memberships):
         program = catalog.programs().get(program_id)
         if program is None or program.membership != "opt_in":
             continue
@@ -203,6 +220,6 @@ def apply_stored_events(images: list[dict[str, Any]]) -> None:
         if enrolment.get("membership") != membership:
             continue  # a newer membership event, or an API change, superseded this one
         try:
-            change_membership(partner_id, program_id, action, at)
+            change_membership(partner_id, program_id, action, at, by=f"event:{event_id}", decision=event_id)
         except NotEnrolled:
             continue  # membership of a program the profile does not (yet) enrol it in: kept, applied on enrolment

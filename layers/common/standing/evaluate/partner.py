@@ -1,10 +1,8 @@
 """Judging one partner: facts and daily aggregates in, an immutable record and its events out.
 
-A scheduled evaluation writes the record once (conditional put), then moves the current standing and publishes
-"Partner Evaluated" (and "Standing Changed" when status, consequences or benefits moved), then marks the record
-published. A redelivered batch finds the record: if it was published nothing happens; if the earlier attempt
-died before publishing, the same stored record and the same stored change are published now. Consumers (notify)
-are idempotent per record, so a crash between publish and mark costs nothing.
+A scheduled evaluation writes the record once (conditional put) with the "Partner Evaluated" it owes, then moves
+the current standing with the "Standing Changed" it owes (standing.outbox: each write carries its events, and the
+StateTable stream publishes them). A redelivered batch finds the record and only finishes moving the standing.
 """
 
 from __future__ import annotations
@@ -12,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from standing.adapters import bus, standing_store
-from standing.adapters.bus import BusEvent
-from standing.adapters.standing_store import PartnerState
+from standing.adapters import standing_store
+from standing.adapters.standing_store import MembershipChange, PartnerState
+from standing.outbox import Owed, owes
 from standing.rules import PartnerFacts, Period, Program, evaluate_partner
 
 HISTORY = 5  # previous records the consequence ladder may look at
@@ -115,39 +113,68 @@ def change_between(previous: dict[str, Any] | None, new: dict[str, Any]) -> dict
     }
 
 
-def save_standing(partner_id: str, program_id: str, build: Any, attempts: int = 5) -> tuple[dict | None, dict | None]:
-    """Read-modify-write the current standing with optimistic concurrency. `build(previous)` returns the new
-    standing, or None to leave it as it is. Returns (previous, new)."""
+def save_standing(
+    partner_id: str,
+    program_id: str,
+    build: Any,
+    changed_by: str,
+    membership: MembershipChange | None = None,
+    attempts: int = 5,
+) -> tuple[dict | None, dict | None]:
+    """Read-modify-write the current standing with optimistic concurrency, and the "Standing Changed" it owes in
+    the same write (with `membership`, the enrolment's change too, in one transaction). `build(previous)` returns
+    the new standing, or None to leave it as it is (then nothing is written, not even `membership`). Returns
+    (previous, new)."""
     for _ in range(attempts):
         previous = standing_store.standing(partner_id, program_id)
         new = build(previous)
         if new is None:
             return previous, None
-        if standing_store.put_standing(partner_id, program_id, new, previous.get("version") if previous else None):
+        version = previous.get("version") if previous else None
+        change = change_between(previous, new)
+        event_id = f"standing#{program_id}#{partner_id}#{(version or 0) + 1}"
+        owed = [Owed("Standing Changed", event_id, change)] if change else []
+        if standing_store.put_standing(partner_id, program_id, new, version, owes(owed), changed_by, membership):
             return previous, new
     raise RuntimeError(f"standing of {partner_id} in {program_id} kept changing under us")
 
 
 def evaluate_scheduled(program: Program, partner_id: str, evaluated_at: datetime, period: Period) -> str | None:
-    """One partner of a scheduled run. Returns its status, or None if it is not enrolled (nothing written)."""
+    """One partner of a scheduled run. Returns its status, or None if it is not enrolled (nothing written).
+
+    The record is written once with the "Partner Evaluated" it owes; then the standing moves, with the "Standing
+    Changed" it owes. A redelivery finds the record and only finishes moving the standing (nothing is written when
+    the standing already follows it), so a crash between the two writes loses nothing and sends nothing twice."""
     state = standing_store.partner_state(partner_id)
     if not is_enrolled(state, program.id):
         return None
-    stored = standing_store.stored_record(partner_id, program.id, period.start.isoformat())
-    if stored is None:
+    period_start = period.start.isoformat()
+    record = standing_store.stored_record(partner_id, program.id, period_start)
+    if record is None:
         record = judge(program, state, evaluated_at, period)
-        if not standing_store.put_record(record):  # a concurrent delivery of the same batch won the race
-            stored = standing_store.stored_record(partner_id, program.id, period.start.isoformat())
-    if stored is not None:
-        record, published = stored
-        if published:
-            return str(record["status"])
-    _publish_evaluation(program, state, record, evaluated_at)
-    standing_store.mark_published(partner_id, program.id, period.start.isoformat())
+        evaluated = Owed("Partner Evaluated", f"evaluated#{program.id}#{partner_id}#{period_start}",
+                         _evaluated_detail(program, state, record, evaluated_at))  # fmt: skip
+        if not standing_store.put_record(record, owes([evaluated])):  # a concurrent delivery won the race
+            record = standing_store.stored_record(partner_id, program.id, period_start) or record
+    _follow_record(program, partner_id, record)
     return str(record["status"])
 
 
-def _publish_evaluation(program: Program, state: PartnerState, record: dict[str, Any], evaluated_at: datetime) -> None:
+def _evaluated_detail(program: Program, state: PartnerState, record: dict[str, Any], at: datetime) -> dict[str, Any]:
+    return {
+        "program": {"id": program.id, "name": program.name},
+        "partner_id": state.partner_id,
+        "partner": partner_summary(state.profile),
+        "record": record,
+        # Anchored: a rate() schedule may fire an hour before local midnight; the next one is still 90 days on.
+        "next_evaluation": program.next_evaluation_after(program.evaluation_anchor(at))
+        .astimezone(program.tz)
+        .date()
+        .isoformat(),
+    }
+
+
+def _follow_record(program: Program, partner_id: str, record: dict[str, Any]) -> None:
     def build(previous: dict[str, Any] | None) -> dict[str, Any] | None:
         # A late redelivery of an older period never rolls the current standing back.
         previous_period = (previous or {}).get("period") or {}
@@ -155,25 +182,10 @@ def _publish_evaluation(program: Program, state: PartnerState, record: dict[str,
             return None
         if previous_period == record["period"] and previous and previous.get("reason") != "evaluation":
             return None  # a mid-period change (suspension, opt-out) already superseded this record
-        return standing_from(record, "evaluation")
+        new = standing_from(record, "evaluation")
+        if previous is not None and all(previous.get(k) == v for k, v in new.items()):
+            return None  # already follows this record (a redelivery): nothing to write
+        return new
 
-    previous, new = save_standing(state.partner_id, program.id, build)
-    events = [
-        BusEvent(
-            "Partner Evaluated",
-            {
-                "program": {"id": program.id, "name": program.name},
-                "partner_id": state.partner_id,
-                "partner": partner_summary(state.profile),
-                "record": record,
-                # Anchored: a rate() schedule may fire an hour before local midnight; the next one is still 90 days on.
-                "next_evaluation": program.next_evaluation_after(program.evaluation_anchor(evaluated_at))
-                .astimezone(program.tz)
-                .date()
-                .isoformat(),
-            },
-        )
-    ]
-    if new is not None and (change := change_between(previous, new)):
-        events.append(BusEvent("Standing Changed", change))
-    bus.publish(events)
+    run = f"evaluation#{program.id}#{record['period']['start']}"
+    save_standing(partner_id, program.id, build, changed_by=run)

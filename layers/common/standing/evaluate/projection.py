@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from standing import config
-from standing.adapters import bus, standing_store
-from standing.adapters.bus import BusEvent
+from standing.adapters import standing_store
+from standing.adapters.standing_store import PartnerState
 from standing.evaluate.partner import is_enrolled, judge, partner_summary
+from standing.outbox import Owed, owes
 from standing.rules import Period, Program, at_risk_metrics
 
 QUIET_STATUSES = frozenset({"ineligible", "opted_out"})  # nothing to warn a partner about
@@ -34,33 +36,46 @@ def project_partner(program: Program, partner_id: str, now: datetime, period: Pe
     # Volume metrics (counts) grow through the period: judge them by pace, not by the total so far.
     kinds = {metric.id: metric.kind for metric in program.version_at(now).metrics}
     at_risk = [m for m in candidates if not _on_pace(kinds.get(m), record["metrics"][m], elapsed, period.days)]
-    expires_at = int((now + timedelta(days=period.days + 30)).timestamp())
-    new = [
-        m
-        for m in at_risk
-        if standing_store.claim_warning(partner_id, program.id, period.start.isoformat(), m, expires_at)
-    ]
-    if new:
-        bus.publish(
-            [
-                BusEvent(
-                    "Partner At Risk",
-                    {
-                        "program": program.id,
-                        "program_name": program.name,
-                        "partner_id": partner_id,
-                        "partner": partner_summary(state.profile),
-                        "period": period.to_dict(),
-                        "data_as_of": now.isoformat(),
-                        "days_left": days_left,
-                        "warning_id": f"{program.id}#{period.start.isoformat()}#{'+'.join(sorted(new))}",
-                        "metrics": {m: record["metrics"][m] for m in new},
-                        "at_risk": sorted(new),
-                    },
-                )
-            ]
-        )
+    if at_risk:
+        _warn_once(program, state, record, period, now, days_left, at_risk)
     return str(record["status"])
+
+
+def _warn_once(
+    program: Program,
+    state: PartnerState,
+    record: dict[str, Any],
+    period: Period,
+    now: datetime,
+    days_left: int,
+    at_risk: list[str],
+) -> None:
+    """Warn about the metrics not warned about yet this period: the period's RISK# item lists every metric warned
+    and carries the one "Partner At Risk" the new ones owe (one write, published from the stream)."""
+    period_start = period.start.isoformat()
+    expires_at = int((now + timedelta(days=period.days + 30)).timestamp())
+    for _ in range(5):
+        warned, version = standing_store.warned(state.partner_id, program.id, period_start)
+        new = sorted(set(at_risk) - set(warned))
+        if not new:
+            return
+        warning_id = f"{program.id}#{period_start}#{'+'.join(new)}"
+        detail = {
+            "program": program.id,
+            "program_name": program.name,
+            "partner_id": state.partner_id,
+            "partner": partner_summary(state.profile),
+            "period": period.to_dict(),
+            "data_as_of": now.isoformat(),
+            "days_left": days_left,
+            "warning_id": warning_id,
+            "metrics": {m: record["metrics"][m] for m in new},
+            "at_risk": new,
+        }
+        owed = owes([Owed("Partner At Risk", f"at_risk#{state.partner_id}#{warning_id}", detail)])
+        if standing_store.warn(state.partner_id, program.id, period_start, warned + new, version, owed, expires_at):
+            return
+    raise RuntimeError(f"at-risk warnings of {state.partner_id} in {program.id} kept changing under us")
 
 
 def _on_pace(kind: str | None, metric: dict, elapsed_days: int, period_days: int) -> bool:

@@ -18,10 +18,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from standing import catalog
-from standing.adapters import bus, queue, standing_store
-from standing.adapters.bus import BusEvent
+from standing.adapters import queue, standing_store
 from standing.evaluate import partner, projection, simulation
 from standing.keys import ENROLMENT_SHARDS
+from standing.outbox import Owed, owes
 from standing.rules import Period, Program, ProgramError
 
 logger = Logger(child=True)
@@ -180,27 +180,21 @@ def _complete_if_done(request: RunRequest, run: dict[str, Any]) -> None:
     planned = run.get("planned") and run.get("pages_pending", 0) == 0
     if not planned or run.get("batches_done", 0) < run.get("batches_planned", 0):
         return
-    if not standing_store.complete_run(request.run_id, datetime.now(UTC).isoformat()):
-        return
     by_status = {k[len("status_") :]: v for k, v in run.items() if k.startswith("status_")}
     errors = by_status.pop("error", 0)
-    bus.publish(
-        [
-            BusEvent(
-                "Evaluation Run Completed",
-                {
-                    "run_id": request.run_id,
-                    "mode": request.mode,
-                    "program": request.program.id,
-                    "period": request.period.to_dict(),
-                    "evaluated_at": request.evaluated_at.isoformat(),
-                    "partners": run.get("partners", 0) - errors,
-                    "batches": run.get("batches_done", 0),
-                    "by_status": by_status,
-                    # partners whose evaluation raised: each is kept with its reason under the run (RUN#.. ERROR#..)
-                    "errors": errors,
-                },
-            )
-        ]
-    )
+    detail = {
+        "run_id": request.run_id,
+        "mode": request.mode,
+        "program": request.program.id,
+        "period": request.period.to_dict(),
+        "evaluated_at": request.evaluated_at.isoformat(),
+        "partners": run.get("partners", 0) - errors,
+        "batches": run.get("batches_done", 0),
+        "by_status": by_status,
+        # partners whose evaluation raised: each is kept with its reason under the run (RUN#.. ERROR#..)
+        "errors": errors,
+    }
+    owed = owes([Owed("Evaluation Run Completed", f"run#{request.run_id}", detail)])
+    if not standing_store.complete_run(request.run_id, datetime.now(UTC).isoformat(), owed):
+        return
     logger.info("run completed", run_id=request.run_id, by_status=by_status, errors=errors)
