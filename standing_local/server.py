@@ -173,8 +173,10 @@ def dispatch(
         out_headers[str(key)] = ", ".join(str(v) for v in values)
     if response.get("cookies"):
         out_headers["Set-Cookie"] = "; ".join(response["cookies"])
-    if method == "POST" and url.path == "/events":
-        deployment.drain()  # aggregate (and notify) right away, as the stream would within seconds
+    if method == "POST":
+        # Run the streams and queues right away, as AWS would within seconds: events aggregate, and what a change
+        # owes (a membership's confirmation, its standing change) is published and emailed.
+        deployment.drain()
     return int(response["statusCode"]), out_headers, raw
 
 

@@ -106,6 +106,7 @@ def test_every_route_of_the_api_is_served(stack):
         ("GET", "/programs/{program_id}"),
         ("GET", "/partners/{partner_id}/standing"),
         ("GET", "/partners/{partner_id}/evaluations"),
+        ("GET", "/partners/{partner_id}/history"),
         ("POST", "/partners/{partner_id}/programs/{program_id}/membership"),
         ("GET", "/portal/{token}"),
         ("POST", "/portal/{token}/membership"),

@@ -25,6 +25,7 @@ if __package__:  # tests and the local run import functions.api.app; Lambda load
         ErrorBody,
         EvaluationPage,
         MembershipChange,
+        PartnerHistory,
         PartnerStanding,
         ProgramList,
         ProgramSummary,
@@ -37,6 +38,7 @@ else:
         ErrorBody,
         EvaluationPage,
         MembershipChange,
+        PartnerHistory,
         PartnerStanding,
         ProgramList,
         ProgramSummary,
@@ -239,7 +241,7 @@ def list_evaluations(
     },
 )
 def change_membership(partner_id: str, program_id: str, request: MembershipRequest) -> Response[dict[str, Any]]:
-    result = changes.change_membership(partner_id, program_id, request.action, datetime.now(UTC))
+    result = changes.change_membership(partner_id, program_id, request.action, datetime.now(UTC), by=_caller())
     if not result.granted:
         return _error(
             409,
@@ -248,6 +250,33 @@ def change_membership(partner_id: str, program_id: str, request: MembershipReque
             [{"metric": m, **result.record["metrics"][m]} for m in result.failing] if result.record else [],
         )
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=result.to_dict())
+
+
+@app.get(
+    "/partners/<partner_id>/history",
+    summary="Every membership and standing change of a partner: when, who, before -> after, why",
+    operation_id="getPartnerHistory",
+    tags=["partners"],
+    responses={
+        **_ok(PartnerHistory, "newest first"),
+        **_errors(404, 422, e404="unknown partner or unknown program"),
+    },
+)
+def get_history(
+    partner_id: str,
+    program: Annotated[str | None, Query(description="only this program's changes")] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="changes to return")] = 100,
+) -> PartnerHistory:
+    views.partner_evaluations(partner_id, program, 0)  # unknown partner or program: 404
+    items = standing_store.history(partner_id, program, limit)
+    return PartnerHistory.model_validate({"partner_id": partner_id, "program": program, "items": items})
+
+
+def _caller() -> str:
+    """Who made this API call: the IAM principal API Gateway authenticated (kept in the partner's history)."""
+    iam = (app.current_event.request_context.authorizer.iam if app.current_event.request_context.authorizer else None)
+    arn = iam.user_arn if iam is not None else None
+    return f"iam:{arn}" if arn else "api"
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -79,6 +79,22 @@ class PartnerStanding(BaseModel):
     programs: dict[str, ProgramStanding]
 
 
+class HistoryEntry(BaseModel):
+    at: str = Field(description="when the change took effect (UTC, RFC 3339)")
+    program: str
+    kind: Literal["membership", "standing"]
+    by: str = Field(description="who: the IAM caller of an API call, `partner page:ID`, `event:ID`, or the run")
+    before: str | None = Field(description="membership or status before (null: none yet)")
+    after: str = Field(description="membership or status after")
+    why: str | None = Field(description="e.g. opted_out, opt_in_refused, evaluation, risk_flag")
+
+
+class PartnerHistory(BaseModel):
+    partner_id: str
+    program: str | None
+    items: list[HistoryEntry] = Field(description="newest first")
+
+
 class EvaluationPage(BaseModel):
     partner_id: str
     program: str | None

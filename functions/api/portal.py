@@ -127,7 +127,7 @@ def page_membership(token: str) -> Response[str]:
         return _html(403, service.denied_html(lang))
     failing: list[str] = []
     try:
-        result = changes.change_membership(partner_id, program_id, action, now)
+        result = changes.change_membership(partner_id, program_id, action, now, by=f"partner page:{partner_id}")
         done = "left" if action == "opt_out" else ("joined" if result.granted else "refused")
         failing = list(result.failing)
     except (changes.NotEnrolled, changes.NotOptIn, LookupError):

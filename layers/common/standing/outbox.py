@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from standing.events.models import utc_text
+
 OWES = "owes"
 # "Partner Evaluated" carries its record; the record is the item's own `record` attribute, so the owed entry leaves
 # it out (the item would otherwise hold it twice) and the publisher puts it back.
@@ -71,7 +73,7 @@ class HistoryEntry:
     partner_id: str
     program: str
     kind: str  # "membership" | "standing"
-    at: str
+    at: str  # UTC, fixed width: entries sort by it (a membership before the standing it moves, at the same instant)
     by: str
     before: str | None
     after: str
@@ -96,7 +98,7 @@ def history_of(new_image: Mapping[str, Any] | None, old_image: Mapping[str, Any]
             partner_id=str(new_image.get("partner_id") or str(new_image["pk"])[2:]),
             program=sk[len("ENROL#") :],
             kind="membership",
-            at=str(new_image.get("membership_at")),
+            at=utc_text(str(new_image.get("membership_at"))),
             by=str(new_image.get("membership_by") or "unknown"),
             before=str(before) if before is not None else None,
             after=str(after),
@@ -110,7 +112,7 @@ def history_of(new_image: Mapping[str, Any] | None, old_image: Mapping[str, Any]
             partner_id=str(new["partner_id"]),
             program=str(new["program"]),
             kind="standing",
-            at=str(new.get("changed_at") or new.get("evaluated_at")),
+            at=utc_text(str(new.get("changed_at") or new.get("evaluated_at"))),
             by=str(new_image.get("changed_by") or "unknown"),
             before=previous.get("status"),
             after=str(new["status"]),
