@@ -381,3 +381,20 @@ def test_api_access_log_names_the_route_never_the_path():
     assert "$context.routeKey" in fields.values() and "$context.status" in fields.values()
     # A portal or unsubscribe path carries a signed token: the log must not keep it.
     assert not any("$context.path" in v or "$context.rawPath" in v for v in fields.values())
+
+
+def test_only_the_publisher_may_put_standing_events_and_notify_hears_only_this_account():
+    """Issue 11: anything that could put an event with source `standing` on the bus made notify send an email."""
+    policy = RESOURCES["StandingEventsOnlyFromThePublisher"]["Properties"]["Statement"]
+    assert (policy["Effect"], policy["Principal"], policy["Action"]) == ("Deny", "*", "events:PutEvents")
+    assert policy["Condition"]["StringEquals"] == {"events:source": "standing"}
+    assert policy["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == {"Fn::GetAtt": ["PublishFunctionRole", "Arn"]}
+    pattern = RESOURCES["NotifyRule"]["Properties"]["EventPattern"]
+    assert pattern["source"] == ["standing"] and pattern["account"] == [{"Ref": "AWS::AccountId"}]
+    putters = {
+        logical_id
+        for logical_id, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and any("EventBridgePutEventsPolicy" in policy for policy in resource["Properties"].get("Policies", []))
+    }
+    assert putters == {"PublishFunction"}

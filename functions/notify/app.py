@@ -34,6 +34,7 @@ METRIC_NAMES = {
     "suppressed": "EmailsSuppressed",
     "stale": "WarningsStale",
     "ignored": "EventsIgnored",
+    "unknown_partner": "EventsForUnknownPartners",
 }
 
 

@@ -57,8 +57,27 @@ def aws():
             Name=config.signing_secret_id(), SecretString=SIGNING_KEY.decode()
         )
         secrets.forget()
+        for partner_id, email_address in SAMPLE_PARTNERS.items():
+            store_profile(partner_id, email_address)
         yield
         secrets.forget()
+
+
+# The partners of tests/notify/samples.py, with the address their stored profile has: notify writes only there.
+SAMPLE_PARTNERS = {
+    "kk-0042": "ops@sunrise.example",
+    "tk-1001": "shop@phuongnam.example",
+    "bk-77": "stay@banrimnam.example",
+    "rd-9": "dispatch@tpe-rides.example",
+}
+
+
+def store_profile(partner_id: str, email_address: str | None, name: str = "Stored Name", locale: str = "en") -> None:
+    """The PROFILE item ingest keeps for a partner (docs/data-model.md)."""
+    item = {"pk": f"P#{partner_id}", "sk": "PROFILE", "partner_id": partner_id, "name": name, "locale": locale}
+    if email_address is not None:
+        item["email"] = email_address
+    boto3.resource("dynamodb", region_name="us-east-1").Table(config.state_table()).put_item(Item=item)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from standing.adapters.preferences import PreferencesStore
 from standing.adapters.sends_store import ClaimOutcome
 from standing.adapters.ses import PermanentSendError, RetryableSendError, SesSender
 from standing.notify.service import NotifyService, Outcome, PartnerLinks, RetryLater
-from tests.notify.conftest import BASE_URL, CONFIG_SET, SENDER, SIGNING_KEY, links
+from tests.notify.conftest import BASE_URL, CONFIG_SET, SENDER, SIGNING_KEY, links, store_profile
 
 
 class FlakySes:
@@ -153,9 +153,8 @@ def test_ses_adapter_maps_codes():
 
 @pytest.mark.parametrize("address", ["", None, "not-an-address", "a@b.example\r\nBcc: x@evil.example"])
 def test_missing_or_bad_address_is_recorded_once(service, sends, outbox, address):
-    detail = samples.kkday_evaluated()
-    detail["partner"]["email"] = address
-    event = samples.bus_event("Partner Evaluated", detail)
+    store_profile("kk-0042", address)  # a profile stored before ingest checked addresses
+    event = samples.bus_event("Partner Evaluated", samples.kkday_evaluated())
     assert service.handle(event) is Outcome.REJECTED
     record = sends.get("kk-0042", "report", "kkday-trusted-partner#2024-07-01")
     assert record["status"] == "rejected"
@@ -297,3 +296,34 @@ def test_a_link_never_spells_utc_by_chance():
     token = made.portal.rsplit("/", 1)[1]
     assert "UTC" not in token
     assert signing.verify(token, "portal", [SIGNING_KEY], unlucky + timedelta(days=29, hours=23)) == "kk-0042"
+
+
+def test_an_event_cannot_choose_the_address(service, outbox):
+    """Issue 11: anything that put an event on the bus made notify email the address in it (a made-up partner, a
+    victim's address). The address is the stored profile's, and a partner without one gets nothing."""
+    forged = samples.kkday_evaluated(email="victim@elsewhere.example")
+    assert service.handle(samples.bus_event("Partner Evaluated", forged)) is Outcome.SENT
+    (message,) = outbox()
+    assert message["To"].addresses[0].addr_spec == "ops@sunrise.example"  # the partner's own, not the event's
+    made_up = samples.kkday_evaluated(email="victim@elsewhere.example")
+    made_up["partner_id"] = made_up["record"]["partner_id"] = "nobody-we-know"
+    assert service.handle(samples.bus_event("Partner Evaluated", made_up)) is Outcome.UNKNOWN_PARTNER
+    assert len(outbox()) == 1
+
+
+def test_bidirectional_controls_are_stripped_from_display_names(service, outbox):
+    spoof = samples.kkday_evaluated(name="Sunrise \u202egnp.exe\u202c Tours")
+    assert service.handle(samples.bus_event("Partner Evaluated", spoof)) is Outcome.SENT
+    (message,) = outbox()
+    assert message["To"].addresses[0].display_name == "Sunrise gnp.exe Tours"
+
+
+def test_a_suppressed_address_gets_no_more_mail(service, outbox):
+    from datetime import UTC, datetime
+
+    from standing import config
+    from standing.adapters.preferences import PreferencesStore
+
+    PreferencesStore(config.state_table()).suppress("OPS@sunrise.example", "bounce", datetime.now(UTC))
+    assert service.handle(samples.bus_event("Partner Evaluated", samples.kkday_evaluated())) is Outcome.SUPPRESSED
+    assert outbox() == []

@@ -22,6 +22,8 @@ RETRYABLE_CODES = frozenset(
         "InternalFailure",
         "InternalServerError",
         "RequestTimeout",
+        # Sending paused (by SES after a review, or by the account owner): mail waits until it resumes.
+        "SendingPausedException",
     }
 )
 PERMANENT_CODES = frozenset(
@@ -29,7 +31,6 @@ PERMANENT_CODES = frozenset(
         "MessageRejected",
         "MailFromDomainNotVerifiedException",
         "AccountSuspendedException",
-        "SendingPausedException",
         "NotFoundException",
         "BadRequestException",
         "InvalidParameterValue",

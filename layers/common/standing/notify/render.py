@@ -26,7 +26,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from standing import catalog
 from standing.notify.catalog import MetricFormat, Texts, metric_format, resolve_locale
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+# Control characters, and the bidirectional controls that can make a display name read as something else.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
 _OPS = {
     ">=": ">=",
     "gte": ">=",
@@ -96,7 +97,8 @@ class EmailLinks:
 
 
 def header_safe(value: object, limit: int = 200) -> str:
-    """One line of text fit for a mail header: control characters (CR, LF...) become spaces, whitespace collapses."""
+    """One line of text fit for a mail header: control characters (CR, LF...) and bidirectional controls become
+    spaces, whitespace collapses."""
     text = _CONTROL.sub(" ", str(value or ""))
     return " ".join(text.split())[:limit]
 

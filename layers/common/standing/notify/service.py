@@ -57,6 +57,7 @@ class Outcome(StrEnum):
     SUPPRESSED = "suppressed"
     STALE = "stale"
     IGNORED = "ignored"
+    UNKNOWN_PARTNER = "unknown_partner"  # no stored profile: nobody to write to
 
 
 @dataclass(frozen=True)
@@ -128,11 +129,23 @@ class NotifyService:
         }
 
     def handle(self, event: dict[str, Any]) -> Outcome:
-        """Handle one EventBridge event (the body of a NotifyQueue message)."""
+        """Handle one EventBridge event (the body of a NotifyQueue message). The address comes from the partner's
+        stored profile, never from the event: an event naming a partner Standing does not know, or any address at
+        all, writes to nobody else. (Name and language are the event's, which Standing built from that profile.)"""
         handler = self._handlers.get(str(event.get("detail-type", "")))
         if handler is None:
             return Outcome.IGNORED
-        return handler(event.get("detail") or {}, str(event.get("id", "")))
+        detail = dict(event.get("detail") or {})
+        partner_id = str(detail.get("partner_id") or (detail.get("record") or {}).get("partner_id") or "")
+        who = self._preferences.recipient(partner_id) if partner_id else None
+        if who is None:
+            return Outcome.UNKNOWN_PARTNER
+        if who.suppressed:
+            return Outcome.SUPPRESSED  # SES reported the address bouncing or complaining: no more mail to it
+        given = detail.get("partner") or {}
+        detail["partner"] = {**who.summary(), **{k: given[k] for k in ("name", "locale") if given.get(k)},
+                             "email": who.email}  # fmt: skip
+        return handler(detail, str(event.get("id", "")))
 
     # -------------------------------------------------------------------------------------------- kinds
 
