@@ -30,6 +30,7 @@ NEEDS = {
         "STATE_TABLE_NAME", "SENDER_IDENTITY", "SES_CONFIGURATION_SET", "SIGNING_SECRET_ID", "PUBLIC_BASE_URL"
     },
     "ApiFunction": {"STATE_TABLE_NAME", "AT_RISK_MARGIN", "SIGNING_SECRET_ID"},
+    "FeedbackFunction": {"STATE_TABLE_NAME"},
 }
 
 
@@ -79,6 +80,7 @@ def test_event_sources_and_functions(stack):
         ("IngestQueue", "IngestQueueFunction"),
         ("EvaluateQueue", "EvaluateWorkerFunction"),
         ("NotifyQueue", "NotifyFunction"),
+        ("FeedbackQueue", "FeedbackFunction"),  # SES bounces and complaints
     }
     for logical_id, needed in NEEDS.items():
         assert needed <= set(stack.functions[logical_id].environment), logical_id

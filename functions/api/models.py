@@ -73,9 +73,17 @@ class ProgramStanding(Open):
     next_evaluation: str
 
 
+class EmailSuppression(BaseModel):
+    reason: Literal["bounce", "complaint"]
+    at: str = Field(description="when SES reported it (UTC, RFC 3339)")
+
+
 class PartnerStanding(BaseModel):
     partner_id: str
     name: str | None
+    email_suppressed: EmailSuppression | None = Field(
+        None, description="the partner's address bounced for good or complained: no mail goes to it until it changes"
+    )
     programs: dict[str, ProgramStanding]
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from standing import catalog
+from standing import catalog, config
 from standing.adapters import standing_store
+from standing.adapters.preferences import PreferencesStore
 from standing.evaluate.partner import membership_since
 from standing.rules import membership_view
 
@@ -54,7 +55,15 @@ def partner_standing(partner_id: str, now: datetime | None = None) -> dict[str, 
             "projection": projections.get(program_id),
             "next_evaluation": program.next_evaluation_after(now).isoformat(),
         }
-    return {"partner_id": partner_id, "name": state.profile.get("name"), "programs": programs}
+    address = str(state.profile.get("email") or "")
+    suppressed = PreferencesStore(config.state_table()).suppression(address) if address else None
+    return {
+        "partner_id": partner_id,
+        "name": state.profile.get("name"),
+        # SES reported the address bouncing for good or complaining: Standing sends it no more mail until it changes
+        "email_suppressed": suppressed,
+        "programs": programs,
+    }
 
 
 def partner_evaluations(partner_id: str, program_id: str | None, limit: int) -> dict[str, Any]:
