@@ -31,3 +31,21 @@ def test_api_payloads_answer_with_json_errors_for_unknown_partners(stack):
     response = stack.invoke("ApiFunction", load("api_post_membership.json"))
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["error"] == "not_enrolled"
+
+
+def test_the_publisher_sample_puts_the_owed_event_and_writes_the_history(stack):
+    import boto3
+
+    result = stack.invoke("PublishFunction", load("publish_stream.json"))
+    assert result == {"batchItemFailures": []}
+    history = boto3.client("dynamodb").query(
+        TableName=stack.name_of("StateTable"),
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :h)",
+        ExpressionAttributeValues={":pk": {"S": "P#tk-0042"}, ":h": {"S": "HIST#"}},
+    )["Items"]
+    assert [(h["kind"]["S"], h["before"]["S"], h["after"]["S"], h["by"]["S"]) for h in history] == [
+        ("standing", "awarded", "suspended", "event:tk-0042-000311")]
+
+
+def test_the_feedback_sample_suppresses_the_bounced_address(stack):
+    assert stack.invoke("FeedbackFunction", load("feedback_sqs_bounce.json")) == {"batchItemFailures": []}

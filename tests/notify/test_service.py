@@ -98,7 +98,7 @@ def test_throttling_puts_the_message_back_and_a_retry_sends_it(aws, sends, outbo
     assert len(outbox()) == 1
 
 
-@pytest.mark.parametrize("code", ["LimitExceededException", "Throttling", "InternalFailure"])
+@pytest.mark.parametrize("code", ["LimitExceededException", "Throttling", "InternalFailure", "SendingPausedException"])
 def test_other_transient_codes_are_retryable(aws, sends, code):
     service = NotifyService(
         sends,
