@@ -31,7 +31,7 @@ $(TOOLS)/.installed: requirements-tools.txt
 demo: $(STAMP) ## generate a marketplace and run the whole pipeline on embedded AWS (writes out/)
 	$(BIN)/standing demo --out out
 
-test: $(STAMP) lint cfn-lint sam-validate checkov ## lint, cfn-lint, sam validate --lint, checkov, then the whole pytest suite (offline)
+test: $(STAMP) lint typecheck cfn-lint sam-validate checkov ## lint, mypy, cfn-lint, sam validate --lint, checkov, then the whole pytest suite (offline)
 	$(BIN)/standing openapi --check
 	$(BIN)/pytest
 

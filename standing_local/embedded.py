@@ -89,11 +89,13 @@ def _matches(pattern: Any, value: Any) -> bool:
             _matches(sub, value.get(key)) if not _is_exists(sub) else ((key in value) == sub[0]["exists"])
             for key, sub in pattern.items()
         )
-    return any(
-        (isinstance(option, dict) and "prefix" in option and isinstance(value, str) and value.startswith(option["prefix"]))
-        or option == value
-        for option in pattern
-    )
+    return any(_option_matches(option, value) for option in pattern)
+
+
+def _option_matches(option: Any, value: Any) -> bool:
+    if isinstance(option, dict) and "prefix" in option:
+        return isinstance(value, str) and value.startswith(option["prefix"])
+    return bool(option == value)
 
 
 def _is_exists(pattern: Any) -> bool:

@@ -93,7 +93,7 @@ _RIDES_HOURS = (3, 2, 2, 2, 3, 5, 8, 10, 10, 8, 7, 7, 8, 7, 7, 8, 10, 11, 10, 9,
 _BUSINESS = (0, 0, 0, 0, 0, 0, 1, 4, 10, 12, 12, 11, 8, 11, 12, 12, 11, 10, 7, 5, 4, 3, 2, 1)
 
 _HOURS = range(24)
-_CUMULATIVE = {weights: list(accumulate(weights)) for weights in (_DAYTIME, _RIDES_HOURS, _BUSINESS)}
+_CUMULATIVE: dict[tuple[int, ...], list[int]] = {w: list(accumulate(w)) for w in (_DAYTIME, _RIDES_HOURS, _BUSINESS)}
 
 _RATINGS_BELOW_5 = ((4, 3, 2, 1), (60, 20, 10, 10))  # mean 3.3: mixed with 5s to reach a target mean
 

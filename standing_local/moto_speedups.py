@@ -51,7 +51,7 @@ def install() -> None:
             del self.all_items
 
     Table.query = query  # type: ignore[method-assign]
-    dynamodb_models.copy = _SnapshotCopy()  # type: ignore[attr-defined]  # the `copy` moto's backend module uses
+    dynamodb_models.copy = _SnapshotCopy()  # type: ignore[attr-defined,assignment]  # the `copy` moto's backend uses
     for name in _WRITES:
         setattr(dynamodb_models.DynamoDBBackend, name, _serialised(getattr(dynamodb_models.DynamoDBBackend, name)))
     _installed = True
@@ -81,7 +81,7 @@ def _candidates(table: Table, bound: dict[str, Any]) -> list[Any] | None:
     if hash_key is not None and (index_name is None or index_name in local_indexes):
         if hash_key not in table.items:  # never touch the defaultdict with a miss: it would insert
             return []
-        partition = table.items[hash_key]
+        partition: Any = table.items[hash_key]
         items = list(partition.values()) if table.range_key_attr else [partition]
         if index_name is not None:
             attribute = next(k["AttributeName"] for k in local_indexes[index_name].schema if k["KeyType"] == "RANGE")

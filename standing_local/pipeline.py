@@ -140,7 +140,10 @@ class Pipeline:
     def _send_until(self, ordered: list[Line], position: int, at: datetime, summary: RunSummary, bar: Any) -> int:
         """POST every event that has happened by `at` (in order of occurrence), 500 a request."""
         end = position
-        while end < len(ordered) and (ordered[end].at is None or ordered[end].at <= at):
+        while end < len(ordered):
+            when = ordered[end].at
+            if when is not None and when > at:
+                break
             end += 1
         for chunk_start in range(position, end, MAX_BATCH):
             chunk = ordered[chunk_start : min(chunk_start + MAX_BATCH, end)]
@@ -150,7 +153,7 @@ class Pipeline:
                     summary.rejected.append(
                         {
                             "line": line.number,
-                            "event_id": line.envelope.get("event_id"),
+                            "event_id": (line.envelope or {}).get("event_id"),
                             "error": body.get("error"),
                             "message": body.get("message"),
                         }

@@ -68,8 +68,8 @@ def _image(record: dict[str, Any]) -> dict[str, Any] | None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse | dict[str, Any]:
     if event.get("redrive") is True:  # an operator's invocation: apply the parked events again
-        report = redrive_parked()
-        return {"applied": report.applied, "still_parked": report.still_parked}
+        redriven = redrive_parked()
+        return {"applied": redriven.applied, "still_parked": redriven.still_parked}
     images = [i for i in (_image(r) for r in event.get("Records", [])) if i is not None]
     batch: AggregationBatch = _aggregator().begin(images)
     parked: set[str] = set()
