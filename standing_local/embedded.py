@@ -33,6 +33,7 @@ from standing_local.template import ACCOUNT_ID, CODE_BUCKET, REGION, handler_mod
 _UNMODELLED = (
     "AWS::ApiGatewayV2::",
     "AWS::CloudWatch::Alarm",
+    "AWS::Events::EventBusPolicy",
     "AWS::Lambda::EventInvokeConfig",
     "AWS::Lambda::Permission",
     "AWS::Lambda::EventSourceMapping",
