@@ -66,3 +66,40 @@ def test_a_malformed_bus_message_ends_in_the_dlq(deployed: Any) -> None:
     sqs.send_message(QueueUrl=deployed.queue_url("IngestQueue"), MessageBody=good)
     assert deployed.pump_queue("IngestQueue") == 1  # the good one; the bad one is redriven, not retried forever
     assert deployed.dead_letters()["IngestDLQ"] == 1
+
+
+def test_two_requests_racing_with_one_id_count_once_on_the_deployed_stack(deployed: Any) -> None:
+    """Issue 11: two requests carrying one event_id with different content both got 200 and the order counted twice
+    (orders_placed 12 -> 14). Now one wins, the other is a conflict, and the day counts the order once."""
+    import threading
+
+    profile = {"event_id": "race-prof", "type": "partner.profile", "partner_id": "racer",
+               "occurred_at": "2024-06-01T00:00:00+08:00",
+               "data": {"name": "Racer", "email": "racer@example.com", "locale": "en",
+                        "programs": ["kkday-trusted-partner"]}}  # fmt: skip
+    assert deployed.request("POST", "/events", {"events": [profile]})[0] == 200
+    answers: list[Any] = [None, None]
+    barrier = threading.Barrier(2)
+
+    def send(side: int) -> None:
+        event = {"event_id": "race-1", "type": "order.placed", "partner_id": "racer",
+                 "occurred_at": "2024-07-01T10:00:00+08:00",
+                 "data": {"order_id": f"order-{side}", "buyer_id": "b", "due_by": "2024-07-02T10:00:00+08:00"}}
+        barrier.wait()
+        answers[side] = deployed.request("POST", "/events", {"events": [event]})  # fmt: skip
+
+    threads = [threading.Thread(target=send, args=(side,)) for side in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bodies = sorted((a[1] for a in answers), key=lambda body: body["accepted"])
+    assert [a[0] for a in answers] == [200, 200]
+    assert (bodies[0]["accepted"], [r["error"] for r in bodies[0]["rejected"]]) == (0, ["conflict"])
+    assert (bodies[1]["accepted"], bodies[1]["rejected"]) == (1, [])
+    deployed.drain()
+    item = boto3.client("dynamodb", region_name="us-east-1").get_item(
+        TableName=deployed.name_of("StateTable"),
+        Key={"pk": {"S": "P#racer"}, "sk": {"S": "A#Asia/Taipei#2024-07-01"}},
+    )["Item"]
+    assert json.loads(item["data"]["S"])["counts"]["orders_placed"] == 1
