@@ -38,7 +38,6 @@ def judge(
     with_history: bool = True,
 ) -> dict[str, Any]:
     """Run the rules engine for one partner over one period (a scheduled one, the current one, or "now")."""
-    enrolment = state.enrolments.get(program.id, {})
     previous = (
         standing_store.records(state.partner_id, program.id, before=period.start.isoformat(), limit=HISTORY)
         if with_history
@@ -46,7 +45,15 @@ def judge(
     )
     first, last = program.query_range(period)
     days = standing_store.daily_aggregates(state.partner_id, program.time_zone, first, last)
-    facts = PartnerFacts(
+    return evaluate_partner(program, partner_facts(state, program.id, previous, membership), days, evaluated_at, period)
+
+
+def partner_facts(
+    state: PartnerState, program_id: str, previous: list[dict[str, Any]], membership: str | None = None
+) -> PartnerFacts:
+    """The engine's view of a partner in a program (`membership` overrides the stored one: an opt-in check)."""
+    enrolment = state.enrolments.get(program_id, {})
+    return PartnerFacts(
         partner_id=state.partner_id,
         attributes=partner_attributes(state.profile),
         membership=membership if membership is not None else enrolment.get("membership"),
@@ -54,7 +61,6 @@ def judge(
         previous=previous,
         membership_since=membership_since(enrolment),
     )
-    return evaluate_partner(program, facts, days, evaluated_at, period)
 
 
 def partner_attributes(profile: dict[str, Any] | None) -> dict[str, Any]:

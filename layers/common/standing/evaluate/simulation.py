@@ -26,9 +26,9 @@ from standing import catalog
 from standing.adapters import queue, simulations_store, standing_store
 from standing.adapters.standing_store import PartnerState
 from standing.aggregates import DayAggregate
-from standing.evaluate.partner import HISTORY, membership_since, partner_attributes
+from standing.evaluate.partner import HISTORY, partner_facts
 from standing.keys import ENROLMENT_SHARDS
-from standing.rules import PartnerFacts, Period, Program, ProgramError, evaluate_partner, load_program
+from standing.rules import Period, Program, ProgramError, evaluate_partner, load_program
 
 SIDES = ("base", "draft")
 NOT_EVALUATED = "not_evaluated"  # the base has no evaluation at that instant (its first_evaluation is later)
@@ -53,21 +53,6 @@ def load_draft(text: str, source: str) -> Program:
             raise ProgramError(source, error.path, error.message) from None
     program.source = source
     return program
-
-
-def facts(
-    state: PartnerState, program_id: str, previous: list[dict[str, Any]], membership: str | None = None
-) -> PartnerFacts:
-    """The engine's view of a partner, as `standing.evaluate.partner.judge` builds it (with its helpers)."""
-    enrolment = state.enrolments.get(program_id, {})
-    return PartnerFacts(
-        partner_id=state.partner_id,
-        attributes=partner_attributes(state.profile),
-        membership=membership if membership is not None else enrolment.get("membership"),
-        open_flags=state.open_flags,
-        previous=previous,
-        membership_since=membership_since(enrolment),
-    )
 
 
 def is_enrolled(state: PartnerState, program_id: str) -> bool:
@@ -103,7 +88,8 @@ def judge(
     """One scheduled evaluation of one side; the record joins that side's history."""
     period = program.period_for(evaluated_at)
     previous = history.before(state.partner_id, period)
-    record = evaluate_partner(program, facts(state, program.id, previous, membership), days, evaluated_at, period)
+    facts = partner_facts(state, program.id, previous, membership)
+    record = evaluate_partner(program, facts, days, evaluated_at, period)
     history.add(record)
     return record
 
@@ -112,7 +98,7 @@ def opt_in_granted(program: Program, state: PartnerState, days: Iterable[DayAggr
     """Would an opt-in at `now` be granted (`standing.evaluate.changes.change_membership`): the window ending
     today judged as a member, without history, must be awarded."""
     period = program.window_ending(now)
-    record = evaluate_partner(program, facts(state, program.id, [], "opted_in"), days, now, period)
+    record = evaluate_partner(program, partner_facts(state, program.id, [], "opted_in"), days, now, period)
     return record["status"] == "awarded"
 
 
