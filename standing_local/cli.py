@@ -6,7 +6,7 @@ standing serve [--port 3000]                       the HTTP API over embedded AW
 standing portal-link PARTNER_ID [--ttl 7d]         a signed link to a partner's page
 standing openapi [--check]                         write (or check) docs/openapi.json
 standing backtest --program DRAFT.yaml --events EVENTS.jsonl --from DATE --to DATE --out DIR
-standing redrive --stack NAME                      apply the events the aggregation parked, on a deployed stack
+standing redrive [--out out | --stack NAME]        apply the events the aggregation parked (local run or AWS)
 """
 
 from __future__ import annotations
