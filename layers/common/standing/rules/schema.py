@@ -6,6 +6,7 @@ through float rounding; categorical thresholds are strings.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -172,6 +173,7 @@ class Gate:
 _SEPARATORS = re.compile(r"[\s_\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+")
 
 
+@functools.lru_cache(maxsize=4096)  # a run judges every partner of a category again: normalise each value once
 def segment_key(value: str) -> str:
     """The form segment names and aliases are matched on: Unicode-normalised, lowercase, every run of spaces,
     underscores and dashes (hyphen, en dash, em dash, minus...) one "-". "Electronics – Refrigeration",
@@ -188,6 +190,10 @@ class Segments:
     names: tuple[str, ...]
     default: str
     aliases: dict[str, str]
+    _keyed: dict[str, str] = field(init=False, repr=False, compare=False)  # segment_key(name) -> name
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_keyed", {segment_key(name): name for name in self.names})
 
     def of(self, attributes: dict[str, Any]) -> str:
         return self.resolve(attributes)[0]
@@ -199,7 +205,7 @@ class Segments:
         if not text:
             return self.default, f"no {self.attribute} in the profile: judged by the default column ({self.default})"
         key = segment_key(text)
-        found = next((name for name in self.names if segment_key(name) == key), None) or self.aliases.get(key)
+        found = self.aliases.get(key) if key not in self._keyed else self._keyed[key]
         if found is not None:
             return found, f"{self.attribute} {text!r}: the {found} column"
         return self.default, f"{self.attribute} {text!r} is not listed: judged by the default column ({self.default})"
