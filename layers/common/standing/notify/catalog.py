@@ -19,6 +19,38 @@ MESSAGES: dict[str, dict[str, Any]] = {
     "vi": vi.MESSAGES,
     "zh-TW": zh_tw.MESSAGES,
 }
+# Which of a programme's `actions` an email lists, by the email's situation: the same in every language (the locales
+# only word the actions). Programmes without a plan here use GENERIC_PLAN.
+ACTION_PLANS: dict[str, dict[str, list[str]]] = {
+    "kkday-trusted-partner": {
+        "report_awarded": ["track"],
+        "report_not_awarded": ["messaging", "track"],
+        "report_ineligible": ["contact"],
+        "warning": ["track"],
+    },
+    "booking-preferred-property": {
+        "report_awarded": ["check_status", "leave"],
+        "report_not_awarded": ["check_status", "leave"],
+        "report_never_joined": ["join"],
+        "report_left": ["check_status"],
+        "warning": ["check_status"],
+        "joined": ["check_status"],
+        "refused": ["check_status"],
+    },
+    "booking-rides-preferred": {
+        "report_awarded": ["pricing"],
+        "report_not_awarded": ["pricing", "figures"],
+        "warning": ["pricing"],
+    },
+    "tiki-trusted-store": {
+        "report_awarded": ["check"],
+        "report_not_awarded": ["check", "support"],
+        "report_suspended": ["support"],
+        "report_ineligible": ["check"],
+        "warning": ["act_on_warning", "check"],
+    },
+}
+GENERIC_PLAN: dict[str, list[str]] = {"report_not_awarded": ["focus"], "warning": ["focus"]}
 BABEL_LOCALES = {"en": "en", "th": "th", "vi": "vi", "zh-TW": "zh_Hant_TW"}
 
 

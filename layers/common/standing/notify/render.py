@@ -24,7 +24,7 @@ from babel.numbers import format_decimal, format_percent
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from standing import catalog
-from standing.notify.catalog import MetricFormat, Texts, metric_format, resolve_locale
+from standing.notify.catalog import ACTION_PLANS, GENERIC_PLAN, MetricFormat, Texts, metric_format, resolve_locale
 
 # Control characters, and the bidirectional controls that can make a display name read as something else.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
@@ -387,7 +387,7 @@ def _program_view(texts: Texts, detail: dict[str, Any]) -> dict[str, Any]:
         "badge": entry["badge"],
         "status": (known or {}).get("status", {}),
         "actions": entry["actions"],
-        "plan": entry["plan"],
+        "plan": ACTION_PLANS.get(program_id, GENERIC_PLAN),
     }
 
 

@@ -355,12 +355,6 @@ MESSAGES = {
                 "messaging": "Talk to travellers through KKday messaging and keep a record of the conversations.",
                 "contact": "Ask your KKday contact how to handle orders and messages yourself.",
             },
-            "plan": {
-                "report_awarded": ["track"],
-                "report_not_awarded": ["messaging", "track"],
-                "report_ineligible": ["contact"],
-                "warning": ["track"],
-            },
         },
         "booking-preferred-property": {
             "name": "Booking.com Preferred Partner Programme",
@@ -393,15 +387,6 @@ MESSAGES = {
                     "Programme and request to join."
                 ),
             },
-            "plan": {
-                "report_awarded": ["check_status", "leave"],
-                "report_not_awarded": ["check_status", "leave"],
-                "report_never_joined": ["join"],
-                "report_left": ["check_status"],
-                "warning": ["check_status"],
-                "joined": ["check_status"],
-                "refused": ["check_status"],
-            },
         },
         "booking-rides-preferred": {
             "name": "Booking.com Rides Preferred Partner Programme",
@@ -424,11 +409,6 @@ MESSAGES = {
                     "Offer competitive prices as well: quality and price together decide how often you are chosen."
                 ),
                 "figures": "The recommended figures may change over time; this report uses the ones in force.",
-            },
-            "plan": {
-                "report_awarded": ["pricing"],
-                "report_not_awarded": ["pricing", "figures"],
-                "warning": ["pricing"],
             },
         },
         "tiki-trusted-store": {
@@ -459,19 +439,11 @@ MESSAGES = {
                     "If you believe you meet every requirement, email partnersupport@tiki.vn or hotrodoitac@tiki.vn."
                 ),
             },
-            "plan": {
-                "report_awarded": ["check"],
-                "report_not_awarded": ["check", "support"],
-                "report_suspended": ["support"],
-                "report_ineligible": ["check"],
-                "warning": ["act_on_warning", "check"],
-            },
         },
     },
     "generic_program": {
         "address": "",
         "badge": "the programme's badge",
         "actions": {"focus": "Improve the metrics marked “Needs improvement” before the next evaluation."},
-        "plan": {"report_not_awarded": ["focus"], "warning": ["focus"]},
     },
 }

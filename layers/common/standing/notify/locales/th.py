@@ -341,12 +341,6 @@ MESSAGES = {
                 "messaging": "สื่อสารกับนักท่องเที่ยวผ่านระบบข้อความของ KKday และเก็บบันทึกการสนทนาไว้",
                 "contact": "สอบถามผู้ประสานงานของ KKday ถึงวิธีจัดการคำสั่งซื้อและข้อความด้วยตนเอง",
             },
-            "plan": {
-                "report_awarded": ["track"],
-                "report_not_awarded": ["messaging", "track"],
-                "report_ineligible": ["contact"],
-                "warning": ["track"],
-            },
         },
         "booking-preferred-property": {
             "name": "โปรแกรมที่พักแนะนำของ Booking.com",
@@ -371,15 +365,6 @@ MESSAGES = {
                 ),
                 "join": ("เมื่อผ่านเกณฑ์แล้ว ท่านสามารถสมัครได้ในเอกซ์ทราเน็ต โดยคลิกที่โอกาส แล้วเลือกโปรแกรมที่พักแนะนำ"),
             },
-            "plan": {
-                "report_awarded": ["check_status", "leave"],
-                "report_not_awarded": ["check_status", "leave"],
-                "report_never_joined": ["join"],
-                "report_left": ["check_status"],
-                "warning": ["check_status"],
-                "joined": ["check_status"],
-                "refused": ["check_status"],
-            },
         },
         "booking-rides-preferred": {
             "name": "โปรแกรมพาร์ทเนอร์แนะนำของ Booking.com สำหรับบริการรถรับส่ง",
@@ -394,11 +379,6 @@ MESSAGES = {
             "actions": {
                 "pricing": "เสนอราคาที่แข่งขันได้ด้วย เพราะทั้งคุณภาพและราคาเป็นตัวกำหนดว่าท่านจะถูกเลือกบ่อยเพียงใด",
                 "figures": "ตัวเลขที่แนะนำอาจปรับเปลี่ยนได้ตามช่วงเวลา รายงานนี้ใช้เกณฑ์ที่มีผลในปัจจุบัน",
-            },
-            "plan": {
-                "report_awarded": ["pricing"],
-                "report_not_awarded": ["pricing", "figures"],
-                "warning": ["pricing"],
             },
         },
         "tiki-trusted-store": {
@@ -424,19 +404,11 @@ MESSAGES = {
                 "act_on_warning": "ปรับปรุงตัวชี้วัดข้างต้นโดยเร็วที่สุดก่อนสิ้นรอบ",
                 "support": "หากท่านเห็นว่าผ่านเกณฑ์ทุกข้อแล้ว โปรดส่งอีเมลไปที่ partnersupport@tiki.vn หรือ hotrodoitac@tiki.vn",
             },
-            "plan": {
-                "report_awarded": ["check"],
-                "report_not_awarded": ["check", "support"],
-                "report_suspended": ["support"],
-                "report_ineligible": ["check"],
-                "warning": ["act_on_warning", "check"],
-            },
         },
     },
     "generic_program": {
         "address": "",
         "badge": "ตราสัญลักษณ์ของโปรแกรม",
         "actions": {"focus": "ปรับปรุงตัวชี้วัดที่ระบุว่า “ต้องปรับปรุง” ก่อนการประเมินครั้งถัดไป"},
-        "plan": {"report_not_awarded": ["focus"], "warning": ["focus"]},
     },
 }

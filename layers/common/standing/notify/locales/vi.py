@@ -359,12 +359,6 @@ MESSAGES = {
                 "messaging": "Trao đổi với du khách qua hệ thống tin nhắn của KKday và lưu lại nội dung trao đổi.",
                 "contact": "Liên hệ người phụ trách tại KKday để biết cách tự xử lý đơn hàng và tin nhắn.",
             },
-            "plan": {
-                "report_awarded": ["track"],
-                "report_not_awarded": ["messaging", "track"],
-                "report_ineligible": ["contact"],
-                "warning": ["track"],
-            },
         },
         "booking-preferred-property": {
             "name": "Chương trình Đối tác Ưu tiên của Booking.com",
@@ -396,15 +390,6 @@ MESSAGES = {
                     "Khi đạt đủ tiêu chí, đăng ký tham gia trong extranet: Cơ hội > Chương trình Đối tác Ưu tiên."
                 ),
             },
-            "plan": {
-                "report_awarded": ["check_status", "leave"],
-                "report_not_awarded": ["check_status", "leave"],
-                "report_never_joined": ["join"],
-                "report_left": ["check_status"],
-                "warning": ["check_status"],
-                "joined": ["check_status"],
-                "refused": ["check_status"],
-            },
         },
         "booking-rides-preferred": {
             "name": "Chương trình Đối tác Ưu tiên của Booking.com dành cho dịch vụ xe",
@@ -424,11 +409,6 @@ MESSAGES = {
             "actions": {
                 "pricing": "Đưa ra mức giá cạnh tranh: chất lượng và giá cùng quyết định tần suất được chọn.",
                 "figures": "Các mức khuyến nghị có thể thay đổi theo thời gian; báo cáo này dùng mức đang áp dụng.",
-            },
-            "plan": {
-                "report_awarded": ["pricing"],
-                "report_not_awarded": ["pricing", "figures"],
-                "warning": ["pricing"],
             },
         },
         "tiki-trusted-store": {
@@ -460,19 +440,11 @@ MESSAGES = {
                     "partnersupport@tiki.vn hoặc hotrodoitac@tiki.vn."
                 ),
             },
-            "plan": {
-                "report_awarded": ["check"],
-                "report_not_awarded": ["check", "support"],
-                "report_suspended": ["support"],
-                "report_ineligible": ["check"],
-                "warning": ["act_on_warning", "check"],
-            },
         },
     },
     "generic_program": {
         "badge": "danh hiệu của chương trình",
         "address": "Quý đối tác",
         "actions": {"focus": "Cải thiện các chỉ số được đánh dấu “Cần cải thiện” trước lần đánh giá tới."},
-        "plan": {"report_not_awarded": ["focus"], "warning": ["focus"]},
     },
 }

@@ -309,12 +309,6 @@ MESSAGES = {
                 "messaging": "請透過 KKday 訊息系統與旅客溝通，並保留對話紀錄。",
                 "contact": "請洽詢您的 KKday 窗口，了解如何自行處理訂單與訊息。",
             },
-            "plan": {
-                "report_awarded": ["track"],
-                "report_not_awarded": ["messaging", "track"],
-                "report_ineligible": ["contact"],
-                "warning": ["track"],
-            },
         },
         "booking-preferred-property": {
             "name": "Booking.com 優選夥伴計畫",
@@ -332,15 +326,6 @@ MESSAGES = {
                 "leave": "如需退出：請在 extranet 前往 商機 > 優選夥伴計畫 > 退出計畫。您的狀態與佣金比例將立即變更。",
                 "join": "符合標準後，請在 extranet 前往 商機 > 優選夥伴計畫 申請加入。",
             },
-            "plan": {
-                "report_awarded": ["check_status", "leave"],
-                "report_not_awarded": ["check_status", "leave"],
-                "report_never_joined": ["join"],
-                "report_left": ["check_status"],
-                "warning": ["check_status"],
-                "joined": ["check_status"],
-                "refused": ["check_status"],
-            },
         },
         "booking-rides-preferred": {
             "name": "Booking.com 接送服務優選夥伴計畫",
@@ -355,11 +340,6 @@ MESSAGES = {
             "actions": {
                 "pricing": "同時提供具競爭力的價格：品質與價格共同決定您被選中的頻率。",
                 "figures": "建議數值可能隨時間調整；本報告採用目前適用的數值。",
-            },
-            "plan": {
-                "report_awarded": ["pricing"],
-                "report_not_awarded": ["pricing", "figures"],
-                "warning": ["pricing"],
             },
         },
         "tiki-trusted-store": {
@@ -382,19 +362,11 @@ MESSAGES = {
                 "act_on_warning": "請在本期結束前儘快改善上述指標。",
                 "support": "若您認為已符合所有要求，請寄信至 partnersupport@tiki.vn 或 hotrodoitac@tiki.vn。",
             },
-            "plan": {
-                "report_awarded": ["check"],
-                "report_not_awarded": ["check", "support"],
-                "report_suspended": ["support"],
-                "report_ineligible": ["check"],
-                "warning": ["act_on_warning", "check"],
-            },
         },
     },
     "generic_program": {
         "badge": "計畫標章",
         "address": "",
         "actions": {"focus": "請在下次評估前改善標示為「需要改善」的指標。"},
-        "plan": {"report_not_awarded": ["focus"], "warning": ["focus"]},
     },
 }
