@@ -19,6 +19,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from standing import config
+from standing.adapters import standing_store
 
 TRANSIENT_CODES = frozenset(
     {
@@ -113,39 +114,9 @@ def get(simulation_id: str) -> dict[str, Any]:
 def count_once(simulation_id: str, marker: str, adds: dict[str, int]) -> bool:
     """Mark a page or batch counted and ADD its counters to the simulation, in one transaction. False: counted
     before (a redelivered message)."""
-    names = {f"#a{i}": name for i, name in enumerate(adds)}
-    values = {f":a{i}": value for i, value in enumerate(adds.values())}
-    table = _table()
     try:
-        table.meta.client.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": table.name,
-                        "Item": _key(simulation_id, marker),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-                {
-                    "Update": {
-                        "TableName": table.name,
-                        "Key": _key(simulation_id),
-                        "UpdateExpression": "ADD " + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": values,
-                    }
-                },
-            ]
-        )
-        return True
+        return standing_store.add_once(_key(simulation_id, marker), _key(simulation_id), adds)
     except ClientError as error:
-        reasons = error.response.get("CancellationReasons", [])
-        if (
-            _code(error) == "TransactionCanceledException"
-            and reasons
-            and reasons[0].get("Code") == "ConditionalCheckFailed"
-        ):
-            return False
         raise _translate(error) from error
 
 

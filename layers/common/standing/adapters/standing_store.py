@@ -419,23 +419,24 @@ def count_once(run_id: str, marker: str, adds: dict[str, int]) -> bool:
     """Mark one page or batch of a run as handled and add its counts to the run, in one transaction, so a
     redelivered message is counted never twice and a crash never leaves a handled-but-uncounted marker. False:
     it was counted before."""
+    return add_once({"pk": f"RUN#{run_id}", "sk": marker}, _run_key(run_id), adds)
+
+
+def add_once(marker: dict[str, str], counters: dict[str, str], adds: dict[str, int]) -> bool:
+    """Put `marker` (if absent) and ADD `adds` to the item at `counters`, in one transaction: a redelivered page
+    or batch (of a run or a simulation) is counted once. False: the marker existed, nothing was added."""
     names = {f"#a{i}": name for i, name in enumerate(adds)}
     values = {f":a{i}": value for i, value in enumerate(adds.values())}
+    name = table().name
     try:
         # The resource's client takes plain Python values (boto3 serializes them), like table() calls.
         table().meta.client.transact_write_items(
             TransactItems=[
-                {
-                    "Put": {
-                        "TableName": table().name,
-                        "Item": {"pk": f"RUN#{run_id}", "sk": marker},
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
+                {"Put": {"TableName": name, "Item": marker, "ConditionExpression": "attribute_not_exists(pk)"}},
                 {
                     "Update": {
-                        "TableName": table().name,
-                        "Key": {"pk": f"RUN#{run_id}", "sk": "RUN"},
+                        "TableName": name,
+                        "Key": counters,
                         "UpdateExpression": "ADD " + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
                         "ExpressionAttributeNames": names,
                         "ExpressionAttributeValues": values,
@@ -445,12 +446,7 @@ def count_once(run_id: str, marker: str, adds: dict[str, int]) -> bool:
         )
         return True
     except ClientError as error:
-        reasons = error.response.get("CancellationReasons", [])
-        if (
-            error.response["Error"]["Code"] == "TransactionCanceledException"
-            and reasons
-            and (reasons[0].get("Code") == "ConditionalCheckFailed")
-        ):
+        if _condition_cancelled(error):
             return False
         raise
 
