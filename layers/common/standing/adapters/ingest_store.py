@@ -106,6 +106,7 @@ class IngestStore:
         self._state = state_table
         self._sleep = sleep
         self._max_attempts = max_attempts
+        self._writers: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_config(cls) -> IngestStore:
@@ -157,8 +158,9 @@ class IngestStore:
         """
         if not items:
             return {}
-        with ThreadPoolExecutor(max_workers=min(WRITERS, len(items))) as pool:
-            outcomes = list(pool.map(self._put_new_event, items))
+        if self._writers is None:  # one pool for the life of the store (a warm Lambda reuses it)
+            self._writers = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="ingest-put")
+        outcomes = list(self._writers.map(self._put_new_event, items))
         return {event_id: digest for event_id, digest in outcomes if digest is not None}
 
     def _put_new_event(self, item: Mapping[str, Any]) -> tuple[str, str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +11,12 @@ from standing.adapters import standing_store
 from standing.adapters.preferences import PreferencesStore
 from standing.evaluate.partner import membership_since
 from standing.rules import membership_view
+
+
+@functools.cache
+def _preferences(state_table: str) -> PreferencesStore:
+    # Keyed by the table name: a boto3 resource is built once per process, not on every request.
+    return PreferencesStore(state_table)
 
 
 class UnknownPartner(LookupError):
@@ -56,7 +63,7 @@ def partner_standing(partner_id: str, now: datetime | None = None) -> dict[str, 
             "next_evaluation": program.next_evaluation_after(now).isoformat(),
         }
     address = str(state.profile.get("email") or "")
-    suppressed = PreferencesStore(config.state_table()).suppression(address) if address else None
+    suppressed = _preferences(config.state_table()).suppression(address) if address else None
     return {
         "partner_id": partner_id,
         "name": state.profile.get("name"),
