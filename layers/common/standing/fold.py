@@ -45,9 +45,13 @@ def entity_items(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any
     items: dict[str, dict[str, Any]] = {}
     where: dict[str, str] = {}  # event id -> the sort key of its entity
     voids: list[str] = []
+    seen: set[str] = set()
     for event in ordered:
         type_name = str(event["type"])
         event_id = str(event["event_id"])
+        if event_id in seen:  # one id stored twice (two partner-days): the first stored counts, once
+            continue
+        seen.add(event_id)
         data: Mapping[str, Any] = event.get("data") or {}
         if type_name == VOID_TYPE:
             voids.append(str(data["voided_event_id"]))
