@@ -44,8 +44,22 @@ def judge(
         else []
     )
     first, last = program.query_range(period)
-    days = standing_store.daily_aggregates(state.partner_id, program.time_zone, first, last)
-    return evaluate_partner(program, partner_facts(state, program.id, previous, membership), days, evaluated_at, period)
+    folded = standing_store.folded_days(state.partner_id, program.time_zone, first, last)
+    seen_first_sale(state, folded.first_sale_at)
+    facts = partner_facts(state, program.id, previous, membership)
+    return evaluate_partner(program, facts, folded.days, evaluated_at, period)
+
+
+def seen_first_sale(state: PartnerState, sale_at: str | None) -> None:
+    """Keep the earliest successful order the fold has seen on the profile, for good: Tiki's store lifetime counts
+    from the first sale, which a later window no longer holds. Written once per partner in practice."""
+    if sale_at is None or state.profile is None:
+        return
+    known = state.profile.get("first_sale_seen_at")
+    if known is not None and str(known) <= sale_at:
+        return
+    standing_store.keep_first_sale(state.partner_id, sale_at)
+    state.profile["first_sale_seen_at"] = sale_at
 
 
 def partner_facts(
