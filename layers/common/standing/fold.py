@@ -1,21 +1,31 @@
 """The fold on read: one partner's stored events -> its daily aggregates in a time zone. Pure: no AWS here.
 
 Daily aggregates are not stored. An evaluation (or a projection, a simulation, a backtest) reads the partner's
-events once and folds them here: each event onto its entity (events/entities.py), each entity onto the local day of
-its anchor (events/daily.py). The result is what the stored entities and days used to hold, computed from the same
-functions, so duplicates, voids, late and out-of-order events fold exactly as before: arrival order only decides
-which of two anchor events of one entity anchors it (the first to arrive, as the stored `if_not_exists` did).
+events once and folds them here: each event onto its entity (the `N#...` key of events/entities.py), each entity
+onto the local day of its anchor. The result is what the stored entities and days used to hold (events/entities.py
+and events/daily.py define it; tests/ingest/test_fold.py proves this module equal to them on generated histories in
+several time zones), so duplicates, voids, late and out-of-order events fold exactly as before: arrival order only
+decides which of two anchor events of one entity anchors it (the first to arrive, as the stored `if_not_exists`
+did) and which of two events with one id counts (the first stored).
+
+Speed (it runs on every evaluation and in every backtest): each event is turned once into a `Prepared` tuple (its
+entity key, its compact record, its anchor), so a caller folding the same events again (the backtest, at each
+evaluation instant) prepares them once; instants already in UTC text are not parsed again; the local day of an
+anchor is looked up per UTC hour and zone; entities are folded on tuples, and only orders outside [first, last] are
+folded at all (for the first sale); arrival order is sorted only when the events do not come in it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any, NamedTuple
 
-from standing.aggregates import DayAggregate
-from standing.events.daily import aggregate_days
+from standing.aggregates import DayAggregate, ReportedScore
+from standing.events.daily import local_day
 from standing.events.entities import (
     ANCHOR_TYPES,
     EVENT_PREFIX,
@@ -25,8 +35,10 @@ from standing.events.entities import (
     entity_record,
     entity_sk,
 )
+from standing.events.models import is_utc_text, parse_instant
 
 VOID_TYPE = "event.voided"
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -35,41 +47,54 @@ class Folded:
     first_sale_at: str | None = None  # anchor of the earliest successful order among the events folded
 
 
-def entity_items(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The entity items the events make, by sort key, as the store kept them (`e#`/`v#` attributes, `anchor_at`).
+class Prepared(NamedTuple):
+    """One stored event as the fold uses it, computed once (`prepare`)."""
 
-    Events are taken in arrival order (`received_at`, then id) when they carry it. Risk cases are left out: their
-    open/closed state is kept on the partner (standing_store.partner_state), not derived per window.
-    """
-    ordered = sorted(events, key=lambda e: (str(e.get("received_at", "")), str(e["event_id"])))
+    key: tuple[str, str]  # arrival order: (received_at, event_id)
+    event_id: str
+    sk: str | None  # the entity's key (None: a void, or an event that feeds no day: profile, flag, membership)
+    record: dict[str, Any] | None  # the compact record it leaves on its entity (events/entities.entity_record)
+    anchor: str | None  # the anchor key ("YYYY-MM-DDTHH:MM:SSZ") when its type anchors its entity
+    voids: str | None  # for an `event.voided`: the id it voids
+
+
+def prepare(event: Mapping[str, Any]) -> Prepared:
+    """The fold's view of one stored event ({event_id, type, occurred_at, data[, received_at]})."""
+    type_name = str(event["type"])
+    event_id = str(event["event_id"])
+    key = (str(event.get("received_at", "")), event_id)
+    data: Mapping[str, Any] = event.get("data") or {}
+    if type_name == VOID_TYPE:
+        return Prepared(key, event_id, None, None, None, str(data["voided_event_id"]))
+    if type_name in FLAG_TYPES:  # risk cases are kept on the partner (standing_store.partner_state)
+        return Prepared(key, event_id, None, None, None, None)
+    sk = entity_sk(event_id, type_name, data)
+    if sk is None:
+        return Prepared(key, event_id, None, None, None, None)
+    occurred_at = str(event["occurred_at"])
+    record = entity_record(type_name, occurred_at, data)
+    anchor = None
+    if type_name in ANCHOR_TYPES:
+        at = record["at"]
+        anchor = at[:19] + "Z" if is_utc_text(at) else anchor_text(occurred_at)
+    return Prepared(key, event_id, sk, record, anchor, None)
+
+
+def entity_items(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The entity items the events make, by sort key, as the store kept them (`e#`/`v#` attributes, `anchor_at`):
+    the form events/daily.aggregate_days reads. Events are taken in arrival order (`received_at`, then id)."""
     items: dict[str, dict[str, Any]] = {}
-    where: dict[str, str] = {}  # event id -> the sort key of its entity
-    voids: list[str] = []
-    seen: set[str] = set()
-    for event in ordered:
-        type_name = str(event["type"])
-        event_id = str(event["event_id"])
-        if event_id in seen:  # one id stored twice (two partner-days): the first stored counts, once
-            continue
-        seen.add(event_id)
-        data: Mapping[str, Any] = event.get("data") or {}
-        if type_name == VOID_TYPE:
-            voids.append(str(data["voided_event_id"]))
-            continue
-        if type_name in FLAG_TYPES:
-            continue
-        sk = entity_sk(event_id, type_name, data)
-        if sk is None:
-            continue
-        item = items.setdefault(sk, {"sk": sk})
-        item[f"{EVENT_PREFIX}{event_id}"] = entity_record(type_name, str(event["occurred_at"]), data)
-        if type_name in ANCHOR_TYPES and "anchor_at" not in item:
-            item["anchor_at"] = anchor_text(str(event["occurred_at"]))
-        where[event_id] = sk
-    for voided in voids:
-        sk = where.get(voided)
-        if sk is not None:  # a void of an event this partner never sent (or one outside the read) changes nothing
-            items[sk][f"{VOID_PREFIX}{voided}"] = True
+    entities, anchors, voided = _entities(_arrival([prepare(e) for e in events]))
+    for sk, entries in entities.items():
+        item: dict[str, Any] = {"sk": sk}
+        for p in entries:
+            item[f"{EVENT_PREFIX}{p.event_id}"] = p.record
+        if sk in anchors:
+            item["anchor_at"] = anchors[sk]
+        for p in entries:
+            if p.event_id in voided:
+                item[f"{VOID_PREFIX}{p.event_id}"] = True
+        items[sk] = item
     return items
 
 
@@ -77,11 +102,290 @@ def fold_days(
     events: Iterable[Mapping[str, Any]], time_zone: str, first: date | None = None, last: date | None = None
 ) -> Folded:
     """The partner's days in [first, last] (either bound open when None) in `time_zone`."""
-    results = aggregate_days(entity_items(events).values(), time_zone)
-    sales = [r.first_sale_at for r in results.values() if r.first_sale_at is not None]
-    days = [
-        results[day].aggregate
-        for day in sorted(results)
-        if (first is None or day >= first) and (last is None or day <= last)
-    ]
-    return Folded(days, min(sales) if sales else None)
+    return fold_prepared([prepare(e) for e in events], time_zone, first, last)
+
+
+def fold_prepared(
+    prepared: Sequence[Prepared], time_zone: str, first: date | None = None, last: date | None = None
+) -> Folded:
+    """`fold_days` on events already prepared (in any order)."""
+    entities, anchors, voided = _entities(_arrival(prepared))
+    days: dict[date, _Day] = {}
+    first_sale: str | None = None
+    for sk, entries in entities.items():
+        anchor = anchors.get(sk)
+        if anchor is None:
+            continue  # not anchored yet (its placing / receiving / submitting / reporting event is missing)
+        day = local_day(anchor, time_zone)
+        kind = sk[2]
+        outside = (first is not None and day < first) or (last is not None and day > last)
+        if outside:
+            if kind == "O":  # only the first sale looks beyond the window
+                sale = _order_sale(entries, voided, anchor)
+                if sale is not None and (first_sale is None or sale < first_sale):
+                    first_sale = sale
+            continue
+        slot = days.get(day)
+        if slot is None:
+            slot = days[day] = _Day()
+        if len(entries) > 1:
+            entries = sorted(entries, key=_order_key)
+        if kind == "O":
+            sale = _add_order(slot, entries, voided, anchor)
+            if sale is not None and (first_sale is None or sale < first_sale):
+                first_sale = sale
+        elif kind == "M":
+            _add_message(slot, entries, voided)
+        elif kind == "R":
+            _add_review(slot, entries, voided)
+        elif kind == "S":
+            _add_score(slot, entries, voided)
+    return Folded([days[d].aggregate(d) for d in sorted(days)], first_sale)
+
+
+# ---------------------------------------------------------------------------------------------------- entities
+
+
+def _arrival(prepared: Sequence[Prepared]) -> Sequence[Prepared]:
+    """The events in arrival order: as given when they already are (the usual case), else sorted."""
+    keys = [p.key for p in prepared]
+    if all(a <= b for a, b in pairwise(keys)):
+        return prepared
+    return sorted(prepared, key=_arrival_key)
+
+
+def _arrival_key(p: Prepared) -> tuple[str, str]:
+    return p.key
+
+
+def _order_key(p: Prepared) -> tuple[str, str]:
+    """An entity's events in (instant, id) order, as events/entities.entries sorts them."""
+    return (p.record["at"], p.event_id)  # type: ignore[index]
+
+
+def _entities(
+    ordered: Iterable[Prepared],
+) -> tuple[dict[str, list[Prepared]], dict[str, str], set[str]]:
+    """Entities (their events, first stored first), their anchors and the voided ids, from events in arrival order.
+    An id stored twice (two partner-days) counts once: the first stored."""
+    seen: set[str] = set()
+    entities: dict[str, list[Prepared]] = {}
+    anchors: dict[str, str] = {}
+    where: dict[str, str] = {}
+    voids: list[str] = []
+    for p in ordered:
+        event_id = p.event_id
+        if event_id in seen:
+            continue
+        seen.add(event_id)
+        sk = p.sk
+        if sk is None:
+            if p.voids is not None:
+                voids.append(p.voids)
+            continue
+        entries = entities.get(sk)
+        if entries is None:
+            entities[sk] = [p]
+        else:
+            entries.append(p)
+        if p.anchor is not None and sk not in anchors:
+            anchors[sk] = p.anchor
+        where[event_id] = sk
+    # a void of an event this partner never sent (or one outside the read) changes nothing
+    return entities, anchors, {v for v in voids if v in where}
+
+
+class _Day:
+    """One local day being folded (events/daily.DayResult without the stored item's bookkeeping)."""
+
+    __slots__ = ("buyers", "counts", "dues", "events", "scores", "sums")
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.sums: dict[str, Decimal] = {}
+        self.buyers: set[str] | None = None
+        self.dues: list[str] | None = None
+        self.scores: dict[str, ReportedScore] = {}
+        self.events = 0
+
+    def bump(self, name: str) -> None:
+        counts = self.counts
+        counts[name] = counts.get(name, 0) + 1
+
+    def aggregate(self, day: date) -> DayAggregate:
+        sets = {"successful_buyers": frozenset(self.buyers)} if self.buyers is not None else {}
+        deadlines = {"open_orders_due": tuple(sorted(self.dues))} if self.dues is not None else {}
+        return DayAggregate(day, self.counts, self.sums, sets, self.scores, deadlines, self.events)
+
+
+def _order_sale(entries: list[Prepared], voided: set[str], anchor: str) -> str | None:
+    """The order's anchor if it is a successful order (confirmed, not cancelled): events/entities.fold_order."""
+    confirmed = cancelled = placed = False
+    for p in entries:
+        if p.event_id in voided:
+            continue
+        kind = p.record["t"]  # type: ignore[index]
+        if kind == "order.confirmed":
+            confirmed = True
+        elif kind == "order.cancelled":
+            cancelled = True
+        elif kind == "order.placed":
+            placed = True
+    return anchor if placed and confirmed and not cancelled else None
+
+
+def _add_order(day: _Day, entries: list[Prepared], voided: set[str], anchor: str) -> str | None:
+    """events/daily._add_order over events/entities.fold_order; the order's anchor if it is a first-sale candidate."""
+    placed = declined = completed = incident = driver_event = False
+    buyer_id = due_by = confirmed_at = fulfilled_at = cause = cancelled_at = None
+    live = 0
+    for p in entries:  # in instant order: the first of each kind wins
+        if p.event_id in voided:
+            continue
+        live += 1
+        record = p.record
+        kind = record["t"]  # type: ignore[index]
+        if kind == "order.placed":
+            if not placed:
+                placed, buyer_id, due_by = True, record["buyer_id"], record["due_by"]  # type: ignore[index]
+        elif kind == "order.confirmed":
+            if confirmed_at is None:
+                confirmed_at = record["at"]  # type: ignore[index]
+        elif kind == "order.fulfilled":
+            if fulfilled_at is None:
+                fulfilled_at = record["at"]  # type: ignore[index]
+        elif kind == "order.cancelled":
+            if cause is None:
+                cause, cancelled_at = str(record["cause"]), record["at"]  # type: ignore[index]
+        elif kind == "order.declined":
+            declined = True
+        elif kind == "order.completed":
+            completed = True
+        elif kind == "ride.incident":
+            incident = True
+        elif kind == "ride.driver_event":
+            driver_event = True
+    if not placed:  # a cancel or confirm whose order.placed has not arrived (or was voided) counts nowhere
+        return None
+    bump = day.bump
+    bump("orders_placed")
+    on_time = confirmed_at is not None and due_by is not None and confirmed_at <= due_by
+    if confirmed_at is not None:
+        bump("orders_confirmed")
+        if on_time:
+            bump("orders_confirmed_on_time")
+    excused = (
+        cause is not None
+        and cause != "partner"
+        and cancelled_at is not None
+        and due_by is not None
+        and cancelled_at <= due_by
+        and not on_time
+    )
+    if not excused:
+        bump("orders_confirmation_due")
+    if fulfilled_at is None and cause is None and not declined and due_by is not None:
+        if day.dues is None:
+            day.dues = []
+        day.dues.append(due_by)
+    sale = None
+    if confirmed_at is not None and cause is None:
+        sale = anchor
+        bump("orders_successful")
+        if day.buyers is None:
+            day.buyers = set()
+        day.buyers.add(str(buyer_id))
+    if cause is not None:
+        bump("orders_cancelled")
+        bump(f"orders_cancelled_{cause}")
+    if fulfilled_at is not None:
+        bump("orders_fulfilled")
+        if due_by is not None and fulfilled_at > due_by:
+            bump("orders_fulfilled_late")
+    if declined:
+        bump("orders_declined")
+    else:
+        bump("orders_accepted")
+        if incident:
+            bump("orders_with_incident")
+    if completed:
+        bump("orders_completed")
+        if driver_event:
+            bump("completed_with_driver_event")
+    day.events += live
+    return sale
+
+
+def _add_message(day: _Day, entries: list[Prepared], voided: set[str]) -> None:
+    received_at = reply_at = None
+    live = 0
+    for p in entries:
+        if p.event_id in voided:
+            continue
+        kind = p.record["t"]  # type: ignore[index]
+        if kind == "message.received":
+            live += 1
+            if received_at is None:
+                received_at = p.record["at"]  # type: ignore[index]
+        elif kind == "message.replied":
+            live += 1
+            if reply_at is None:
+                reply_at = p.record["at"]  # type: ignore[index]
+    if received_at is None:
+        return
+    bump = day.bump
+    bump("messages_received")
+    if reply_at is not None:
+        bump("messages_replied")
+        seconds = _seconds_between(received_at, reply_at)
+        if seconds <= 12 * 3600:
+            bump("messages_replied_within_12h")
+        if seconds <= 24 * 3600:
+            bump("messages_replied_within_24h")
+    day.events += live
+
+
+def _seconds_between(start: str, end: str) -> float:
+    """events/entities.MessageState.replied_within's difference, without re-parsing offsets of UTC texts."""
+    if is_utc_text(start) and is_utc_text(end):
+        return (datetime.fromisoformat(end[:-1]) - datetime.fromisoformat(start[:-1])).total_seconds()
+    return (parse_instant(end) - parse_instant(start)).total_seconds()
+
+
+def _add_review(day: _Day, entries: list[Prepared], voided: set[str]) -> None:
+    latest = None
+    live = 0
+    for p in entries:
+        if p.event_id in voided or p.record["t"] != "review.submitted":  # type: ignore[index]
+            continue
+        live += 1
+        latest = p.record  # a resubmitted review replaces the earlier rating
+    if latest is None:
+        return
+    rating = latest["rating"]
+    if type(rating) is not Decimal:
+        rating = Decimal(str(rating))
+    scale = int(latest["scale"])
+    day.bump(f"reviews_{scale}")
+    name = f"rating_sum_{scale}"
+    day.sums[name] = day.sums.get(name, _ZERO) + rating
+    day.events += live
+
+
+def _add_score(day: _Day, entries: list[Prepared], voided: set[str]) -> None:
+    report = None
+    live = 0
+    for p in entries:
+        if p.event_id in voided or p.record["t"] != "score.reported":  # type: ignore[index]
+            continue
+        live += 1
+        report = p.record
+    if report is None:
+        return
+    at = report["at"]
+    at = at[:19] + "Z" if is_utc_text(at) else anchor_text(at)
+    metric = str(report["metric"])
+    current = day.scores.get(metric)
+    if current is None or at > current.at:
+        day.scores[metric] = ReportedScore(str(report["value"]), at)
+    day.events += live

@@ -8,6 +8,7 @@ write conditioned on it can never replace a newer computation of the day with an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,10 +30,39 @@ class DayResult:
     first_sale_at: str | None = None  # anchor of the day's earliest successful order (Tiki's store lifetime)
 
 
+_ANCHOR = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z")
+_HOURS: dict[str, dict[str, date | None]] = {}  # tz -> UTC hour "YYYY-MM-DDTHH" -> its local date (None: split)
+
+
 def local_day(anchor_at: str, tz: str) -> date:
-    """The local date in `tz` of an anchor instant ("YYYY-MM-DDTHH:MM:SSZ")."""
-    instant = datetime.strptime(anchor_at, _ANCHOR_FORMAT).replace(tzinfo=UTC)
-    return instant.astimezone(ZoneInfo(tz)).date()
+    """The local date in `tz` of an anchor instant ("YYYY-MM-DDTHH:MM:SSZ").
+
+    Looked up per UTC hour: an hour whose first and last second fall on one local date with one offset (every hour
+    but the one a local midnight falls in, if any) gives that date to all its instants."""
+    if len(anchor_at) != 20 or _ANCHOR.fullmatch(anchor_at) is None:
+        return _local_day(anchor_at, tz)
+    hours = _HOURS.get(tz)
+    if hours is None:
+        hours = _HOURS[tz] = {}
+    hour = anchor_at[:13]
+    if hour in hours:
+        day = hours[hour]
+        return day if day is not None else _local_day(anchor_at, tz)
+    start, end = _local(hour + ":00:00Z", tz), _local(hour + ":59:59Z", tz)
+    # one offset at both ends: no transition inside the hour (no zone has two within an hour), so the local time
+    # runs straight from one end to the other
+    day = start.date() if start.date() == end.date() and start.utcoffset() == end.utcoffset() else None
+    if len(hours) < 1_000_000:
+        hours[hour] = day
+    return day if day is not None else _local_day(anchor_at, tz)
+
+
+def _local(anchor_at: str, tz: str) -> datetime:
+    return datetime.strptime(anchor_at, _ANCHOR_FORMAT).replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+
+
+def _local_day(anchor_at: str, tz: str) -> date:
+    return _local(anchor_at, tz).date()
 
 
 def day_window(day: date, tz: str) -> tuple[str, str]:
