@@ -8,7 +8,8 @@ Items:
 - pk `SUPPRESS#{address, lower case}`, sk `SUPPRESS`: `reason` (`bounce` / `complaint`), `at`, `detail`. Written
   from SES's feedback (the configuration set's events); no mail goes to the address while it stands.
 The recipient is always the profile Standing stored (`PROFILE`), never an address carried by an event: whoever can
-put an event on the bus cannot make Standing write to anyone. Only error *codes* are matched, never message text.
+put an event on the bus cannot make Standing write to anyone. Items and keys: standing.adapters.tables; errors are the
+shared ones (standing.adapters.errors), under this module's historical names.
 """
 
 from __future__ import annotations
@@ -17,39 +18,31 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-
-OFF = "off"
-RETRYABLE_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "ThrottlingException",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
+from standing.adapters import tables
+from standing.adapters.errors import StoreError, StoreUnavailable
+from standing.adapters.tables import (
+    EMAIL_PREFERENCES_SK,
+    PROFILE_SK,
+    EmailPreferencesItem,
+    ProfileItem,
+    StateItem,
+    SuppressionItem,
 )
 
+OFF = "off"
 
-class PreferencesError(Exception):
-    """The preference could not be read or written; `code` is the DynamoDB error code."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(f"email preferences unavailable: {code}")
-        self.code = code
-
-
-class PreferencesUnavailable(PreferencesError):
-    """Throttling or a transient failure: retry later."""
+PreferencesError = StoreError  # the preference could not be read or written; `code` is the DynamoDB error code
+PreferencesUnavailable = StoreUnavailable  # throttling or a transient failure: retry later
 
 
 def preferences_key(partner_id: str) -> dict[str, str]:
-    return {"pk": f"P#{partner_id}", "sk": "PREFS#email"}
+    pk, sk = EmailPreferencesItem.key(partner_id)
+    return {"pk": pk, "sk": sk}
 
 
 def suppression_key(address: str) -> dict[str, str]:
-    return {"pk": f"SUPPRESS#{address.strip().lower()}", "sk": "SUPPRESS"}
+    pk, sk = SuppressionItem.key(address)
+    return {"pk": pk, "sk": sk}
 
 
 @dataclass(frozen=True)
@@ -66,92 +59,66 @@ class Recipient:
         return {"name": self.name, "email": self.email, "locale": self.locale}
 
 
-def _translate(error: ClientError) -> PreferencesError:
-    code = error.response.get("Error", {}).get("Code", "Unknown")
-    return PreferencesUnavailable(code) if code in RETRYABLE_CODES else PreferencesError(code)
-
-
 class PreferencesStore:
-    def __init__(self, table_name: str, *, resource: Any | None = None) -> None:
-        self._table = (resource or boto3.resource("dynamodb")).Table(table_name)
+    def __init__(self, table_name: str) -> None:
+        self._table = table_name
+        self._preferences = tables.bind(EmailPreferencesItem, table_name)
+        self._suppressions = tables.bind(SuppressionItem, table_name)
 
     def unsubscribe(self, partner_id: str, now: datetime, source: str = "one_click") -> None:
         """Record that the partner wants no optional mail. Clicking again only moves `changed_at`."""
         at = now.astimezone(UTC).isoformat()
-        try:
-            self._table.update_item(
-                Key=preferences_key(partner_id),
-                UpdateExpression=(
-                    "SET optional_mail = :off, changed_at = :at, #src = :source, "
-                    "unsubscribed_at = if_not_exists(unsubscribed_at, :at)"
-                ),
-                ExpressionAttributeNames={"#src": "source"},
-                ExpressionAttributeValues={":off": OFF, ":at": at, ":source": source},
+        item = EmailPreferencesItem
+        with tables.translated():
+            self._preferences(*item.key(partner_id)).update(
+                [
+                    item.optional_mail.set(OFF),
+                    item.changed_at.set(at),
+                    item.source.set(source),
+                    item.unsubscribed_at.set(item.unsubscribed_at | at),  # if_not_exists: the first click
+                ]
             )
-        except ClientError as error:
-            raise _translate(error) from error
-        except BotoCoreError as error:
-            raise PreferencesUnavailable(type(error).__name__) from error
 
     def recipient(self, partner_id: str) -> Recipient | None:
         """The partner's stored address, name and language, its optional-mail choice and whether its address is
         suppressed (one Query over PREFS#email..PROFILE, one GetItem); None for a partner without a profile."""
-        try:
-            items = self._table.query(
-                KeyConditionExpression="pk = :pk AND sk BETWEEN :prefs AND :profile",
-                ExpressionAttributeValues={":pk": f"P#{partner_id}", ":prefs": "PREFS#email", ":profile": "PROFILE"},
-                ConsistentRead=True,
-            )["Items"]
-            by_sk = {str(item["sk"]): item for item in items}
-            profile = by_sk.get("PROFILE")
-            if profile is None:
-                return None
-            email = str(profile.get("email") or "").strip()
-            suppressed = self._table.get_item(Key=suppression_key(email)).get("Item") if email else None
-        except ClientError as error:
-            raise _translate(error) from error
-        except BotoCoreError as error:
-            raise PreferencesUnavailable(type(error).__name__) from error
+        span = StateItem.sk.between(EMAIL_PREFERENCES_SK, PROFILE_SK)
+        found = {
+            item.sk: item
+            for item in tables.query_partition(tables.partner_key(partner_id), span, table_name=self._table)
+        }
+        profile = found.get(PROFILE_SK)
+        if not isinstance(profile, ProfileItem):
+            return None
+        preferences = found.get(EMAIL_PREFERENCES_SK)
+        email = (profile.email or "").strip()
+        suppressed = tables.find(self._suppressions, *SuppressionItem.key(email), consistent=False) if email else None
         return Recipient(
             email=email,
-            name=str(profile.get("name") or ""),
-            locale=str(profile["locale"]) if profile.get("locale") else None,
-            optional_mail_off=by_sk.get("PREFS#email", {}).get("optional_mail") == OFF,
-            suppressed=str(suppressed["reason"]) if suppressed else None,
+            name=profile.name or "",
+            locale=profile.locale or None,
+            optional_mail_off=isinstance(preferences, EmailPreferencesItem) and preferences.optional_mail == OFF,
+            suppressed=suppressed.reason if suppressed else None,
         )
 
     def suppress(self, address: str, reason: str, at: datetime, detail: str = "") -> None:
         """Stop all mail to an address SES reported as bouncing for good or complaining (idempotent)."""
-        try:
-            item = {
-                **suppression_key(address),
-                "address": address.strip().lower(),
-                "reason": reason,
-                "at": at.astimezone(UTC).isoformat(),
-                "detail": detail[:1000],
-            }
-            self._table.put_item(Item=item)
-        except ClientError as error:
-            raise _translate(error) from error
-        except BotoCoreError as error:
-            raise PreferencesUnavailable(type(error).__name__) from error
+        item = self._suppressions(
+            *SuppressionItem.key(address),
+            address=tables.suppressed_address(address),
+            reason=reason,
+            at=at.astimezone(UTC).isoformat(),
+            detail=detail[:1000],
+        )
+        with tables.translated():
+            item.save()
 
     def suppression(self, address: str) -> dict[str, Any] | None:
         """Why mail to an address is suppressed (reason, at), if it is."""
-        try:
-            item = self._table.get_item(Key=suppression_key(address)).get("Item")
-        except ClientError as error:
-            raise _translate(error) from error
-        except BotoCoreError as error:
-            raise PreferencesUnavailable(type(error).__name__) from error
-        return {"reason": item["reason"], "at": item["at"]} if item else None
+        item = tables.find(self._suppressions, *SuppressionItem.key(address), consistent=False)
+        return {"reason": item.reason, "at": item.at} if item else None
 
     def optional_mail_off(self, partner_id: str) -> bool:
         """True when the partner unsubscribed from optional mail."""
-        try:
-            item = self._table.get_item(Key=preferences_key(partner_id), ConsistentRead=True).get("Item")
-        except ClientError as error:
-            raise _translate(error) from error
-        except BotoCoreError as error:
-            raise PreferencesUnavailable(type(error).__name__) from error
-        return bool(item) and item.get("optional_mail") == OFF
+        item = tables.find(self._preferences, *EmailPreferencesItem.key(partner_id))
+        return item is not None and item.optional_mail == OFF

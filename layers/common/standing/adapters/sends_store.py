@@ -23,16 +23,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import boto3
-from boto3.dynamodb.types import TypeDeserializer
-from botocore.exceptions import ClientError
+from pynamodb.expressions.update import Action
+
+from standing.adapters import tables
+from standing.adapters.errors import ConditionFailed
+from standing.adapters.tables import SendItem
 
 SENDING = "sending"
 SENT = "sent"
 REJECTED = "rejected"
 DEFAULT_STALE_AFTER_SECONDS = 5 * 60
-
-_deserializer = TypeDeserializer()
+CLAIM_ATTRIBUTES = frozenset({"program", "locale", "warning_id"})  # what a claim carries besides the protocol
 
 
 class ClaimOutcome(StrEnum):
@@ -49,14 +50,13 @@ class Claim:
 
 
 def send_key(partner_id: str, kind: str, ref: str) -> dict[str, str]:
-    return {"pk": f"P#{partner_id}", "sk": f"SENT#{kind}#{ref}"}
+    pk, sk = SendItem.key(partner_id, kind, ref)
+    return {"pk": pk, "sk": sk}
 
 
 class SendsStore:
-    def __init__(
-        self, table_name: str, *, resource: Any | None = None, stale_after_seconds: int = DEFAULT_STALE_AFTER_SECONDS
-    ) -> None:
-        self._table = (resource or boto3.resource("dynamodb")).Table(table_name)
+    def __init__(self, table_name: str, *, stale_after_seconds: int = DEFAULT_STALE_AFTER_SECONDS) -> None:
+        self._sends = tables.bind(SendItem, table_name)
         self._stale_after = stale_after_seconds
 
     def claim(
@@ -69,39 +69,30 @@ class SendsStore:
         now: float | None = None,
     ) -> Claim:
         now = time.time() if now is None else now
+        extra = dict(attributes or {})
+        if unknown := sorted(set(extra) - CLAIM_ATTRIBUTES):
+            raise ValueError(f"a send record does not keep {unknown}; it keeps {sorted(CLAIM_ATTRIBUTES)}")
         token = uuid.uuid4().hex
-        item = {
-            **(attributes or {}),
-            **send_key(partner_id, kind, ref),
-            "kind": kind,
-            "ref": ref,
-            "status": SENDING,
-            "token": token,
-            "claimed_at": int(now),
-            "attempts": 1,
-        }
-        try:
-            self._table.put_item(
-                Item=item,
-                ConditionExpression="attribute_not_exists(pk) OR (#s = :sending AND claimed_at < :stale_before)",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":sending": SENDING, ":stale_before": int(now) - self._stale_after},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            old = error.response.get("Item")
-            existing = (
-                {k: _deserializer.deserialize(v) for k, v in old.items()}
-                if old
-                else self._table.get_item(Key=send_key(partner_id, kind, ref), ConsistentRead=True).get("Item", {})
-            )
-            status = str(existing.get("status", SENDING))
-            if status == SENDING:
-                return Claim(ClaimOutcome.IN_FLIGHT, status=status)
-            return Claim(ClaimOutcome.DONE, status=status)
-        return Claim(ClaimOutcome.CLAIMED, token=token, status=SENDING)
+        item = self._sends(
+            *SendItem.key(partner_id, kind, ref),
+            kind=kind,
+            ref=ref,
+            status=SENDING,
+            token=token,
+            claimed_at=int(now),
+            attempts=1,
+            **extra,
+        )
+        free = SendItem.pk.does_not_exist() | (
+            (SendItem.status == SENDING) & (SendItem.claimed_at < int(now) - self._stale_after)
+        )
+        stored = tables.put_or_stored(item, free)
+        if stored is None:
+            return Claim(ClaimOutcome.CLAIMED, token=token, status=SENDING)
+        status = stored.status or SENDING
+        if status == SENDING:
+            return Claim(ClaimOutcome.IN_FLIGHT, status=status)
+        return Claim(ClaimOutcome.DONE, status=status)
 
     def mark_sent(self, partner_id: str, kind: str, ref: str, token: str, message_id: str) -> bool:
         return self._finish(partner_id, kind, ref, token, SENT, {"message_id": message_id})
@@ -114,35 +105,22 @@ class SendsStore:
     def release(self, partner_id: str, kind: str, ref: str, token: str) -> None:
         """Give a claim back (SES throttled us): the next delivery claims it again at once."""
         try:
-            self._table.delete_item(
-                Key=send_key(partner_id, kind, ref),
-                ConditionExpression="#t = :token",
-                ExpressionAttributeNames={"#t": "token"},
-                ExpressionAttributeValues={":token": token},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+            with tables.translated():
+                self._sends(*SendItem.key(partner_id, kind, ref)).delete(condition=SendItem.token == token)
+        except ConditionFailed:
+            pass  # another attempt took the claim over: it is theirs to finish
 
     def get(self, partner_id: str, kind: str, ref: str) -> dict[str, Any] | None:
-        return self._table.get_item(Key=send_key(partner_id, kind, ref), ConsistentRead=True).get("Item")
+        found = tables.find(self._sends, *SendItem.key(partner_id, kind, ref))
+        return found.plain() if found else None
 
     def _finish(self, partner_id: str, kind: str, ref: str, token: str, status: str, extra: dict[str, str]) -> bool:
         """Set the final status if this caller still owns the claim; False if another attempt took it over."""
-        names = {"#s": "status", "#t": "token", **{f"#{k}": k for k in extra}}
-        values = {":status": status, ":token": token, ":now": int(time.time())}
-        values.update({f":{k}": v for k, v in extra.items()})
-        sets = ", ".join(["#s = :status", "finished_at = :now", *(f"#{k} = :{k}" for k in extra)])
+        actions: list[Action] = [SendItem.status.set(status), SendItem.finished_at.set(int(time.time()))]
+        actions += [getattr(SendItem, name).set(value) for name, value in extra.items()]
         try:
-            self._table.update_item(
-                Key=send_key(partner_id, kind, ref),
-                UpdateExpression=f"SET {sets}",
-                ConditionExpression="#t = :token",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+            with tables.translated():
+                self._sends(*SendItem.key(partner_id, kind, ref)).update(actions, condition=SendItem.token == token)
+        except ConditionFailed:
             return False
         return True

@@ -329,6 +329,10 @@ class _Item(Model):
         max_pool_connections = POOL_CONNECTIONS
         max_retry_attempts = MAX_RETRY_ATTEMPTS
 
+    def plain(self) -> dict[str, Any]:
+        """The item as plain values under its stored attribute names (keys included; numbers as int / float)."""
+        return {**self.to_simple_dict(force=True), **getattr(self, "extra", {})}
+
     @classmethod
     def _get_connection(cls) -> TableConnection:
         if not cls.Meta.table_name:
@@ -637,6 +641,7 @@ class SendItem(StateItem):
     error_code = UnicodeAttribute(null=True)
     program = UnicodeAttribute(null=True)
     locale = UnicodeAttribute(null=True)
+    warning_id = UnicodeAttribute(null=True)  # an at-risk warning's id
 
     @classmethod
     def key(cls, partner_id: str, kind: str, ref: str) -> tuple[str, str]:
@@ -783,6 +788,81 @@ class EventItem(_Item):
     @classmethod
     def key(cls, partner_id: str, occurred_at: datetime, event_id: str) -> tuple[str, str]:
         return partner_key(partner_id), event_sk(occurred_at, event_id)
+
+
+def state_model_of(pk: str, sk: str) -> type[StateItem] | None:
+    """The item type a StateTable key belongs to (None: a key this module does not define)."""
+    if pk.startswith(PARTNER_PREFIX):
+        if sk == PROFILE_SK:
+            return ProfileItem
+        if sk == EMAIL_PREFERENCES_SK:
+            return EmailPreferencesItem
+        for prefix, model in _PARTNER_PREFIXES:
+            if sk.startswith(prefix):
+                return model
+        return None
+    if pk.startswith(RUN_PREFIX):
+        if sk == RUN_SK:
+            return RunItem
+        return RunErrorItem if sk.startswith(ERROR_PREFIX) else MarkerItem
+    if pk.startswith(SIMULATION_PREFIX):
+        if sk == SIMULATION_SK:
+            return SimulationItem
+        return SimulationRowsItem if sk.startswith(ROWS_PREFIX) else MarkerItem
+    if pk == SIMULATIONS_PK:
+        return SimulationListingItem
+    if pk == PARKED_PK:
+        return ParkedItem
+    if pk.startswith(SUPPRESSION_PREFIX):
+        return SuppressionItem
+    return None
+
+
+_PARTNER_PREFIXES: tuple[tuple[str, type[StateItem]], ...] = (
+    (ENROLMENT_PREFIX, EnrolmentItem), (EVALUATION_PREFIX, RecordItem), (STANDING_PREFIX, StandingItem),
+    (HISTORY_PREFIX, HistoryItem), (PROJECTION_PREFIX, ProjectionItem), (RISK_PREFIX, RiskItem),
+    (SENT_PREFIX, SendItem),
+)  # fmt: skip
+
+
+def query_partition(
+    hash_key: str,
+    range_key_condition: Condition | None = None,
+    *,
+    table_name: str | None = None,
+    consistent: bool = True,
+    forward: bool = True,
+    limit: int | None = None,
+) -> Iterator[StateItem]:
+    """The StateTable items of one partition (optionally a sort-key range), each read as its own item type: one
+    Query for several item types (a partner's profile and preferences, or everything an evaluation needs).
+    Raises ValueError on a key no model defines; errors translated; pages followed until `limit` items."""
+    table = bind(StateItem, table_name)
+    connection = table._get_connection()
+    start: dict[str, Any] | None = None
+    returned = 0
+    with translated():
+        while True:
+            page = connection.query(
+                hash_key,
+                range_key_condition=range_key_condition,
+                consistent_read=consistent,
+                exclusive_start_key=start,
+                scan_index_forward=forward,
+                limit=limit,
+            )
+            for raw in page.get("Items", []):
+                pk, sk = raw["pk"]["S"], raw["sk"]["S"]
+                model = state_model_of(pk, sk)
+                if model is None:
+                    raise ValueError(f"no item type has the key ({pk!r}, {sk!r}) (standing.adapters.tables)")
+                yield bind(model, table.Meta.table_name).from_raw_data(raw)
+                returned += 1
+                if limit and returned >= limit:
+                    return
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
 
 
 STATE_ITEMS: tuple[type[StateItem], ...] = (
