@@ -1,7 +1,8 @@
-"""EventsTable stream -> entity state and daily aggregates (see standing.aggregate).
+"""EventsTable stream (filtered to partner-state events) -> partner state and standing (see standing.aggregate).
 
-Each record is folded into its entity; then the partner-days the batch touched are recomputed, one write each, and
-membership and risk-flag events are applied to standing. A record whose own content makes any of that raise is
+Profiles, memberships, risk cases and voids are applied to the partner's state, then membership and risk-flag
+events to standing, judged at once on the partner's events folded on read. A record whose own content makes any
+of that raise is
 parked with its reason (standing.aggregate.DATA_ERRORS; `standing redrive` applies it again) so it never blocks
 the shard; a transient failure (throttling) is that record's batch item failure, or fails the batch, which the
 stream retries harmlessly: every step is idempotent.
@@ -20,8 +21,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from standing import catalog, config
-from standing.adapters.ingest_store import IngestStore, deserialize
+from standing import config
+from standing.adapters.ingest_store import IngestStore, deserialize, stored_event
 from standing.aggregate import DATA_ERRORS, AggregationBatch, Aggregator
 from standing.evaluate import changes
 from standing.redrive import RedriveReport, redrive
@@ -33,22 +34,8 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @cache
-def _zone_of() -> dict[str, str]:
-    return {program_id: program.time_zone for program_id, program in catalog.programs().items()}
-
-
-def zones_for(programs: list[str]) -> set[str]:
-    """The time zones a partner's days are kept in: those of the programs it is enrolled in."""
-    zone_of = _zone_of()
-    unknown = [p for p in programs if p not in zone_of]
-    if unknown:
-        logger.warning("profile names programs that are not configured", extra={"programs": unknown})
-    return {zone_of[p] for p in programs if p in zone_of}
-
-
-@cache
 def _aggregator_for(events_table: str, state_table: str) -> Aggregator:
-    return Aggregator(IngestStore.from_config(), zones_for)
+    return Aggregator(IngestStore.from_config())
 
 
 def _aggregator() -> Aggregator:
@@ -58,9 +45,9 @@ def _aggregator() -> Aggregator:
 
 def _image(record: dict[str, Any]) -> dict[str, Any] | None:
     if record.get("eventName") not in ("INSERT", "MODIFY"):
-        return None  # REMOVE: a raw event expired (TTL); its effect on entities stays
+        return None  # REMOVE: an event expired (TTL): the windows that read it are over
     image = record.get("dynamodb", {}).get("NewImage")
-    return deserialize(image) if image else None
+    return stored_event(deserialize(image)) if image else None
 
 
 @logger.inject_lambda_context
@@ -91,15 +78,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )
-    report = batch.finish()
     by_partner: dict[str, list[dict[str, Any]]] = {}
     for image in images:
-        by_partner.setdefault(str(image.get("partner_id")), []).append(image)
-    for partner_id, reason in report.failed.items():
-        for image in by_partner.pop(partner_id, []):
-            park(image, reason)
-    # Membership and risk-flag events change standing at once, judged on the days just recomputed; one partner's
-    # failure parks its events and leaves the others'.
+        if str(image.get("event_id")) not in parked:
+            by_partner.setdefault(str(image.get("partner_id")), []).append(image)
+    # Membership and risk-flag events change standing at once, judged on the partner's events folded on read; one
+    # partner's failure parks its events and leaves the others'.
     for partner_images in by_partner.values():
         try:
             changes.apply_stored_events(partner_images)
@@ -107,9 +91,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
             for image in partner_images:
                 park(image, f"{type(error).__name__}: {error}"[:1000])
     metrics.add_metric(name="EventsParked", unit=MetricUnit.Count, value=len(parked))
-    metrics.add_metric(name="EventsFolded", unit=MetricUnit.Count, value=len(images))
-    metrics.add_metric(name="DaysWritten", unit=MetricUnit.Count, value=report.days_written)
-    metrics.add_metric(name="DaysStale", unit=MetricUnit.Count, value=report.days_stale)
+    metrics.add_metric(name="EventsApplied", unit=MetricUnit.Count, value=len(images) - len(parked))
     return response
 
 

@@ -1,5 +1,6 @@
-"""Ingest test fixtures: both tables in moto with the key schema of docs/architecture.md, and a pipeline that
-runs ingest, then delivers the EventsTable stream (read from moto's own stream) to the aggregation service."""
+"""Ingest test fixtures: both tables in moto with the template's key schema, and a pipeline that runs ingest, then
+delivers the EventsTable stream (read from moto's own stream, filtered as the template filters it) to the
+partner-state service, and folds a partner's stored events on read as the evaluation does."""
 
 from __future__ import annotations
 
@@ -17,9 +18,8 @@ os.environ.setdefault("EVENTS_TABLE_NAME", "standing-test-events")
 os.environ.setdefault("STATE_TABLE_NAME", "standing-test-state")
 os.environ.setdefault("RAW_EVENT_TTL_DAYS", "400")
 
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import boto3
@@ -27,9 +27,10 @@ import pytest
 from moto import mock_aws
 
 from standing import config
-from standing.adapters.ingest_store import IngestStore
-from standing.aggregate import Aggregator
+from standing.adapters.ingest_store import IngestStore, deserialize, partner_pk, stored_event
+from standing.aggregate import STATE_TYPES, Aggregator
 from standing.aggregates import DayAggregate
+from standing.fold import fold_days
 from standing.ingest import IngestResult, IngestService
 from standing_local import moto_speedups
 from standing_local.embedded import stream_record
@@ -90,19 +91,22 @@ class Pipeline:
         self.ddb = ddb
         self.store = IngestStore(ddb, config.events_table(), config.state_table(), sleep=sleeps.append)
         self.ingest_service = IngestService(self.store, 400, clock=lambda: datetime(2024, 8, 1, tzinfo=UTC))
-        self.aggregator = Aggregator(self.store, zones_for)
+        self.aggregator = Aggregator(self.store)
         self.stream = StreamReader(ddb)
 
     def ingest(self, events: list[Any]) -> IngestResult:
         return self.ingest_service.ingest(events)
 
     def aggregate(self, records: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-        """Deliver stream records (default: every new one) to the aggregation service as one batch."""
-        from standing.adapters.ingest_store import deserialize
-
+        """Deliver stream records (default: every new one) to the partner-state service as one batch, as the
+        template's filter does: only the types partner state needs."""
         records = self.stream.read() if records is None else records
-        images = [deserialize(r["dynamodb"]["NewImage"]) for r in records if r["eventName"] in ("INSERT", "MODIFY")]
-        self.aggregator.apply_all(images)
+        images = [
+            stored_event(deserialize(r["dynamodb"]["NewImage"]))
+            for r in records
+            if r["eventName"] in ("INSERT", "MODIFY")
+        ]
+        self.aggregator.apply_all([i for i in images if i["type"] in STATE_TYPES])
         return records
 
     def send(self, events: list[Any], *, batch: int = 500) -> IngestResult:
@@ -115,21 +119,35 @@ class Pipeline:
     def state(self, partner: str, sk: str) -> dict[str, Any] | None:
         return self.store.get_state(partner, sk)
 
+    def events(self, partner: str) -> list[dict[str, Any]]:
+        """Every stored event of a partner, as the fold reads them."""
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {
+            "TableName": config.events_table(),
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": partner_pk(partner)}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self.ddb.query(**request)
+            items.extend(stored_event(deserialize(i)) for i in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     def day(self, partner: str, tz: str, day: str) -> DayAggregate | None:
-        item = self.store.get_state(partner, f"A#{tz}#{day}")
-        return DayAggregate.from_dict(json.loads(item["data"])) if item else None
+        """One local day of a partner, folded on read from its stored events."""
+        wanted = date.fromisoformat(day)
+        days = fold_days(self.events(partner), tz, wanted, wanted).days
+        return days[0] if days else None
 
     def days(self, partner: str) -> dict[str, dict[str, Any]]:
-        """Every daily aggregate of a partner, as {"tz/day": to_dict()}."""
-        response = self.ddb.query(
-            TableName=config.state_table(),
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :a)",
-            ExpressionAttributeValues={":pk": {"S": f"P#{partner}"}, ":a": {"S": "A#"}},
-            ConsistentRead=True,
-        )
+        """Every day of a partner in the zones of its programs, folded on read, as {"tz/day": to_dict()}."""
+        profile = self.state(partner, "PROFILE") or {}
         return {
-            f"{i['tz']['S']}/{i['day']['S']}": json.loads(i["data"]["S"])
-            for i in response["Items"]
+            f"{tz}/{aggregate.day.isoformat()}": aggregate.to_dict()
+            for tz in sorted(zones_for([str(p) for p in profile.get("programs", [])]))
+            for aggregate in fold_days(self.events(partner), tz).days
         }
 
 

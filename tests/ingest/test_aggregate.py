@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from standing import config
@@ -257,12 +258,13 @@ def test_rides_counters(pipeline: Pipeline) -> None:
     }
 
 
-def test_state_expires_with_the_raw_events(pipeline: Pipeline) -> None:
+def test_activity_events_are_kept_as_long_as_their_windows_need(pipeline: Pipeline) -> None:
+    """Nothing is derived per event: the order lives only as its stored events, which expire when no window reads
+    them any more (400 days for the fixture's RAW_EVENT_TTL_DAYS); the day is folded from them on read."""
     pipeline.send([profile("prof", "2024-06-01T00:00:00Z", [KK]), placed("a", "o1", "2024-07-01T10:00:00Z")])
-    expiry = int(pipeline.ddb.get_item(TableName=config.events_table(), Key={"event_id": {"S": "a"}})["Item"][
-        "expires_at"]["N"])
-    order = pipeline.state("p1", "N#O#o1")
-    aggregate = pipeline.state("p1", f"A#{TAIPEI}#2024-07-01")
-    assert order is not None and aggregate is not None
-    assert order["expires_at"] == aggregate["expires_at"] == expiry
-    assert order["anchor_at"] == "2024-07-01T10:00:00Z" and aggregate["n"] == 1
+    key = {"pk": {"S": "P#p1"}, "sk": {"S": "2024-07-01#a"}}
+    expiry = int(pipeline.ddb.get_item(TableName=config.events_table(), Key=key)["Item"]["expires_at"]["N"])
+    assert expiry == int(datetime(2024, 7, 1, 10, tzinfo=UTC).timestamp()) + 400 * 86400
+    assert pipeline.state("p1", "N#O#o1") is None and pipeline.state("p1", f"A#{TAIPEI}#2024-07-01") is None
+    day = pipeline.day("p1", TAIPEI, "2024-07-01")
+    assert day is not None and day.counts["orders_placed"] == 1

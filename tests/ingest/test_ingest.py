@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from standing import config
 from standing.adapters.ingest_store import IngestStore, StaleWrite, StoreError, StoreUnavailable
-from standing.ingest import IngestService
+from standing.ingest import IngestService, retention_days
 from tests.ingest.conftest import Pipeline, event, profile
 
 
@@ -49,13 +49,31 @@ def test_same_id_other_content_is_a_conflict(pipeline: Pipeline) -> None:
 
 
 def test_stored_item_shape(pipeline: Pipeline) -> None:
+    """Keyed by partner and the UTC day it happened (09:00 at +07:00 is 02:00 UTC), kept 400 days from then."""
     pipeline.ingest([placed("e1", "o1", "2024-07-01T09:00:00+07:00")])
     item = stored(pipeline)[0]
-    assert set(item) == {"event_id", "partner_id", "type", "occurred_at", "data", "digest", "received_at", "expires_at"}
-    assert item["occurred_at"]["S"] == "2024-07-01T09:00:00+07:00"  # as sent
-    received = datetime(2024, 8, 1, tzinfo=UTC).timestamp()
-    assert int(item["expires_at"]["N"]) == int(received) + 400 * 86400
-    assert len(item["digest"]["S"]) == 64
+    assert set(item) == {"pk", "sk", "type", "at", "data", "digest", "received_at", "expires_at"}
+    assert (item["pk"]["S"], item["sk"]["S"]) == ("P#p1", "2024-07-01#e1")
+    assert item["at"]["S"] == "2024-07-01T02:00:00.000000Z"
+    happened = datetime(2024, 7, 1, 2, tzinfo=UTC).timestamp()
+    assert int(item["expires_at"]["N"]) == int(happened) + 400 * 86400
+    assert len(item["digest"]["S"]) == 32
+
+
+def test_retention_is_what_the_windows_need() -> None:
+    """Reviews feed Booking's 365-day score; everything else at most Tiki's three months (RAW_EVENT_TTL_DAYS)."""
+    assert retention_days("review.submitted", 130) == 400
+    assert retention_days("order.placed", 130) == 130
+    assert retention_days("review.submitted", 500) == 500
+
+
+def test_an_event_older_than_its_retention_is_kept_long_enough_to_be_a_duplicate(aws: Any) -> None:
+    store = IngestStore(aws, config.events_table(), config.state_table())
+    service = IngestService(store, 130, clock=lambda: datetime(2025, 8, 1, tzinfo=UTC))
+    assert service.ingest([placed("old", "o1", "2024-07-01T00:00:00Z")]).accepted == 1
+    item = aws.scan(TableName=config.events_table())["Items"][0]
+    assert int(item["expires_at"]["N"]) == int(datetime(2025, 8, 8, tzinfo=UTC).timestamp())
+    assert service.ingest([placed("old", "o1", "2024-07-01T00:00:00Z")]).duplicates == 1
 
 
 def test_sixty_events_in_one_request_are_sixty_conditional_writes(pipeline: Pipeline) -> None:
@@ -104,7 +122,8 @@ def test_two_requests_racing_with_one_id_and_other_content_exactly_one_wins(aws:
         loser = next(r for r in results if not r.accepted)
         assert [r.error for r in loser.rejected] == ["conflict"]
         winner = next(side for side in (0, 1) if results[side].accepted)
-        item = aws.get_item(TableName=config.events_table(), Key={"event_id": {"S": f"race{round_}"}})["Item"]
+        key = {"pk": {"S": "P#p1"}, "sk": {"S": f"2024-07-01#race{round_}"}}
+        item = aws.get_item(TableName=config.events_table(), Key=key)["Item"]
         assert item["data"]["M"]["buyer_id"]["S"] == f"buyer-{winner}"
 
 
@@ -119,7 +138,7 @@ class ThrottledPuts:
         return getattr(self._client, name)
 
     def put_item(self, **kwargs: Any) -> Any:
-        if kwargs["Item"]["event_id"]["S"] in self.throttled:
+        if kwargs["Item"]["sk"]["S"].split("#", 1)[1] in self.throttled:
             raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}},
                               "PutItem")  # fmt: skip
         return self._client.put_item(**kwargs)
@@ -193,17 +212,12 @@ class RaisingClient:
 def test_client_error_codes_become_domain_errors(code: str, error: type[Exception]) -> None:
     store = IngestStore(RaisingClient(code), "events", "state")
     with pytest.raises(error) as raised:
-        store.get_event("e1")
+        store.get_state("p1", "PROFILE")
     assert type(raised.value) is error
 
 
-def test_an_older_aggregate_never_replaces_a_newer_one(aws: Any) -> None:
+def test_an_older_profile_never_replaces_a_newer_one(aws: Any) -> None:
     store = IngestStore(aws, config.events_table(), config.state_table())
-    assert store.put_aggregate("p1", "Asia/Taipei", "2024-07-01", '{"new": 1}', 5, 5)
-    assert not store.put_aggregate("p1", "Asia/Taipei", "2024-07-01", '{"old": 1}', 4, 4)
-    assert store.put_aggregate("p1", "Asia/Taipei", "2024-07-01", '{"new": 1}', 5, 5)
-    item = store.get_state("p1", "A#Asia/Taipei#2024-07-01")
-    assert item is not None and item["data"] == '{"new": 1}'
     with pytest.raises(StaleWrite):
         store.put_profile("p1", {"programs": []}, "2024-07-02T00:00:00.000000Z", "b")
         store.put_profile("p1", {"programs": []}, "2024-07-01T00:00:00.000000Z", "a")

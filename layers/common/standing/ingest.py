@@ -1,11 +1,14 @@
 """Ingest service: validate a batch of event envelopes, classify each as new, duplicate or conflict, and store
-the new ones with one write each. Serves both `POST /events` and the bus entry (EventBridge -> SQS).
+the new ones with one write each: that write is all an event costs (nothing derives state from it per event: the
+evaluation folds the partner's events on read, standing.fold). Serves both `POST /events` and the bus entry
+(EventBridge -> SQS).
 
 Classification: repeats inside the batch are settled first; then every distinct event is written with a
 conditional PutItem that only stores an id not stored yet. A refused write returns the stored event's digest: the
 same digest is a duplicate (accepted, no effect), another one a `conflict` (refused). No read before the write,
-and two requests racing with one id and different content cannot both win. Whatever the arrival, the aggregation
-handler derives state from stored events only, so a duplicate can never count twice.
+and two requests racing with one id and different content cannot both win. An event is keyed by its partner and the
+UTC day it happened, so this holds for one id within one partner-day; the fold keeps the first-stored of two events
+with one id (see docs/decisions.md), so none counts twice.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from standing import config
-from standing.adapters.ingest_store import IngestStore
+from standing.adapters.ingest_store import IngestStore, event_sk, partner_pk
 from standing.events.models import (
     CONFLICT,
     DEFAULT_EARLIEST,
@@ -28,10 +31,15 @@ from standing.events.models import (
     Rejection,
     TimeWindow,
     ValidEvent,
+    parse_instant,
+    utc_text,
     validate_event,
 )
 
 MAX_EVENTS = 500
+DIGEST_CHARS = 32  # 128 bits of the sha256: tells a duplicate from a conflict; half the bytes of the whole hex
+REVIEW_RETENTION_DAYS = 400  # Booking's review score reads 365 days, evaluated every 90: a year and a cycle's slack
+RESEND_GRACE = timedelta(days=7)
 MAX_BYTES = 1024 * 1024  # 1 MB
 MAX_DEPTH = 16  # nesting of a body: an envelope needs 4 ({"events": [{"data": {...}}]}); the rest is hostile
 
@@ -188,24 +196,36 @@ class IngestService:
             digest = stored.get(event_id)
             if digest is None:
                 result.accepted += 1
-            elif digest == event.digest:
+            elif digest == event.digest[:DIGEST_CHARS]:
                 result.duplicates += 1
             else:
                 result.rejected.append(_conflict(event, "an event already stored"))
         return result
 
     def stored_item(self, event: ValidEvent, now: datetime) -> dict[str, Any]:
-        """The EventsTable item of an accepted event received at `now`."""
+        """The EventsTable item of an accepted event received at `now`: keyed by partner and occurred UTC day, kept
+        as long as the longest window that reads its type needs (`retention_days`), counted from when it happened."""
+        at = utc_text(event.occurred_at)
+        occurred = parse_instant(at)
+        keep = timedelta(days=retention_days(event.type, self._ttl_days))
         return {
-            "event_id": event.event_id,
-            "partner_id": event.partner_id,
+            "pk": partner_pk(event.partner_id),
+            "sk": event_sk(at[:10], event.event_id),
             "type": event.type,
-            "occurred_at": event.occurred_at,
+            "at": at,
             "data": event.data,
-            "digest": event.digest,
+            "digest": event.digest[:DIGEST_CHARS],
             "received_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "expires_at": int((now + timedelta(days=self._ttl_days)).timestamp()),
+            # An event already older than its retention is still kept a while, so a resend is a duplicate.
+            "expires_at": int(max(occurred + keep, now + RESEND_GRACE).timestamp()),
         }
+
+
+def retention_days(type_name: str, default_days: int) -> int:
+    """How long an event is kept after it happened: reviews feed a 365-day window; every other metric reads at most
+    three calendar months (Tiki), so `default_days` (RAW_EVENT_TTL_DAYS, 130 by default: 92 days and a month of
+    late-arrival and rerun slack) covers them. Profiles, memberships and risk cases live on the partner's state."""
+    return max(default_days, REVIEW_RETENTION_DAYS) if type_name == "review.submitted" else default_days
 
 
 def _conflict(event: ValidEvent, other: str) -> Rejection:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from standing.aggregate import DATA_ERRORS, Aggregator
+from standing.aggregate import DATA_ERRORS, STATE_TYPES, Aggregator
+from standing.fold import fold_days
 
 
 @dataclass
@@ -21,16 +22,20 @@ class RedriveReport:
 def redrive(
     aggregator: Aggregator, apply_changes: Callable[[list[dict[str, Any]]], None], now: Callable[[], str]
 ) -> RedriveReport:
-    """Every parked event through the fold and the standing changes it owes, as the stream handler applies it."""
+    """Every parked event again: a partner-state event through the aggregation and the standing changes it owes, as
+    the stream handler applies it; an activity event back to the partner's events once it folds."""
     store = aggregator.store
     report = RedriveReport()
     for parked in store.parked():
         image, event_id = dict(parked["image"]), str(parked["event_id"])
+        reason = None
         try:
-            folded = aggregator.apply_all([image])
-            reason = folded.failed.get(str(image.get("partner_id")))
-            if reason is None:
+            if image.get("type") in STATE_TYPES:
+                aggregator.apply_all([image])
                 apply_changes([image])
+            else:  # an activity event the fold on read parked: it must fold now, then it goes back to the events
+                fold_days([image], "UTC")
+                store.restore_event(image)
         except DATA_ERRORS as error:
             reason = f"{type(error).__name__}: {error}"[:1000]
         if reason is not None:

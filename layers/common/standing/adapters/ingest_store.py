@@ -89,6 +89,32 @@ def partner_pk(partner_id: str) -> str:
     return f"P#{partner_id}"
 
 
+def event_sk(utc_day: str, event_id: str) -> str:
+    """EventsTable sort key: the occurred UTC day first, so a window is one key range of the partner's events."""
+    return f"{utc_day}#{event_id}"
+
+
+def event_id_of(sk: str) -> str:
+    return sk.split("#", 1)[1]
+
+
+def event_item(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The EventsTable item of a stored event (the inverse of `stored_event`)."""
+    item = {k: v for k, v in event.items() if k not in ("partner_id", "event_id", "occurred_at")}
+    at = str(event["occurred_at"])
+    key = {"pk": partner_pk(str(event["partner_id"])), "sk": event_sk(at[:10], str(event["event_id"]))}
+    return {**item, **key, "at": at}
+
+
+def stored_event(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An EventsTable item (or stream image) as the fold and the aggregation read it."""
+    event = {k: v for k, v in item.items() if k not in ("pk", "sk", "at")}
+    event["partner_id"] = str(item["pk"])[len("P#") :]
+    event["event_id"] = event_id_of(str(item["sk"]))
+    event["occurred_at"] = str(item["at"])
+    return event
+
+
 class IngestStore:
     """EventsTable and StateTable, as ingest and the aggregation handler use them."""
 
@@ -143,15 +169,16 @@ class IngestStore:
                 raise StoreUnavailable("UnprocessedKeys")
         return found
 
-    # --- EventsTable ----------------------------------------------------------------------------------------
+    # --- EventsTable: the partner's events, by occurred UTC day ----------------------------------------------
 
     def put_new_events(self, items: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-        """Store each event only if its id is not stored yet: one conditional PutItem per event
-        (`attribute_not_exists(event_id)`), up to WRITERS in flight. DynamoDB decides each condition atomically,
-        so of two requests racing with one id exactly one stores it; the other learns the stored digest from the
-        refusal itself (`ReturnValuesOnConditionCheckFailure`), at no read cost.
+        """Store each event only if it is not stored yet: one conditional PutItem per event
+        (`attribute_not_exists(sk)` on its key `P#{partner}` / `{occurred UTC day}#{event_id}`), up to WRITERS in
+        flight. DynamoDB decides each condition atomically, so of two requests racing with one event exactly one
+        stores it; the other learns the stored digest from the refusal itself (`ReturnValuesOnConditionCheckFailure`),
+        at no read cost.
 
-        Returns {event_id: stored digest} for the ids that were already stored (the caller tells a duplicate from
+        Returns {event_id: stored digest} for the events that were already stored (the caller tells a duplicate from
         a conflict). Raises StoreUnavailable if DynamoDB stays throttled after the client's retries: the events
         written before that are stored, and sending the batch again turns them into duplicates (nothing is lost
         or counted twice).
@@ -164,26 +191,25 @@ class IngestStore:
         return {event_id: digest for event_id, digest in outcomes if digest is not None}
 
     def _put_new_event(self, item: Mapping[str, Any]) -> tuple[str, str | None]:
-        event_id = str(item["event_id"])
+        event_id = event_id_of(str(item["sk"]))
         try:
             self._client.put_item(
                 TableName=self._events,
                 Item=serialize(item),
-                ConditionExpression="attribute_not_exists(event_id)",
+                ConditionExpression="attribute_not_exists(sk)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if _code(exc) != CONDITION_FAILED:
                 raise _translate(exc) from exc
             old = exc.response.get("Item")
-            stored = deserialize(old) if old else self.get_event(event_id)
+            stored = deserialize(old) if old else self._get_event(str(item["pk"]), str(item["sk"]))
             return event_id, str((stored or {}).get("digest", ""))
         return event_id, None
 
-    def get_event(self, event_id: str) -> dict[str, Any] | None:
-        response = self._call(
-            "get_item", TableName=self._events, Key=serialize({"event_id": event_id}), ConsistentRead=True
-        )
+    def _get_event(self, pk: str, sk: str) -> dict[str, Any] | None:
+        key = serialize({"pk": pk, "sk": sk})
+        response = self._call("get_item", TableName=self._events, Key=key, ConsistentRead=True)
         item = response.get("Item")
         return deserialize(item) if item else None
 
@@ -248,6 +274,24 @@ class IngestStore:
         )
         item = response.get("Item")
         return deserialize(item) if item else None
+
+    def risk_case_of(self, partner_id: str, event_id: str) -> dict[str, Any] | None:
+        """The partner's risk case holding this event, if any (a Query over its few `N#F#` items)."""
+        request: dict[str, Any] = {
+            "TableName": self._state,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :f)",
+            "ExpressionAttributeValues": serialize({":pk": partner_pk(partner_id), ":f": "N#F#"}),
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._call("query", **request)
+            for raw in response.get("Items", []):
+                item = deserialize(raw)
+                if f"e#{event_id}" in item:
+                    return item
+            if not response.get("LastEvaluatedKey"):
+                return None
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def set_derived(self, partner_id: str, sk: str, version: int, values: Mapping[str, Any]) -> None:
         """Write state derived from an entity's events, only if no event was added since (`ver` unchanged)."""
@@ -333,18 +377,6 @@ class IngestStore:
         )
         old = response.get("Attributes")
         return deserialize(old) if old and "profile_at" in old else None
-
-    def set_first_sale(self, partner_id: str, at: str) -> None:
-        """Keep the earliest successful order seen (`first_sale_seen_at` on the profile item, never removed by a
-        newer profile). Raises StaleWrite if an earlier one is already kept."""
-        self._call(
-            "update_item",
-            TableName=self._state,
-            Key=serialize({"pk": partner_pk(partner_id), "sk": "PROFILE"}),
-            UpdateExpression="SET first_sale_seen_at = :at",
-            ConditionExpression="attribute_not_exists(first_sale_seen_at) OR first_sale_seen_at > :at",
-            ExpressionAttributeValues=serialize({":at": at}),
-        )
 
     def set_enrolment(
         self, partner_id: str, program: str, enrolled: bool, at: str, event_id: str, shard_key: str
@@ -432,57 +464,9 @@ class IngestStore:
                 return items
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    def restore_event(self, event: Mapping[str, Any]) -> None:
+        """Put a corrected parked event back where the fold reads it (replacing the stored copy)."""
+        self._call("put_item", TableName=self._events, Item=serialize(event_item(event)))
+
     def unpark(self, event_id: str) -> None:
         self._call("delete_item", TableName=self._state, Key=serialize({"pk": PARKED_PK, "sk": f"E#{event_id}"}))
-
-    # --- anchored entities and daily aggregates -------------------------------------------------------------
-
-    def anchored(self, partner_id: str, start: str | None = None, end: str | None = None) -> list[dict[str, Any]]:
-        """Entities of a partner by anchor instant, inclusive range (None, None: all), via LSI `by_anchor`."""
-        values: dict[str, Any] = {":pk": partner_pk(partner_id)}
-        condition = "pk = :pk"
-        if start is not None and end is not None:
-            condition += " AND anchor_at BETWEEN :a AND :b"
-            values[":a"], values[":b"] = start, end
-        request: dict[str, Any] = {
-            "TableName": self._state,
-            "IndexName": "by_anchor",
-            "KeyConditionExpression": condition,
-            "ExpressionAttributeValues": serialize(values),
-            "ConsistentRead": True,
-        }
-        items: list[dict[str, Any]] = []
-        while True:
-            response = self._call("query", **request)
-            items.extend(deserialize(i) for i in response.get("Items", []))
-            last = response.get("LastEvaluatedKey")
-            if not last:
-                return items
-            request["ExclusiveStartKey"] = last
-
-    def put_aggregate(
-        self, partner_id: str, tz: str, day: str, data: str, n: int, events: int, expires_at: int | None = None
-    ) -> bool:
-        """Write one daily aggregate unless a computation over more stored events is already there."""
-        try:
-            self._call(
-                "put_item",
-                TableName=self._state,
-                Item=serialize(
-                    {
-                        "pk": partner_pk(partner_id),
-                        "sk": f"A#{tz}#{day}",
-                        "tz": tz,
-                        "day": day,
-                        "data": data,
-                        "n": n,
-                        "events": events,
-                        "expires_at": expires_at,
-                    }
-                ),
-                ConditionExpression="attribute_not_exists(n) OR n <= :n",
-                ExpressionAttributeValues=serialize({":n": n}),
-            )
-        except StaleWrite:
-            return False
-        return True

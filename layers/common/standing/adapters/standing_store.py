@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,9 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from standing import config
+from standing.adapters.ingest_store import stored_event
 from standing.aggregates import DayAggregate
+from standing.fold import Folded, fold_days
 from standing.keys import enrolment_partition
 from standing.outbox import HistoryEntry
 
@@ -89,12 +91,86 @@ def partner_state(partner_id: str) -> PartnerState:
     return PartnerState(partner_id, profile, enrolments, flags)
 
 
-def daily_aggregates(partner_id: str, time_zone: str, first: date, last: date) -> list[DayAggregate]:
-    """The partner's days in [first, last]: one Query, at most (last - first + 1) items whatever the events."""
-    condition = Key("pk").eq(partner_pk(partner_id)) & Key("sk").between(
-        f"A#{time_zone}#{first.isoformat()}", f"A#{time_zone}#{last.isoformat()}"
+def _events_table() -> Any:
+    name = config.events_table()
+    if name not in _tables:
+        _tables[name] = boto3.resource("dynamodb").Table(name)
+    return _tables[name]
+
+
+def partner_events(partner_id: str, since: date) -> list[dict[str, Any]]:
+    """The partner's stored events that happened on or after the UTC day `since`: one Query (paged per MB)."""
+    condition = Key("pk").eq(partner_pk(partner_id)) & Key("sk").gte(since.isoformat())
+    request: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
+    events: list[dict[str, Any]] = []
+    while True:
+        response = _events_table().query(**request)
+        events.extend(stored_event(item) for item in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return events
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def folded_days(partner_id: str, time_zone: str, first: date, last: date) -> Folded:
+    """The partner's days in [first, last], folded on read from its events (standing.fold); events after `last`
+    still count on the day their entity anchors on (a confirmation after the period ends), as they always did.
+    Read from the UTC day before `first`, whatever the zone's offset: an entity anchors on its first event."""
+    events = partner_events(partner_id, first - timedelta(days=1))
+    try:
+        return fold_days(events, time_zone, first, last)
+    except FOLD_ERRORS:
+        # An event whose own content cannot be folded (stored by an older release, say) must not stop the
+        # partner's evaluation: it is parked with its reason, where `standing redrive` applies it once corrected.
+        kept = []
+        for event in events:
+            try:
+                fold_days([event], time_zone)
+            except FOLD_ERRORS as error:
+                park_event(event, f"{type(error).__name__}: {error}"[:1000])
+                continue
+            kept.append(event)
+        return fold_days(kept, time_zone, first, last)
+
+
+# What an event's own content can make the fold raise (as standing.aggregate.DATA_ERRORS).
+FOLD_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError)
+PARKED_PK = "PARKED"
+
+
+def park_event(event: dict[str, Any], reason: str) -> None:
+    """Keep an event the fold could not apply, as the aggregation parks one (`PARKED` / `E#{event_id}`)."""
+    table().put_item(
+        Item={
+            "pk": PARKED_PK,
+            "sk": f"E#{event['event_id']}",
+            "event_id": str(event["event_id"]),
+            "partner_id": str(event["partner_id"]),
+            "image": event,
+            "reason": reason,
+            "parked_at": datetime.now(UTC).isoformat(),
+        }
     )
-    return [DayAggregate.from_dict(json.loads(item["data"])) for item in _query_all(condition)]
+
+
+def daily_aggregates(partner_id: str, time_zone: str, first: date, last: date) -> list[DayAggregate]:
+    return folded_days(partner_id, time_zone, first, last).days
+
+
+def keep_first_sale(partner_id: str, at: str) -> bool:
+    """Keep the earliest successful order seen on the profile (`first_sale_seen_at`, never removed by a newer
+    profile); False when an earlier one is already kept. Written once per partner in practice."""
+    try:
+        table().update_item(
+            Key={"pk": partner_pk(partner_id), "sk": "PROFILE"},
+            UpdateExpression="SET first_sale_seen_at = :at",
+            ConditionExpression="attribute_not_exists(first_sale_seen_at) OR first_sale_seen_at > :at",
+            ExpressionAttributeValues={":at": at},
+        )
+        return True
+    except ClientError as error:
+        if _already_exists(error):
+            return False
+        raise
 
 
 def enrolled_partners(
