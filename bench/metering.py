@@ -123,7 +123,6 @@ class TableShape:
     keys: tuple[str, ...]  # hash, then range if any
     indexes: tuple[Index, ...] = ()
     stream: bool = False
-    ttl_attribute: str | None = None
 
     def key_of(self, item: TypedItem) -> tuple[str, ...]:
         return tuple(json.dumps(item[k], sort_keys=True) for k in self.keys)
@@ -185,6 +184,9 @@ class Call:
     thread: int
     start: float
     end: float = 0.0
+    owner: str = "-"  # "partner" when the request names a watched partner, "shared" if not
+    cpu_start: float = 0.0  # the calling thread's CPU time (time.thread_time) at start and end
+    cpu_end: float = 0.0
 
 
 @dataclass
@@ -202,9 +204,10 @@ class _Pending:
     body: dict[str, Any]
     olds: list[tuple[TableShape, TypedItem, TypedItem | None]] = field(default_factory=list)
     call: Call | None = None
+    owner: str = "-"
 
 
-UsageKey = tuple[str, str, str, str]  # scope, function, table, operation
+UsageKey = tuple[str, str, str, str, str]  # scope, function, table, operation, owner ("partner" / "shared")
 
 
 class Meter:
@@ -224,7 +227,9 @@ class Meter:
         self.calls: list[Call] = []
         self.written: dict[tuple[str, tuple[str, ...]], Written] = {}
         self._shapes: dict[str, TableShape] = {}
+        self.partners: re.Pattern[str] | None = None  # a request naming one of these is a partner's, else shared
         self._lock = threading.Lock()
+        self._local = threading.local()
         self._original: Callable[..., Any] | None = None
 
     # ------------------------------------------------------------------ installing
@@ -257,6 +262,24 @@ class Meter:
         finally:
             self.scope = saved
 
+    def watch_partners(self, partner_ids: set[str]) -> None:
+        """Tell partner work from shared work (runs, batches): a request or an item naming one of these ids is
+        the partner's."""
+        alternatives = "|".join(re.escape(p) for p in sorted(partner_ids, key=len, reverse=True))
+        self.partners = re.compile(rf"(?<![A-Za-z0-9_-])(?:{alternatives})(?![A-Za-z0-9_-])")
+
+    def owner_of(self, text: Any) -> str:
+        """'partner' when the request body (or item) names a watched partner, else 'shared' ('-' unwatched)."""
+        if self.partners is None:
+            return "-"
+        if isinstance(text, bytes | bytearray):
+            text = text.decode("utf-8", "replace")
+        elif isinstance(text, dict | list):
+            text = json.dumps(text, ensure_ascii=False)
+        elif not isinstance(text, str):
+            return "-"  # a streamed body (S3 uploads): nobody's
+        return "partner" if self.partners.search(text) else "shared"
+
     # ------------------------------------------------------------------ moto's backend (not metered)
     def _backend(self) -> Any:
         from moto.dynamodb.models import dynamodb_backends
@@ -283,11 +306,14 @@ class Meter:
                     )
             keys = (table.hash_key_attr,) + ((table.range_key_attr,) if table.range_key_attr else ())
             stream = bool(table.stream_specification and table.stream_specification.get("StreamEnabled"))
-            ttl = getattr(table, "ttl", None) or {}
-            ttl_attribute = ttl.get("AttributeName") if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") else None
-            shape = TableShape(name, keys, tuple(indexes), stream, ttl_attribute)
+            shape = TableShape(name, keys, tuple(indexes), stream)
             self._shapes[name] = shape
         return shape
+
+    def ttl_attribute(self, table_name: str) -> str | None:
+        """The table's TTL attribute when TTL is enabled."""
+        ttl = getattr(self._backend().get_table(self.shape(table_name).name), "ttl", None) or {}
+        return ttl.get("AttributeName") if ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") else None
 
     def stored(self, table_name: str, key: TypedItem) -> TypedItem | None:
         """The item with `key` as the table holds it now, or None."""
@@ -309,19 +335,22 @@ class Meter:
     def label(self, table_name: str | None) -> str:
         if table_name is None:
             return "-"
-        name = self.shape(table_name).name
+        name = table_name.rsplit("/", 1)[-1] if table_name.startswith("arn:") else table_name
         return self.labels.get(name, name)
 
     # ------------------------------------------------------------------ hooks
     def _before(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         service = model.service_model.service_name
-        body = _body(params)
+        body = _body(params) if service == "dynamodb" else {}
         table = body.get("TableName") if isinstance(body.get("TableName"), str) else None
         call = None
-        if self.record_calls:
-            call = Call(service, model.name, table, self.function, self.scope, threading.get_ident(), 0.0)
+        if self.record_calls:  # the call's time includes the meter's own work: it stands in for the network
+            call = Call(
+                service, model.name, table, self.function, self.scope, threading.get_ident(), time.perf_counter(),
+                owner=self.owner_of(params.get("body")), cpu_start=time.thread_time(),
+            )
         if service == "dynamodb":
-            pending = _Pending(model.name, body, call=call)
+            pending = _Pending(model.name, body, call=call, owner=self.owner_of(params.get("body")))
             for shape, key in self._written_keys(model.name, body):
                 pending.olds.append((shape, key, self.stored(shape.name, key)))
             context["bench_meter"] = pending
@@ -329,21 +358,31 @@ class Meter:
             context["bench_meter"] = _Pending(model.name, body, call=call)
         if self.latency:
             time.sleep(self.latency)
-        if call is not None:
-            call.start = time.perf_counter()
 
-    def _after(self, parsed: dict[str, Any], context: dict[str, Any], model: Any, **_: Any) -> None:
+    def _after(
+        self, parsed: dict[str, Any], context: dict[str, Any], model: Any, http_response: Any = None, **_: Any
+    ) -> None:
         pending = context.pop("bench_meter", None)
         if pending is None:
             return
-        if pending.call is not None:
-            pending.call.end = time.perf_counter()
-            with self._lock:
-                self.calls.append(pending.call)
-        if model.service_model.service_name != "dynamodb":
-            return
+        try:
+            if model.service_model.service_name == "dynamodb":
+                if http_response is not None:
+                    # The wire response, typed: a boto3 resource's after-call handler may have untyped `parsed`.
+                    raw = _body({"body": http_response.content})
+                    parsed = {**raw, "Error": parsed.get("Error") or {}} if raw else parsed
+                self._meter(pending, parsed)
+        finally:
+            if pending.call is not None:
+                pending.call.end = time.perf_counter()
+                pending.call.cpu_end = time.thread_time()
+                with self._lock:
+                    self.calls.append(pending.call)
+
+    def _meter(self, pending: _Pending, parsed: dict[str, Any]) -> None:
         error = (parsed.get("Error") or {}).get("Code")
         operation, body = pending.operation, pending.body
+        self._local.owner = pending.owner
         if operation in WRITES or operation in ("BatchWriteItem", "TransactWriteItems"):
             self._meter_writes(pending, parsed, error)
         elif operation in ("GetItem", "BatchGetItem", "TransactGetItems"):
@@ -508,7 +547,7 @@ class Meter:
         return list(result.get("Items", []))
 
     def _count(self, table_name: str | None, operation: str, usage: Usage) -> None:
-        key = (self.scope, self.function or "-", self.label(table_name), operation)
+        key = (self.scope, self.function or "-", self.label(table_name), operation, getattr(self._local, "owner", "-"))
         with self._lock:
             self.usage[key].add(usage)
 
@@ -529,6 +568,8 @@ class Meter:
 
 def _body(params: dict[str, Any]) -> dict[str, Any]:
     raw = params.get("body") or b"{}"
+    if not isinstance(raw, str | bytes | bytearray):
+        return {}
     if isinstance(raw, bytes | bytearray):
         raw = raw.decode("utf-8")
     if not raw:

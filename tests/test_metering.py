@@ -122,7 +122,7 @@ def metered():
 
 
 def _usage(meter, operation):
-    return meter.usage[("other", "-", "ThingsTable", operation)]
+    return meter.usage[("other", "-", "ThingsTable", operation, "-")]
 
 
 def test_meter_charges_real_requests_by_item_size(metered):
