@@ -1,26 +1,21 @@
-"""The StateTable and EventsTable in memory, behind the very interface the aggregation service writes through.
+"""What the backtest keeps of one partner, in memory: what the deployed evaluation reads of it.
 
-`MemoryStore` is an `IngestStore` whose methods keep items in dicts instead of calling DynamoDB, with the same
-conditions (latest profile, enrolment and membership win by (instant, event id); a daily aggregate is replaced
-only by a computation over at least as many stored events; `set_derived` only if `ver` is unchanged) and the same
-item shapes (`docs/data-model.md`). Driving the real `standing.aggregate.Aggregator` and `standing.ingest.
-IngestService` with it means the backtest folds events exactly as the deployed aggregation does, whatever that
-code becomes: nothing of the fold is copied here. A store method the services start to use and this class lacks
-falls through to `IngestStore` and fails loudly (there is no DynamoDB client), never silently.
+Stored events: every accepted event of the partner, prepared once for the fold (standing.fold.prepare) in arrival
+order, with their occurred UTC day, so an evaluation reads "the events from the UTC day before the window's first
+day on" (`standing_store.folded_days`) as one slice. Partner state: the latest profile and the enrolments it made,
+memberships and risk cases, each latest-wins by (UTC instant, event id) as the aggregation service keeps them
+(`docs/data-model.md`), so the order events arrive in changes nothing.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from bisect import bisect_left
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from standing.adapters.ingest_store import IngestStore, StaleWrite, partner_pk
-from standing.aggregates import DayAggregate
 from standing.events.models import PROFILE_FIELDS
+from standing.fold import Prepared
 
 
 def plain(value: Any) -> Any:
@@ -34,224 +29,73 @@ def plain(value: Any) -> Any:
     return value
 
 
-_INDEXED = ("ENROL#", "N#F#")
+@dataclass
+class RiskCase:
+    raised: set[str] = field(default_factory=set)  # event ids
+    cleared: set[str] = field(default_factory=set)
 
 
 @dataclass
-class _Day:
-    data: str
-    n: int
-    parsed: DayAggregate | None = None
+class Partner:
+    partner_id: str
+    profile: dict[str, Any] | None = None  # the PROFILE item (profile fields, profile_at, profile_event_id)
+    enrolments: dict[str, dict[str, Any]] = field(default_factory=dict)  # program id -> ENROL item
+    cases: dict[tuple[str, str], RiskCase] = field(default_factory=dict)  # (flag, case id) -> its events
+    flag_events: dict[str, tuple[str, str]] = field(default_factory=dict)  # event id -> its case
+    voided: set[str] = field(default_factory=set)  # every id a void names (risk events look here)
+    events: list[Prepared] = field(default_factory=list)  # arrival order
+    days: list[str] = field(default_factory=list)  # each event's occurred UTC day ("YYYY-MM-DD")
+    reach: list[str] = field(default_factory=list)  # the latest of days[:i + 1]: ascending, for bisect
 
+    # --- events -----------------------------------------------------------------------------------------------
 
-@dataclass
-class PartnerItems:
-    """One partner's partition: items by sort key, the anchored ones, and its daily aggregates by zone."""
+    def add(self, prepared: Prepared, utc_day: str) -> None:
+        self.events.append(prepared)
+        self.days.append(utc_day)
+        self.reach.append(max(utc_day, self.reach[-1]) if self.reach else utc_day)
 
-    items: dict[str, dict[str, Any]] = field(default_factory=dict)
-    anchored: list[str] = field(default_factory=list)
-    days: dict[str, dict[str, _Day]] = field(default_factory=dict)  # tz -> ISO day -> aggregate
-    indexed: dict[str, list[str]] = field(default_factory=dict)  # "ENROL#" / "N#F#" -> sort keys (as a Query)
+    def read(self, since: str) -> list[Prepared]:
+        """The events that happened on or after the UTC day `since` (`standing_store.partner_events`)."""
+        start = bisect_left(self.reach, since)
+        days = self.days
+        return [p for i, p in enumerate(self.events[start:], start) if days[i] >= since]
 
+    # --- state (standing.aggregate) ---------------------------------------------------------------------------
 
-class MemoryStore(IngestStore):
-    """EventsTable and StateTable as dicts (see the module docstring)."""
+    def put_profile(self, values: dict[str, Any], at: str, event_id: str) -> None:
+        """The newest profile wins; the enrolments follow it (every program of the old and the new one)."""
+        old = self.profile
+        if old is not None and (old["profile_at"], old["profile_event_id"]) > (at, event_id):
+            return
+        values = {k: v for k, v in values.items() if k in PROFILE_FIELDS and v is not None}
+        self.profile = {**values, "partner_id": self.partner_id, "profile_at": at, "profile_event_id": event_id}
+        new_programs = [str(p) for p in values.get("programs", [])]
+        old_programs = [str(p) for p in (old or {}).get("programs", [])]
+        for program in dict.fromkeys(old_programs + new_programs):
+            item = self.enrolments.setdefault(program, {"program": program, "partner_id": self.partner_id})
+            if "enrolled_at" in item and (item["enrolled_at"], item["enrolled_by"]) > (at, event_id):
+                continue
+            item.update(enrolled=program in new_programs, enrolled_at=at, enrolled_by=event_id)
 
-    def __init__(self) -> None:
-        super().__init__(None, "memory-events", "memory-state")
-        self.events: dict[str, dict[str, Any]] = {}
-        self.partners: dict[str, PartnerItems] = {}
-
-    # --- EventsTable ----------------------------------------------------------------------------------------
-
-    def put_new_events(self, items: Sequence[Mapping[str, Any]]) -> dict[str, str]:
-        stored: dict[str, str] = {}
-        for item in items:
-            event_id = str(item["event_id"])
-            existing = self.events.get(event_id)
-            if existing is None:
-                self.events[event_id] = dict(item)
-            else:
-                stored[event_id] = str(existing.get("digest", ""))
-        return stored
-
-    def get_event(self, event_id: str) -> dict[str, Any] | None:
-        return self.events.get(event_id)
-
-    # --- entities -------------------------------------------------------------------------------------------
-
-    def partner(self, partner_id: str) -> PartnerItems:
-        found = self.partners.get(partner_id)
-        if found is None:
-            found = self.partners[partner_id] = PartnerItems()
-        return found
-
-    def _item(self, partner_id: str, sk: str) -> dict[str, Any]:
-        partition = self.partner(partner_id)
-        item = partition.items.get(sk)
-        if item is None:
-            item = partition.items[sk] = {"pk": partner_pk(partner_id), "sk": sk}
-            for prefix in _INDEXED:
-                if sk.startswith(prefix):
-                    partition.indexed.setdefault(prefix, []).append(sk)
-        return item
-
-    def record_event(
-        self,
-        partner_id: str,
-        sk: str,
-        attribute: str,
-        record: Mapping[str, Any],
-        *,
-        anchor_at: str | None = None,
-        void_attribute: str | None = None,
-        expires_at: int | None = None,
-    ) -> dict[str, Any]:
-        item = self._item(partner_id, sk)
-        item[attribute] = dict(record)
-        if expires_at is not None and "expires_at" not in item:
-            item["expires_at"] = expires_at
-        if anchor_at is not None and "anchor_at" not in item:
-            item["anchor_at"] = anchor_at
-            self.partner(partner_id).anchored.append(sk)
-        if void_attribute is not None:
-            item[void_attribute] = True
-        item["ver"] = item.get("ver", 0) + 1
-        return item
-
-    def record_void(self, partner_id: str, sk: str, void_attribute: str) -> dict[str, Any]:
-        item = self._item(partner_id, sk)
-        item[void_attribute] = True
-        item["ver"] = item.get("ver", 0) + 1
-        return item
-
-    def get_state(self, partner_id: str, sk: str) -> dict[str, Any] | None:
-        partition = self.partners.get(partner_id)
-        return partition.items.get(sk) if partition is not None else None
-
-    def set_derived(self, partner_id: str, sk: str, version: int, values: Mapping[str, Any]) -> None:
-        item = self._item(partner_id, sk)
-        if item.get("ver") != version:
-            raise StaleWrite("ConditionalCheckFailedException")
-        item.update(values)
-
-    # --- voids that arrive before their event ---------------------------------------------------------------
-
-    def put_pending_void(
-        self, partner_id: str, voided_event_id: str, void_event_id: str, expires_at: int | None = None
-    ) -> None:
-        item = self._item(partner_id, f"VOID#{voided_event_id}")
-        item.update({"voided_event_id": voided_event_id, "void_event_id": void_event_id})
-        if expires_at is not None:
-            item["expires_at"] = expires_at
-
-    def pending_voids(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-        found = set()
-        for partner_id, event_id in pairs:
-            partition = self.partners.get(partner_id)
-            if partition is not None and f"VOID#{event_id}" in partition.items:
-                found.add((partner_id, event_id))
-        return found
-
-    # --- profile and enrolments -----------------------------------------------------------------------------
-
-    def get_profiles(self, partner_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        found = {}
-        for partner_id in partner_ids:
-            profile = self.get_state(partner_id, "PROFILE")
-            if profile is not None:
-                found[partner_id] = profile
-        return found
-
-    def put_profile(self, partner_id: str, profile: Mapping[str, Any], at: str, event_id: str) -> dict | None:
-        item = self._item(partner_id, "PROFILE")
-        if "profile_at" in item and (item["profile_at"], item["profile_event_id"]) > (at, event_id):
-            raise StaleWrite("ConditionalCheckFailedException")
-        old = dict(item) if "profile_at" in item else None
-        values = {k: v for k, v in profile.items() if v is not None}
-        for name in PROFILE_FIELDS:  # a field the newer profile leaves out is removed; Standing's own stay
-            if name not in values:
-                item.pop(name, None)
-        item.update(values, partner_id=partner_id, profile_at=at, profile_event_id=event_id)
-        return old
-
-    def set_first_sale(self, partner_id: str, at: str) -> None:
-        item = self._item(partner_id, "PROFILE")
-        if "first_sale_seen_at" in item and item["first_sale_seen_at"] <= at:
-            raise StaleWrite("ConditionalCheckFailedException")
-        item["first_sale_seen_at"] = at
-
-    def set_enrolment(
-        self, partner_id: str, program: str, enrolled: bool, at: str, event_id: str, shard_key: str
-    ) -> None:
-        item = self._item(partner_id, f"ENROL#{program}")
-        if "enrolled_at" in item and (item["enrolled_at"], item["enrolled_by"]) > (at, event_id):
-            raise StaleWrite("ConditionalCheckFailedException")
-        item.update(program=program, partner_id=partner_id, enrolled=enrolled, enrolled_at=at, enrolled_by=event_id)
-        if enrolled:
-            item.update(gsi1pk=shard_key, gsi1sk=partner_id)
-        else:
-            item.pop("gsi1pk", None)
-            item.pop("gsi1sk", None)
-
-    def set_membership(self, partner_id: str, program: str, membership: str, at: str, event_id: str) -> None:
-        item = self._item(partner_id, f"ENROL#{program}")
+    def set_membership(self, program: str, membership: str, at: str, event_id: str) -> None:
+        item = self.enrolments.setdefault(program, {"program": program, "partner_id": self.partner_id})
         if "membership_at" in item and (
             item["membership_at"] > at or (item["membership_at"] == at and item.get("membership_by", "") > event_id)
         ):
-            raise StaleWrite("ConditionalCheckFailedException")
-        item.update(program=program, partner_id=partner_id, membership=membership, membership_at=at)
-        item["membership_by"] = event_id
+            return
+        item.update(membership=membership, membership_at=at, membership_by=event_id)
 
-    # --- anchored entities and daily aggregates -------------------------------------------------------------
+    def risk_event(self, event_id: str, raised: bool, flag: str, case_id: str) -> None:
+        case = self.cases.setdefault((flag, case_id), RiskCase())
+        (case.raised if raised else case.cleared).add(event_id)
+        self.flag_events[event_id] = (flag, case_id)
 
-    def anchored(self, partner_id: str, start: str | None = None, end: str | None = None) -> list[dict[str, Any]]:
-        partition = self.partners.get(partner_id)
-        if partition is None:
-            return []
-        items = partition.items
-        if start is None or end is None:
-            return [items[sk] for sk in partition.anchored]
-        return [items[sk] for sk in partition.anchored if start <= items[sk]["anchor_at"] <= end]
+    def void(self, voided_id: str) -> None:
+        self.voided.add(voided_id)
 
-    def put_aggregate(
-        self, partner_id: str, tz: str, day: str, data: str, n: int, events: int, expires_at: int | None = None
-    ) -> bool:
-        days = self.partner(partner_id).days.setdefault(tz, {})
-        current = days.get(day)
-        if current is not None and current.n > n:
-            return False
-        if current is None or current.data != data:
-            days[day] = _Day(data, n)
-        else:
-            current.n = n
-        return True
-
-    # --- what the evaluate adapter reads (standing_store.partner_state / daily_aggregates) -------------------
-
-    def daily_aggregates(self, partner_id: str, tz: str, first: date, last: date) -> list[DayAggregate]:
-        partition = self.partners.get(partner_id)
-        if partition is None:
-            return []
-        stored_days = partition.days.get(tz, {})
-        out = []
-        for offset in range((last - first).days + 1):
-            stored = stored_days.get((first + timedelta(days=offset)).isoformat())
-            if stored is not None:
-                if stored.parsed is None:
-                    stored.parsed = DayAggregate.from_dict(json.loads(stored.data))
-                out.append(stored.parsed)
-        return out
-
-    def enrolments(self, partner_id: str) -> dict[str, dict[str, Any]]:
-        partition = self.partners.get(partner_id)
-        if partition is None:
-            return {}
-        return {sk[len("ENROL#") :]: partition.items[sk] for sk in partition.indexed.get("ENROL#", ())}
-
-    def open_flags(self, partner_id: str) -> frozenset[str]:
-        partition = self.partners.get(partner_id)
-        if partition is None:
-            return frozenset()
-        items = partition.items
-        return frozenset(sk.split("#")[2] for sk in partition.indexed.get("N#F#", ()) if items[sk].get("open"))
+    def open_flags(self) -> frozenset[str]:
+        """A risk case is open iff a live raise exists and no live clear does (events/entities.flag_open)."""
+        voided = self.voided
+        return frozenset(
+            flag for (flag, _), case in self.cases.items() if (case.raised - voided) and not (case.cleared - voided)
+        )

@@ -8,6 +8,7 @@ digest) or a `Rejection` naming the event's index, id, field and reason. Pure: n
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -413,7 +414,8 @@ EVENT_TYPES: tuple[str, ...] = tuple(EVENT_MODELS)
 
 @dataclass(frozen=True)
 class ValidEvent:
-    """An accepted envelope: its normalised form (the stored content) and the digest that identifies it."""
+    """An accepted envelope: its normalised form (the stored content) and the digest that identifies it (computed
+    when first asked for: the backtest needs it only for an id it has seen before)."""
 
     index: int
     event_id: str
@@ -421,7 +423,10 @@ class ValidEvent:
     partner_id: str
     occurred_at: str  # as sent
     data: dict[str, Any]  # validated, optional fields left out, numbers as Decimal
-    digest: str
+
+    @functools.cached_property
+    def digest(self) -> str:
+        return digest(self.envelope())
 
     def envelope(self) -> dict[str, Any]:
         return {
@@ -502,13 +507,6 @@ def validate_event(index: int, raw: Any, window: TimeWindow | None = None) -> Va
         message = "; ".join(f"{_field(tuple(e.get('loc', ())))}: {_reason(e)}" for e in errors[:5])
         return Rejection(index, event_id, INVALID_EVENT, message, field)
     data = event.data.model_dump(mode="python", exclude_none=True)  # type: ignore[attr-defined]
-    normalised = {
-        "event_id": event.event_id,
-        "type": type_name,
-        "partner_id": event.partner_id,
-        "occurred_at": event.occurred_at,
-        "data": data,
-    }
     return ValidEvent(
         index=index,
         event_id=event.event_id,
@@ -516,5 +514,4 @@ def validate_event(index: int, raw: Any, window: TimeWindow | None = None) -> Va
         partner_id=event.partner_id,
         occurred_at=event.occurred_at,
         data=data,
-        digest=digest(normalised),
     )
