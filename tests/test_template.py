@@ -22,14 +22,15 @@ SCHEDULES = {k: r["Properties"] for k, r in RESOURCES.items() if r["Type"] == "A
 NEEDS = {
     "IngestFunction": {"EVENTS_TABLE_NAME", "RAW_EVENT_TTL_DAYS"},
     "IngestQueueFunction": {"EVENTS_TABLE_NAME", "RAW_EVENT_TTL_DAYS"},
-    "AggregateFunction": {"EVENTS_TABLE_NAME", "STATE_TABLE_NAME"},
+    "AggregateFunction": {"EVENTS_TABLE_NAME", "STATE_TABLE_NAME"},  # every function reads EVENTS_TABLE_NAME
+    # (Globals): whatever judges a partner folds its events on read
     "PublishFunction": {"STATE_TABLE_NAME", "EVENT_BUS_NAME"},  # the only function that puts events on the bus
     "EvaluateFunction": {"STATE_TABLE_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
-    "EvaluateWorkerFunction": {"STATE_TABLE_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
+    "EvaluateWorkerFunction": {"STATE_TABLE_NAME", "EVENTS_TABLE_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
     "NotifyFunction": {
         "STATE_TABLE_NAME", "SENDER_IDENTITY", "SES_CONFIGURATION_SET", "SIGNING_SECRET_ID", "PUBLIC_BASE_URL"
     },
-    "ApiFunction": {"STATE_TABLE_NAME", "AT_RISK_MARGIN", "SIGNING_SECRET_ID"},
+    "ApiFunction": {"STATE_TABLE_NAME", "EVENTS_TABLE_NAME", "AT_RISK_MARGIN", "SIGNING_SECRET_ID"},
     "FeedbackFunction": {"STATE_TABLE_NAME"},
 }
 
@@ -43,14 +44,12 @@ def test_every_config_variable_is_set_somewhere():
 def test_tables_keys_indexes_stream_and_ttl(stack):
     ddb = boto3.client("dynamodb")
     events = ddb.describe_table(TableName=stack.name_of("EventsTable"))["Table"]
-    assert events["KeySchema"] == [{"AttributeName": "event_id", "KeyType": "HASH"}]
+    assert [(k["AttributeName"], k["KeyType"]) for k in events["KeySchema"]] == [("pk", "HASH"), ("sk", "RANGE")]
     assert events["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
     assert events["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     state = ddb.describe_table(TableName=stack.name_of("StateTable"))["Table"]
     assert [k["AttributeName"] for k in state["KeySchema"]] == ["pk", "sk"]
-    assert {i["IndexName"]: [k["AttributeName"] for k in i["KeySchema"]] for i in state["LocalSecondaryIndexes"]} == {
-        "by_anchor": ["pk", "anchor_at"]
-    }
+    assert not state.get("LocalSecondaryIndexes")  # no per-entity index copy: days are folded on read
     assert {i["IndexName"]: [k["AttributeName"] for k in i["KeySchema"]] for i in state["GlobalSecondaryIndexes"]} == {
         "by_enrolment": ["gsi1pk", "gsi1sk"]
     }
