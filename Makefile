@@ -33,6 +33,7 @@ demo: $(STAMP) ## generate a marketplace and run the whole pipeline on embedded 
 
 test: $(STAMP) lint typecheck cfn-lint sam-validate checkov ## lint, mypy, cfn-lint, sam validate --lint, checkov, then the whole pytest suite (offline)
 	$(BIN)/standing openapi --check
+	$(BIN)/standing schemas --check
 	$(BIN)/pytest
 
 lint: $(STAMP) ## ruff over functions, layers, local tooling, tests and benchmarks

@@ -5,6 +5,7 @@ standing replay EVENTS.jsonl --until DATE --out DIR your own events through the 
 standing serve [--port 3000]                       the HTTP API over embedded AWS with the demo data
 standing portal-link PARTNER_ID [--ttl 7d]         a signed link to a partner's page
 standing openapi [--check]                         write (or check) docs/openapi.json
+standing schemas [--check]                         write (or check) docs/schemas/ (the bus events' JSON Schemas)
 standing backtest --program DRAFT.yaml --events EVENTS.jsonl --from DATE --to DATE --out DIR
 standing redrive [--out out | --stack NAME]        apply the events the aggregation parked (local run or AWS)
 """
@@ -183,6 +184,22 @@ def openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+def schemas(args: argparse.Namespace) -> int:
+    from standing_local.schemas import stale, write
+
+    folder = Path(args.out)
+    shown = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
+    if args.check:
+        problems = stale(folder)
+        if problems:
+            print(f"{shown} is stale ({', '.join(problems)}): run `standing schemas`", file=sys.stderr)
+            return 1
+        return 0
+    written = write(folder)
+    print(f"wrote {len(written)} schemas into {shown}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     _quiet()
     parser = argparse.ArgumentParser(
@@ -246,6 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("openapi", help="write docs/openapi.json from the handlers' routes", formatter_class=HELP)
     p.add_argument("--check", action="store_true", help="fail if docs/openapi.json is stale")
     p.set_defaults(func=openapi)
+
+    p = sub.add_parser("schemas", help="write docs/schemas/ from standing.contracts", formatter_class=HELP)
+    p.add_argument("--check", action="store_true", help="fail if a file in docs/schemas/ is stale")
+    p.add_argument("--out", default=str(ROOT / "docs" / "schemas"), help=argparse.SUPPRESS)
+    p.set_defaults(func=schemas)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -4,6 +4,11 @@ standing changes to the partner's history.
 A record whose events EventBridge does not take is that record's batch item failure: the stream delivers it again
 (from it on, in order) until they are taken, so an owed event is never lost; each carries a stable `id` for the
 consumers to drop the duplicates a retry can make.
+
+Every detail was validated by its contract (standing.contracts) when the change was written. One that no longer
+passes (an item written by an older version, in flight across a deploy) is still published, never held back: it is
+logged with what breaks and counted (`ContractViolations`), since a stream record that fails forever would stop
+every later change of its shard.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from standing import contracts
 from standing.adapters import bus, standing_store
 from standing.adapters.ingest_store import deserialize
 from standing.outbox import history_of, newly_owed
@@ -39,6 +45,12 @@ def record_handler(record: DynamoDBRecord) -> None:
         return
     new, old = _images(record.raw_event)
     events = newly_owed(new, old)
+    for event in events:
+        problem = contracts.violation(event.detail_type, event.detail)
+        if problem is not None:
+            logger.error("owed event breaks its contract", detail_type=event.detail_type, id=event.detail.get("id"),
+                         problem=problem)  # fmt: skip
+            metrics.add_metric(name="ContractViolations", unit=MetricUnit.Count, value=1)
     if events:
         bus.publish([bus.BusEvent(e.detail_type, e.detail) for e in events])
         metrics.add_metric(name="EventsPublished", unit=MetricUnit.Count, value=len(events))

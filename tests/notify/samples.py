@@ -9,7 +9,8 @@ from typing import Any
 
 def kkday_evaluated(locale: str = "en", name: str = "Sunrise Tours Co.", email: str = "ops@sunrise.example") -> dict:
     return {
-        "program": {"id": "kkday-trusted-partner", "name": "KKday Trusted Partner"},
+        "program": "kkday-trusted-partner",
+        "program_name": "KKday Trusted Partner",
         "partner_id": "kk-0042",
         "partner": {"name": name, "email": email, "locale": locale},
         "next_evaluation": "2024-09-04",
@@ -82,7 +83,8 @@ def tiki_evaluated(locale: str = "vi") -> dict:
         "store_lifetime_days": (540, 90, ">=", "pass", 450, "store_lifetime_days.amount", "margin"),
     }
     return {
-        "program": {"id": "tiki-trusted-store", "name": "Tiki Trusted Store"},
+        "program": "tiki-trusted-store",
+        "program_name": "Tiki Trusted Store",
         "partner_id": "tk-1001",
         "partner": {"name": "Nhà Sách Phương Nam", "email": "shop@phuongnam.example", "locale": locale},
         "next_evaluation": "2024-11-01",
@@ -118,7 +120,8 @@ def tiki_evaluated(locale: str = "vi") -> dict:
 
 def booking_evaluated(locale: str = "th") -> dict:
     return {
-        "program": {"id": "booking-preferred-property", "name": "Booking.com Preferred Partner Programme"},
+        "program": "booking-preferred-property",
+        "program_name": "Booking.com Preferred Partner Programme",
         "partner_id": "bk-77",
         "partner": {"name": "บ้านริมน้ำ รีสอร์ท", "email": "stay@banrimnam.example", "locale": locale},
         "next_evaluation": "2024-12-28",
@@ -158,7 +161,8 @@ def booking_evaluated(locale: str = "th") -> dict:
 
 def rides_evaluated(locale: str = "zh-TW") -> dict:
     return {
-        "program": {"id": "booking-rides-preferred", "name": "Booking.com Rides Preferred"},
+        "program": "booking-rides-preferred",
+        "program_name": "Booking.com Rides Preferred",
         "partner_id": "rd-9",
         "partner": {"name": "台北機場接送", "email": "dispatch@tpe-rides.example", "locale": locale},
         "next_evaluation": "2024-09-01",

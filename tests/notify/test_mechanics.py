@@ -105,10 +105,8 @@ def test_subject_decodes_to_the_html_title(locale, name, rendered):
 @pytest.mark.parametrize("locale", LOCALES)
 def test_a_long_subject_keeps_every_space(locale):
     detail = samples.booking_evaluated(locale)
-    detail["program"] = {
-        "id": "acme-trusted-seller",
-        "name": "Acme Trusted Seller Programme " * 4 + "Nhà bán Uy tín ไทย",
-    }
+    detail["program"] = "acme-trusted-seller"
+    detail["program_name"] = "Acme Trusted Seller Programme " * 4 + "Nhà bán Uy tín ไทย"
     detail["record"]["program"] = "acme-trusted-seller"
     rendered = render_report(detail, LINKS)
     raw = build_mime(rendered, sender="r@standing.example", sender_name=rendered.sender_name, recipient="p@example.com")

@@ -183,7 +183,7 @@ def test_partner_name_is_escaped_in_html():
 
 def test_event_supplied_program_name_is_escaped_and_header_safe():
     detail = samples.kkday_evaluated("en")
-    detail["program"] = {"id": "acme-gold", "name": "Acme <b>Gold</b>\r\nBcc: victim@example.com"}
+    detail["program"], detail["program_name"] = "acme-gold", "Acme <b>Gold</b>\r\nBcc: victim@example.com"
     detail["record"]["program"] = "acme-gold"
     detail["record"]["metrics"]["custom_metric"] = {"value": 12, "threshold": 10, "op": ">=", "outcome": "pass"}
     report = render_report(detail)

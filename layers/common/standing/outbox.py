@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from standing.contracts import Detail
 from standing.events.models import utc_text
 
 OWES = "owes"
@@ -27,14 +28,22 @@ RECORD_FROM_ITEM = "Partner Evaluated"
 
 @dataclass(frozen=True)
 class Owed:
-    """One event a change owes: its detail type, stable id, and detail (which will carry the id too)."""
+    """One event a change owes: its detail type, stable id, and detail (validated by its contract model)."""
 
     detail_type: str
     id: str
     detail: Mapping[str, Any]
 
+    @classmethod
+    def of(cls, detail: Detail) -> Owed:
+        """The event a contract model (standing.contracts) describes: its type, its `id`, its JSON detail."""
+        return cls(detail.DETAIL_TYPE, detail.id, detail.dump())
+
     def to_item(self) -> dict[str, str]:
-        detail = {k: v for k, v in self.detail.items() if not (self.detail_type == RECORD_FROM_ITEM and k == "record")}
+        # The id is the entry's own attribute (the publisher puts it back in the detail), and so is a record the
+        # item already holds.
+        left_out = ("id", "record") if self.detail_type == RECORD_FROM_ITEM else ("id",)
+        detail = {k: v for k, v in self.detail.items() if k not in left_out}
         return {"type": self.detail_type, "id": self.id, "detail": json.dumps(detail, sort_keys=True, default=str)}
 
 

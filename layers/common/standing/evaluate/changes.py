@@ -1,8 +1,10 @@
 """Changes between schedules: opting in or out (API or marketplace event), and risk flags raised or cleared.
 
 - Opt-out takes effect at once: status `opted_out`, benefits (commission uplift) gone, "Standing Changed".
-- Opt-in is judged on the latest data over the program's window ending today, and granted only if it passes;
-  a refusal names the failing metrics. Either way "Membership Changed" tells the partner (notify emails it).
+- Opt-in is judged on the latest data over the program's window ending today, and granted only if it passes
+  (`membership.opt_in_requires_criteria`, the default; when a program sets it false, any partner its gates let in
+  may join, and the judgement only sets the status it joins with); a refusal names the failing metrics. Either
+  way "Membership Changed" tells the partner (notify emails it).
 - A flag the program suspends on (Tiki: fraud) suspends an awarded partner at once; clearing the last such flag
   restores the title if the period's record still holds (awarded and not expired).
 """
@@ -16,8 +18,10 @@ from typing import Any
 from standing import catalog
 from standing.adapters import standing_store
 from standing.adapters.standing_store import MembershipChange
+from standing.contracts import MembershipChanged
 from standing.evaluate.partner import change_between, is_enrolled, judge, partner_summary, save_standing, standing_from
 from standing.outbox import Owed, owes
+from standing.rules import Program
 
 
 class NotEnrolled(LookupError):
@@ -77,7 +81,7 @@ def change_membership(
         return result
 
     record = judge(program, state, now, program.window_ending(now), membership="opted_in", with_history=False)
-    granted = record["status"] == "awarded"
+    granted = opt_in_granted(program, record)
     result = MembershipResult(
         program_id, partner_id, action, granted, record["status"], list(record["failing"]), record
     )
@@ -100,6 +104,15 @@ def change_membership(
     return result
 
 
+def opt_in_granted(program: Program, record: dict[str, Any]) -> bool:
+    """Is an opt-in judged by `record` (the window ending now, as a member) granted? With the program's
+    `opt_in_requires_criteria` (the default) only when awarded; without it whenever the gates let the partner in
+    (not `ineligible`). The same rule as `standing.rules.opt_in_check`, on a record already judged."""
+    if program.membership_rules.opt_in_requires_criteria:
+        return record["status"] == "awarded"
+    return record["status"] != "ineligible"
+
+
 def _membership(
     state: Any,
     result: MembershipResult,
@@ -112,13 +125,16 @@ def _membership(
 ) -> MembershipChange:
     """The enrolment's change, with the "Membership Changed" it owes (notify confirms it to the partner)."""
     membership_id = f"{result.program}#{result.action}#{state.partner_id}#{decision}"
-    detail = {
-        **result.to_dict(),
-        "program_name": catalog.program(result.program).name,
-        "partner": partner_summary(state.profile),
-        "membership_id": membership_id,
-    }
-    owed = owes([Owed("Membership Changed", f"membership#{membership_id}", detail)])
+    detail = MembershipChanged.model_validate(
+        {
+            "id": f"membership#{membership_id}",
+            **result.to_dict(),
+            "program_name": catalog.program(result.program).name,
+            "partner": partner_summary(state.profile),
+            "membership_id": membership_id,
+        }
+    )
+    owed = owes([Owed.of(detail)])
     return MembershipChange(state.partner_id, result.program, membership, now, by, why, owed, stamp)
 
 
@@ -162,7 +178,7 @@ def refresh_flags(partner_id: str, now: datetime, by: str = "risk flag") -> list
 
         previous, new = save_standing(partner_id, program_id, build, changed_by=by)
         if new is not None and (change := change_between(previous, new)):
-            changes.append(change)
+            changes.append(change.dump())
     return changes
 
 

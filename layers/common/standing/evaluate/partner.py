@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from standing import catalog, contracts
 from standing.adapters import standing_store
 from standing.adapters.standing_store import MembershipChange, PartnerState
+from standing.contracts import EvaluationRecord, PartnerEvaluated, Standing, StandingChanged
 from standing.outbox import Owed, owes
 from standing.rules import PartnerFacts, Period, Program, evaluate_partner
 
@@ -37,7 +39,8 @@ def judge(
     membership: str | None = None,
     with_history: bool = True,
 ) -> dict[str, Any]:
-    """Run the rules engine for one partner over one period (a scheduled one, the current one, or "now")."""
+    """Run the rules engine for one partner over one period (a scheduled one, the current one, or "now"): the
+    record, validated by its contract (standing.contracts.EvaluationRecord)."""
     previous = (
         standing_store.records(state.partner_id, program.id, before=period.start.isoformat(), limit=HISTORY)
         if with_history
@@ -47,7 +50,7 @@ def judge(
     folded = standing_store.folded_days(state.partner_id, program.time_zone, first, last)
     seen_first_sale(state, folded.first_sale_at)
     facts = partner_facts(state, program.id, previous, membership)
-    return evaluate_partner(program, facts, folded.days, evaluated_at, period)
+    return contracts.build(EvaluationRecord, evaluate_partner(program, facts, folded.days, evaluated_at, period))
 
 
 def seen_first_sale(state: PartnerState, sale_at: str | None) -> None:
@@ -98,7 +101,8 @@ def membership_since(enrolment: dict[str, Any]) -> str | None:
 
 
 def standing_from(record: dict[str, Any], reason: str) -> dict[str, Any]:
-    return {
+    """The standing that follows a record (`reason`: evaluation, or opted_in for a granted opt-in)."""
+    standing = {
         "program": record["program"],
         "partner_id": record["partner_id"],
         "status": record["status"],
@@ -112,25 +116,36 @@ def standing_from(record: dict[str, Any], reason: str) -> dict[str, Any]:
         "rules_version": record.get("rules_version"),
         "reason": reason,
     }
+    return contracts.build(Standing, standing)
 
 
-def change_between(previous: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any] | None:
+def standing_event_id(program_id: str, partner_id: str, previous: dict[str, Any] | None) -> str:
+    """The stable id of the "Standing Changed" that a write over `previous` owes (the standing's next version)."""
+    version = previous.get("version") if previous else None
+    return f"standing#{program_id}#{partner_id}#{(version or 0) + 1}"
+
+
+def change_between(previous: dict[str, Any] | None, new: dict[str, Any]) -> StandingChanged | None:
     """The "Standing Changed" detail, or None when status, consequences and benefits are all the same."""
     before = previous or {}
     keys = ("status", "consequences", "benefits")
     if previous is not None and all(before.get(k) == new.get(k) for k in keys):
         return None
-    return {
-        "program": new["program"],
-        "partner_id": new["partner_id"],
-        "previous_status": before.get("status"),
-        "status": new["status"],
-        "previous_consequences": before.get("consequences", []),
-        "consequences": new.get("consequences", []),
-        "benefits": new.get("benefits", {}),
-        "valid_until": new.get("valid_until"),
-        "reason": new.get("reason"),
-    }
+    return StandingChanged.model_validate(
+        {
+            "id": standing_event_id(new["program"], new["partner_id"], previous),
+            "program": new["program"],
+            "program_name": catalog.program(new["program"]).name,
+            "partner_id": new["partner_id"],
+            "previous_status": before.get("status"),
+            "status": new["status"],
+            "previous_consequences": before.get("consequences", []),
+            "consequences": new.get("consequences", []),
+            "benefits": new.get("benefits", {}),
+            "valid_until": new.get("valid_until"),
+            "reason": new.get("reason"),
+        }
+    )
 
 
 def save_standing(
@@ -143,17 +158,17 @@ def save_standing(
 ) -> tuple[dict | None, dict | None]:
     """Read-modify-write the current standing with optimistic concurrency, and the "Standing Changed" it owes in
     the same write (with `membership`, the enrolment's change too, in one transaction). `build(previous)` returns
-    the new standing, or None to leave it as it is (then nothing is written, not even `membership`). Returns
-    (previous, new)."""
+    the new standing, or None to leave it as it is (then nothing is written, not even `membership`); what it
+    returns is validated by the contract (standing.contracts.Standing). Returns (previous, new)."""
     for _ in range(attempts):
         previous = standing_store.standing(partner_id, program_id)
-        new = build(previous)
-        if new is None:
+        built = build(previous)
+        if built is None:
             return previous, None
+        new = contracts.build(Standing, built)
         version = previous.get("version") if previous else None
         change = change_between(previous, new)
-        event_id = f"standing#{program_id}#{partner_id}#{(version or 0) + 1}"
-        owed = [Owed("Standing Changed", event_id, change)] if change else []
+        owed = [Owed.of(change)] if change else []
         if standing_store.put_standing(partner_id, program_id, new, version, owes(owed), changed_by, membership):
             return previous, new
     raise RuntimeError(f"standing of {partner_id} in {program_id} kept changing under us")
@@ -172,26 +187,27 @@ def evaluate_scheduled(program: Program, partner_id: str, evaluated_at: datetime
     record = standing_store.stored_record(partner_id, program.id, period_start)
     if record is None:
         record = judge(program, state, evaluated_at, period)
-        evaluated = Owed("Partner Evaluated", f"evaluated#{program.id}#{partner_id}#{period_start}",
-                         _evaluated_detail(program, state, record, evaluated_at))  # fmt: skip
+        evaluated = Owed.of(_evaluated_detail(program, state, record, evaluated_at))
         if not standing_store.put_record(record, owes([evaluated])):  # a concurrent delivery won the race
             record = standing_store.stored_record(partner_id, program.id, period_start) or record
     _follow_record(program, partner_id, record)
     return str(record["status"])
 
 
-def _evaluated_detail(program: Program, state: PartnerState, record: dict[str, Any], at: datetime) -> dict[str, Any]:
-    return {
-        "program": {"id": program.id, "name": program.name},
-        "partner_id": state.partner_id,
-        "partner": partner_summary(state.profile),
-        "record": record,
-        # Anchored: a rate() schedule may fire an hour before local midnight; the next one is still 90 days on.
-        "next_evaluation": program.next_evaluation_after(program.evaluation_anchor(at))
-        .astimezone(program.tz)
-        .date()
-        .isoformat(),
-    }
+def _evaluated_detail(program: Program, state: PartnerState, record: dict[str, Any], at: datetime) -> PartnerEvaluated:
+    # Anchored: a rate() schedule may fire an hour before local midnight; the next one is still 90 days on.
+    next_evaluation = program.next_evaluation_after(program.evaluation_anchor(at)).astimezone(program.tz).date()
+    return PartnerEvaluated.model_validate(
+        {
+            "id": f"evaluated#{program.id}#{state.partner_id}#{record['period']['start']}",
+            "program": program.id,
+            "program_name": program.name,
+            "partner_id": state.partner_id,
+            "partner": partner_summary(state.profile),
+            "record": record,
+            "next_evaluation": next_evaluation.isoformat(),
+        }
+    )
 
 
 def _follow_record(program: Program, partner_id: str, record: dict[str, Any]) -> None:

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from standing import config
+from standing import config, contracts
 from standing.adapters import standing_store
 from standing.adapters.standing_store import PartnerState
+from standing.contracts import PartnerAtRisk, Projection
 from standing.evaluate.partner import is_enrolled, judge, partner_summary
 from standing.outbox import Owed, owes
 from standing.rules import Period, Program, at_risk_metrics
@@ -25,8 +26,7 @@ def project_partner(program: Program, partner_id: str, now: datetime, period: Pe
     record = judge(program, state, now, period)
     today = now.astimezone(program.tz).date()
     days_left = max((period.end - today).days + 1, 0)
-    record["data_as_of"] = now.isoformat()
-    record["days_left"] = days_left
+    record = contracts.build(Projection, {**record, "data_as_of": now.isoformat(), "days_left": days_left})
     standing_store.put_projection(partner_id, program.id, record)
     if record["status"] in QUIET_STATUSES:
         return str(record["status"])
@@ -60,19 +60,22 @@ def _warn_once(
         if not new:
             return
         warning_id = f"{program.id}#{period_start}#{'+'.join(new)}"
-        detail = {
-            "program": program.id,
-            "program_name": program.name,
-            "partner_id": state.partner_id,
-            "partner": partner_summary(state.profile),
-            "period": period.to_dict(),
-            "data_as_of": now.isoformat(),
-            "days_left": days_left,
-            "warning_id": warning_id,
-            "metrics": {m: record["metrics"][m] for m in new},
-            "at_risk": new,
-        }
-        owed = owes([Owed("Partner At Risk", f"at_risk#{state.partner_id}#{warning_id}", detail)])
+        detail = PartnerAtRisk.model_validate(
+            {
+                "id": f"at_risk#{state.partner_id}#{warning_id}",
+                "program": program.id,
+                "program_name": program.name,
+                "partner_id": state.partner_id,
+                "partner": partner_summary(state.profile),
+                "period": period.to_dict(),
+                "data_as_of": now.isoformat(),
+                "days_left": days_left,
+                "warning_id": warning_id,
+                "metrics": {m: record["metrics"][m] for m in new},
+                "at_risk": new,
+            }
+        )
+        owed = owes([Owed.of(detail)])
         if standing_store.warn(state.partner_id, program.id, period_start, warned + new, version, owed, expires_at):
             return
     raise RuntimeError(f"at-risk warnings of {state.partner_id} in {program.id} kept changing under us")

@@ -19,6 +19,7 @@ from aws_lambda_powertools import Logger
 
 from standing import catalog
 from standing.adapters import queue, standing_store
+from standing.contracts import EvaluationRunCompleted
 from standing.evaluate import partner, projection, simulation
 from standing.keys import ENROLMENT_SHARDS
 from standing.outbox import Owed, owes
@@ -180,21 +181,25 @@ def _complete_if_done(request: RunRequest, run: dict[str, Any]) -> None:
     planned = run.get("planned") and run.get("pages_pending", 0) == 0
     if not planned or run.get("batches_done", 0) < run.get("batches_planned", 0):
         return
-    by_status = {k[len("status_") :]: v for k, v in run.items() if k.startswith("status_")}
+    by_status = {k[len("status_") :]: int(v) for k, v in run.items() if k.startswith("status_")}
     errors = by_status.pop("error", 0)
-    detail = {
-        "run_id": request.run_id,
-        "mode": request.mode,
-        "program": request.program.id,
-        "period": request.period.to_dict(),
-        "evaluated_at": request.evaluated_at.isoformat(),
-        "partners": run.get("partners", 0) - errors,
-        "batches": run.get("batches_done", 0),
-        "by_status": by_status,
-        # partners whose evaluation raised: each is kept with its reason under the run (RUN#.. ERROR#..)
-        "errors": errors,
-    }
-    owed = owes([Owed("Evaluation Run Completed", f"run#{request.run_id}", detail)])
+    detail = EvaluationRunCompleted.model_validate(
+        {
+            "id": f"run#{request.run_id}",
+            "run_id": request.run_id,
+            "mode": request.mode,
+            "program": request.program.id,
+            "program_name": request.program.name,
+            "period": request.period.to_dict(),
+            "evaluated_at": request.evaluated_at.isoformat(),
+            "partners": int(run.get("partners", 0)) - errors,
+            "batches": int(run.get("batches_done", 0)),
+            "by_status": by_status,
+            # partners whose evaluation raised: each is kept with its reason under the run (RUN#.. ERROR#..)
+            "errors": errors,
+        }
+    )
+    owed = owes([Owed.of(detail)])
     if not standing_store.complete_run(request.run_id, datetime.now(UTC).isoformat(), owed):
         return
     logger.info("run completed", run_id=request.run_id, by_status=by_status, errors=errors)

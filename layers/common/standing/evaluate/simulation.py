@@ -28,7 +28,7 @@ from standing.adapters.standing_store import PartnerState
 from standing.aggregates import DayAggregate
 from standing.evaluate.partner import HISTORY, partner_facts
 from standing.keys import ENROLMENT_SHARDS
-from standing.rules import Period, Program, ProgramError, evaluate_partner, load_program
+from standing.rules import Period, Program, ProgramError, evaluate_partner, load_program, opt_in_check
 
 SIDES = ("base", "draft")
 NOT_EVALUATED = "not_evaluated"  # the base has no evaluation at that instant (its first_evaluation is later)
@@ -96,10 +96,9 @@ def judge(
 
 def opt_in_granted(program: Program, state: PartnerState, days: Iterable[DayAggregate], now: datetime) -> bool:
     """Would an opt-in at `now` be granted (`standing.evaluate.changes.change_membership`): the window ending
-    today judged as a member, without history, must be awarded."""
-    period = program.window_ending(now)
-    record = evaluate_partner(program, partner_facts(state, program.id, [], "opted_in"), days, now, period)
-    return record["status"] == "awarded"
+    today judged as a member, without history, by the program's rule (`opt_in_requires_criteria`)."""
+    granted, _ = opt_in_check(program, partner_facts(state, program.id, [], "opted_in"), days, now)
+    return granted
 
 
 # ---------------------------------------------------------------------------------------------------- rows

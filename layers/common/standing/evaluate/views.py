@@ -6,9 +6,10 @@ import functools
 from datetime import UTC, datetime
 from typing import Any
 
-from standing import catalog, config
+from standing import catalog, config, contracts
 from standing.adapters import standing_store
 from standing.adapters.preferences import PreferencesStore
+from standing.contracts import ProgramStanding
 from standing.evaluate.partner import membership_since
 from standing.rules import membership_view
 
@@ -46,7 +47,7 @@ def partner_standing(partner_id: str, now: datetime | None = None) -> dict[str, 
         program = catalog.program(program_id)
         current = standings.get(program_id) or {}
         last = standing_store.records(partner_id, program_id, limit=1)
-        programs[program_id] = {
+        view = {
             "program": program_id,
             "name": program.name,
             # opt-in programs: {"state": never_joined / opted_in / opted_out, "changed_on": date}; else "automatic"
@@ -62,6 +63,7 @@ def partner_standing(partner_id: str, now: datetime | None = None) -> dict[str, 
             "projection": projections.get(program_id),
             "next_evaluation": program.next_evaluation_after(now).isoformat(),
         }
+        programs[program_id] = contracts.build(ProgramStanding, view)
     address = str(state.profile.get("email") or "")
     suppressed = _preferences(config.state_table()).suppression(address) if address else None
     return {

@@ -360,16 +360,9 @@ def outcome_of(metric_id: str, metric: dict[str, Any]) -> str:
 
 
 def program_of(detail: dict[str, Any]) -> tuple[str, str]:
-    """(program id, name from the event): `program` is an id, or `{"id", "name"}` on `Partner Evaluated`."""
-    program = detail.get("program")
-    record = detail.get("record")
-    if not isinstance(record, dict):
-        record = {}
-    if isinstance(program, dict):
-        program_id, name = program.get("id"), program.get("name")
-    else:
-        program_id, name = program, detail.get("program_name")
-    return str(record.get("program") or program_id or ""), str(name or "")
+    """(program id, program name) of an event: every detail names its program the one way, `program` (the id) and
+    `program_name` (standing.contracts, docs/bus-events.md)."""
+    return str(detail.get("program") or ""), str(detail.get("program_name") or "")
 
 
 def _program_view(texts: Texts, detail: dict[str, Any]) -> dict[str, Any]:

@@ -136,7 +136,7 @@ class NotifyService:
         if handler is None:
             return Outcome.IGNORED
         detail = dict(event.get("detail") or {})
-        partner_id = str(detail.get("partner_id") or (detail.get("record") or {}).get("partner_id") or "")
+        partner_id = str(detail.get("partner_id") or "")
         who = self._preferences.recipient(partner_id) if partner_id else None
         if who is None:
             return Outcome.UNKNOWN_PARTNER
@@ -153,7 +153,7 @@ class NotifyService:
         record = detail.get("record") or {}
         program_id, _ = program_of(detail)
         period_start = str((record.get("period") or {}).get("start", ""))
-        partner_id = self._partner_id("report", detail, record.get("partner_id"))
+        partner_id = self._partner_id("report", detail, None)
         email = render_report(detail, self._links.for_partner(partner_id, optional=False))
         return self._deliver(
             self._prepare("report", detail, [f"{program_id}#{period_start}"], email, partner_id),
