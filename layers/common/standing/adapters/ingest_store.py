@@ -20,7 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from standing import config
-from standing.events.models import PROFILE_FIELDS
+from standing.events.models import PROFILE_FIELDS, utc_text
 
 READ_CHUNK = 100  # BatchGetItem limit
 PARKED_PK = "PARKED"  # the partition of parked events (rare by construction: one item each)
@@ -101,7 +101,7 @@ def event_id_of(sk: str) -> str:
 def event_item(event: Mapping[str, Any]) -> dict[str, Any]:
     """The EventsTable item of a stored event (the inverse of `stored_event`)."""
     item = {k: v for k, v in event.items() if k not in ("partner_id", "event_id", "occurred_at")}
-    at = str(event["occurred_at"])
+    at = utc_text(str(event["occurred_at"]))  # an operator's correction may spell it with an offset
     key = {"pk": partner_pk(str(event["partner_id"])), "sk": event_sk(at[:10], str(event["event_id"]))}
     return {**item, **key, "at": at}
 
@@ -368,8 +368,7 @@ class IngestStore:
             Key=serialize({"pk": partner_pk(partner_id), "sk": "PROFILE"}),
             UpdateExpression=expression,
             ConditionExpression=(
-                "attribute_not_exists(profile_at) OR profile_at < :at "
-                "OR (profile_at = :at AND profile_event_id <= :id)"
+                "attribute_not_exists(profile_at) OR profile_at < :at OR (profile_at = :at AND profile_event_id <= :id)"
             ),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=serialize({**bound, ":partner": partner_id, ":at": at, ":id": event_id}),
@@ -393,8 +392,7 @@ class IngestStore:
             ":id": event_id,
         }
         expression = (
-            "SET program = :program, partner_id = :partner, enrolled = :enrolled, "
-            "enrolled_at = :at, enrolled_by = :id"
+            "SET program = :program, partner_id = :partner, enrolled = :enrolled, enrolled_at = :at, enrolled_by = :id"
         )
         if enrolled:
             expression += ", gsi1pk = :g1, gsi1sk = :partner"
