@@ -69,15 +69,15 @@ class PreferencesStore:
         """Record that the partner wants no optional mail. Clicking again only moves `changed_at`."""
         at = now.astimezone(UTC).isoformat()
         item = EmailPreferencesItem
-        with tables.translated():
-            self._preferences(*item.key(partner_id)).update(
-                [
-                    item.optional_mail.set(OFF),
-                    item.changed_at.set(at),
-                    item.source.set(source),
-                    item.unsubscribed_at.set(item.unsubscribed_at | at),  # if_not_exists: the first click
-                ]
-            )
+        tables.update(
+            self._preferences(*item.key(partner_id)),
+            [
+                item.optional_mail.set(OFF),
+                item.changed_at.set(at),
+                item.source.set(source),
+                item.unsubscribed_at.set(item.unsubscribed_at | at),  # if_not_exists: the first click
+            ],
+        )
 
     def recipient(self, partner_id: str) -> Recipient | None:
         """The partner's stored address, name and language, its optional-mail choice and whether its address is

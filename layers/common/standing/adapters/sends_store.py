@@ -119,8 +119,7 @@ class SendsStore:
         actions: list[Action] = [SendItem.status.set(status), SendItem.finished_at.set(int(time.time()))]
         actions += [getattr(SendItem, name).set(value) for name, value in extra.items()]
         try:
-            with tables.translated():
-                self._sends(*SendItem.key(partner_id, kind, ref)).update(actions, condition=SendItem.token == token)
+            tables.update(self._sends(*SendItem.key(partner_id, kind, ref)), actions, SendItem.token == token)
         except ConditionFailed:
             return False
         return True

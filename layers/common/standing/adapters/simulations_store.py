@@ -94,11 +94,11 @@ def complete(simulation_id: str, completed_at: str) -> bool:
     """Mark the simulation completed once; True only for the caller that did it."""
     simulation = tables.bind(SimulationItem)(*SimulationItem.key(simulation_id))
     try:
-        with tables.translated():
-            simulation.update(
-                [SimulationItem.status.set("completed"), SimulationItem.completed_at.set(completed_at)],
-                condition=SimulationItem.completed_at.does_not_exist(),
-            )
+        tables.update(
+            simulation,
+            [SimulationItem.status.set("completed"), SimulationItem.completed_at.set(completed_at)],
+            SimulationItem.completed_at.does_not_exist(),
+        )
     except ConditionFailed:
         return False
     return True

@@ -392,6 +392,14 @@ def put_or_stored(item: M, condition: Condition) -> M | None:
     return None
 
 
+def update(item: _Item, actions: list[Action], condition: Condition | None = None) -> None:
+    """UpdateItem of `item`'s key with `actions` if `condition` holds, returning nothing (PynamoDB's
+    `Model.update` always asks for the whole new item back). Errors translated: a refused condition is
+    `ConditionFailed`."""
+    with translated():
+        type(item)._get_connection().update_item(*_keys_of(item), actions=actions, condition=condition)
+
+
 def add_once(marker: _Item, counters: _Item, adds: Mapping[str, int]) -> bool:
     """Put `marker` (if absent) and ADD each of `adds` to the item `counters`, in one transaction: a redelivered
     page or batch (of a run or a simulation) is counted once. False: the marker existed, nothing was added."""
