@@ -32,6 +32,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import time_machine
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common")]
 os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"})
@@ -56,26 +59,67 @@ DAYS_PER_MONTH = 365.25 / 12
 EVENTS_PER_MONTH = 100
 POPULATIONS = (1_000_000, 10_000_000)
 MAX_BATCH = 500  # events per POST /events (the API's limit)
+HISTORY_MARGIN_DAYS = 35  # history before a program's longest window (first evaluations fall within a month)
 
 
 # ------------------------------------------------------------------------------------------------ the marketplace
-def marketplace(per_program: int, start: date, end: date, per_month: float, seed: int) -> list[dict[str, Any]]:
-    """`per_program` partners of each built-in program, each program's activity scaled to about `per_month`
-    events per partner a month (the generator's mix, volume calibrated)."""
-    months = ((end - start).days + 1) / DAYS_PER_MONTH
+def _definition(program_id: str) -> dict[str, Any]:
+    import standing
+
+    path = Path(standing.__file__).resolve().parent / "programs" / f"{program_id}.yaml"
+    return dict(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def launch(program_id: str) -> date:
+    """The day the program's first version takes effect."""
+    return min(date.fromisoformat(str(v["effective_from"])) for v in _definition(program_id)["versions"])
+
+
+def lookback_days(program_id: str) -> int:
+    """The longest window of a program (its YAML: `window` days or calendar months, any metric's `window_days`)."""
+    definition = _definition(program_id)
+    found = [int(definition.get("window", {}).get("days", 0)), 31 * int(definition.get("window", {}).get(
+        "calendar_months", 0))]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            found.extend(int(v) for k, v in node.items() if k == "window_days")
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(definition.get("metrics", []))
+    return max(found)
+
+
+def marketplace(per_program: int, measure_from: date, end: date, per_month: float, seed: int,
+                ) -> list[dict[str, Any]]:
+    """`per_program` partners of each built-in program, from early enough that the program's longest window is
+    full at its first measured evaluation (measure_from - window - HISTORY_MARGIN_DAYS), each program's activity
+    scaled to about `per_month` events per partner a month (the generator's mix, volume calibrated)."""
     envelopes: list[dict[str, Any]] = []
-    for key in PROGRAMS:
+    for key, program in PROGRAMS.items():
+        start = measure_from - timedelta(days=lookback_days(program.id) + HISTORY_MARGIN_DAYS)
+        months = ((end - start).days + 1) / DAYS_PER_MONTH
         counts = {k: (per_program if k == key else 0) for k in PROGRAMS}
         probe = generate(MarketplaceSpec(seed=seed, start=start, end=end, scale=1.0, **counts))
         scale = per_month / (len(probe) / per_program / months)
-        envelopes += generate(MarketplaceSpec(seed=seed, start=start, end=end, scale=scale, **counts))
+        launched = datetime.combine(launch(program.id), datetime.min.time(), tzinfo=program.tz)
+        for envelope in generate(MarketplaceSpec(seed=seed, start=start, end=end, scale=scale, **counts)):
+            # The history can start before the program did; a membership change before it is dated at its launch.
+            if envelope["type"].startswith("program.") and datetime.fromisoformat(envelope["occurred_at"]) < launched:
+                envelope = {**envelope, "occurred_at": (launched + timedelta(hours=9)).isoformat()}
+            envelopes.append(envelope)
     return sorted(envelopes, key=lambda e: (datetime.fromisoformat(e["occurred_at"]).astimezone(UTC), e["event_id"]))
 
 
 # ------------------------------------------------------------------------------------------------ the run
 @dataclass
 class Run:
-    accepted: int = 0
+    accepted: int = 0  # in the measured period
+    history: int = 0  # accepted before it
     duplicates: int = 0
     rejected: int = 0
     partners: set[str] = field(default_factory=set)
@@ -86,20 +130,23 @@ class Run:
     seconds: float = 0.0
 
 
-def drive(stack: Deployment, meter: Meter, envelopes: list[dict[str, Any]], until: datetime) -> Run:
-    """POST the events in order of occurrence, draining between schedule firings, as the demo's pipeline does;
-    each step metered under its scope: `events`, `evaluation:{program}` or `projection`."""
+def drive(stack: Deployment, meter: Meter, envelopes: list[dict[str, Any]], measure_from: datetime,
+          projections_from: datetime, until: datetime) -> Run:
+    """POST the events in order of occurrence, draining between schedule firings, as the demo's pipeline does,
+    each step with the clock at its simulated instant (time-machine: the handlers' `now`, TTLs included, is the
+    simulated one). Before `measure_from` (the history that fills the windows): the template's own stream batch
+    sizes, evaluations fired, all under the scope `history`. From it: one stream record per batch, each step
+    under its scope: `events`, `evaluation:{program}` or `projection`. Daily projections fire from
+    `projections_from` on, the first one not metered (a partner's first projection is not a daily one)."""
     run = Run(partners={e["partner_id"] for e in envelopes})
-    for mapping in stack.mappings:
-        if mapping.kind == "dynamodb":
-            mapping.batch_size = 1  # one stream record per invocation: the production shape
+    template_batch = {id(m): m.batch_size for m in stack.mappings}
     original = stack.invoke
 
     def invoke(logical_id: str, event: dict[str, Any]) -> Any:
         saved, meter.function = meter.function, logical_id
         for record in event.get("Records", []) if logical_id == "EvaluateWorkerFunction" else []:
             body = json.loads(record.get("body") or "{}")
-            if isinstance(body.get("partners"), list):
+            if isinstance(body.get("partners"), list) and meter.scope != "history":
                 run.worked[(str(body.get("mode")), str(body.get("program")))] += len(body["partners"])
                 run.batches[meter.scope] += 1
         try:
@@ -111,36 +158,57 @@ def drive(stack: Deployment, meter: Meter, envelopes: list[dict[str, Any]], unti
     stack.quiet = True
     at = [datetime.fromisoformat(e["occurred_at"]).astimezone(UTC) for e in envelopes]
     start = min(at) - timedelta(seconds=1)
-    firings = sorted(
-        ((t, s) for s in stack.schedules for t in occurrences(s.expression, s.time_zone, start, until, s.start)),
-        key=lambda f: (f[0], "projection" in f[1].input, f[1].logical_id),
-    )
+    firings = [
+        (t, s) for s in stack.schedules for t in occurrences(s.expression, s.time_zone, start, until, s.start)
+        if t >= projections_from or "projection" not in s.input
+    ]
+    first_projection = min((t for t, s in firings if "projection" in s.input), default=until)
+
+    def order(step: tuple[datetime, Any]) -> tuple[Any, ...]:
+        # The switch to the measured shape (None) before anything at its instant; evaluations before the
+        # projection of the same instant (a fresh period starts from a fresh record).
+        when, schedule = step
+        if schedule is None:
+            return (when, 0, 0, "")
+        return (when, 1, "projection" in schedule.input, schedule.logical_id)
+
+    steps = [*sorted([*firings, (measure_from, None)], key=order), (until, None)]
     position = 0
-    for when, schedule in [*firings, (until, None)]:
+    for when, schedule in steps:
+        measured = when > measure_from or (when == measure_from and schedule is not None)
+        for mapping in stack.mappings:
+            if mapping.kind == "dynamodb":  # one stream record per invocation: the production shape
+                mapping.batch_size = 1 if measured else template_batch[id(mapping)]
         end = position
         while end < len(envelopes) and at[end] <= when:
             end += 1
         clock = time.perf_counter()
-        with meter.scoped("events"):
+        with meter.scoped("events" if measured else "history"):
             for chunk in range(position, end, MAX_BATCH):
                 last = min(chunk + MAX_BATCH, end)
-                meter.simulated_now = at[last - 1]
-                status, body = stack.request("POST", "/events", {"events": envelopes[chunk:last]})
+                meter.simulated_now = at[last - 1]  # POSTed as the last of them happens
+                with time_machine.travel(at[last - 1], tick=True):
+                    status, body = stack.request("POST", "/events", {"events": envelopes[chunk:last]})
+                    stack.drain()
                 if status != 200:
                     raise RuntimeError(f"POST /events answered {status}: {body}")
-                run.accepted += body["accepted"]
+                if measured:
+                    run.accepted += body["accepted"]
+                else:
+                    run.history += body["accepted"]
                 run.duplicates += body.get("duplicates", 0)
                 run.rejected += len(body.get("rejected", []))
-            stack.drain()
-        run.timing["events"] += time.perf_counter() - clock
+        run.timing["events" if measured else "history"] += time.perf_counter() - clock
         position = end
         if schedule is None:
-            break
+            continue
         payload = json.loads(schedule.input)
         scope = "projection" if payload["kind"] == "projection" else f"evaluation:{payload.get('program')}"
+        if not measured or (scope == "projection" and when == first_projection):
+            scope = "history"
         meter.simulated_now = when
         clock = time.perf_counter()
-        with meter.scoped(scope):
+        with meter.scoped(scope), time_machine.travel(when, tick=True):
             stack.fire(schedule, when)
             stack.drain()
         run.timing[scope.split(":")[0]] += time.perf_counter() - clock
@@ -158,8 +226,8 @@ class Kind:
     items: int = 0
     bytes: int = 0
     retention_days: list[float] = field(default_factory=list)  # TTL (expires_at) - write, per item with a TTL
-    created_mid: int = 0  # items that already existed at the run's midpoint
-    first_created: float | None = None
+    new_items: int = 0  # first written in the measured period
+    new_bytes: int = 0
     pitr: bool = False
     shared: bool = False  # names no partner: run bookkeeping, scaled with the schedules, not the partners
 
@@ -180,42 +248,41 @@ def kind_of(shape: TableShape, item: dict[str, Any]) -> str:
     return "#".join(g for g in found.groups() if g) if found else "*"
 
 
-def storage(meter: Meter, tables: dict[str, str], pitr: dict[str, bool], mid: float) -> dict[str, Kind]:
+def storage(meter: Meter, tables: dict[str, str], pitr: dict[str, bool], measure_from: float) -> dict[str, Kind]:
     """Every item of every table (and every index entry), grouped by `table:kind`, from moto's backend."""
     kinds: dict[str, Kind] = defaultdict(Kind)
     for physical, logical in tables.items():
         shape = meter.shape(physical)
         ttl_attribute = meter.ttl_attribute(physical)
         for item in meter.items(physical):
-            kind = kind_of(shape, item)
             written = meter.written.get((shape.name, shape.key_of(item)))
             retention = None
             if ttl_attribute and ttl_attribute in item and written is not None:
+                # Relative to the write, on whichever clock the writer used (wall or the simulated one).
                 expires = float(item[ttl_attribute]["N"])
                 candidates = [expires - t for t in (written.wall, written.simulated) if t is not None]
                 plausible = [c for c in candidates if c >= 0]
                 retention = min(plausible) / 86400 if plausible else 0.0
             shared = meter.owner_of(item) == "shared"
-            kind = f"{kind} (shared)" if shared else kind
+            kind = kind_of(shape, item) + (" (shared)" if shared else "")
+            new = written is not None and (written.first_simulated or 0) >= measure_from
             targets = [(f"{logical}:{kind}", item, pitr[logical])]
             for index in shape.indexes:
                 entry = index_entry(shape, index, item)
-                if entry is not None:
-                    # PITR covers the table and its local indexes; a global index is rebuilt, not backed up.
-                    targets.append((f"{logical}:{kind} [{index.name} {index.kind}]", entry, pitr[logical] and
-                                    index.kind == "LSI"))
+                if entry is not None:  # PITR covers a table and its local indexes; a global index is rebuilt
+                    targets.append((f"{logical}:{kind} [{index.name} {index.kind}]", entry,
+                                    pitr[logical] and index.kind == "LSI"))
             for label, stored, backed_up in targets:
                 k = kinds[label]
+                size = item_size(stored)
                 k.items += 1
-                k.bytes += item_size(stored)
-                k.pitr = backed_up
-                k.shared = shared
+                k.bytes += size
+                k.pitr, k.shared = backed_up, shared
                 if retention is not None:
                     k.retention_days.append(retention)
-                created = written.first_simulated if written else None
-                if created is not None:
-                    k.created_mid += created <= mid
-                    k.first_created = created if k.first_created is None else min(k.first_created, created)
+                if new:
+                    k.new_items += 1
+                    k.new_bytes += size + ITEM_OVERHEAD
     return kinds
 
 
@@ -230,26 +297,25 @@ class Steady:
     shared: bool
 
 
-def steady_state(kinds: dict[str, Kind], partners: int, until: float, mid: float, keep_months: float,
+def steady_state(kinds: dict[str, Kind], partners: int, measured_months: float, keep_months: float,
                  event_scale: float) -> list[Steady]:
-    """Per item type: with a TTL, the bytes created a month x the TTL; without one, what the run left when the
-    type stops growing (profiles, standings), else `keep_months` of its growth (records, history, sends). Partner
-    items are per partner, scaled to EVENTS_PER_MONTH events by `event_scale` when they have a TTL (they live and
-    die with the events); shared items (runs) follow the schedules, whatever the number of partners."""
+    """Per item type, from what the measured period created a month: with a TTL, that x the TTL; without one, that
+    x `keep_months` when the type keeps growing (more than one item a partner: records, history, sends), else
+    what the run left (profiles, standings). Partner items with a TTL are scaled to EVENTS_PER_MONTH events by
+    `event_scale`; shared items (runs) follow the schedules, whatever the number of partners."""
     result = []
     for label, k in sorted(kinds.items()):
-        amount = k.stored_bytes if k.shared else k.stored_bytes / partners
-        span_months = max((until - (k.first_created or mid)) / 86400, 1.0) / DAYS_PER_MONTH
-        monthly = amount / span_months  # bytes created a month
+        per = 1 if k.shared else partners
+        monthly = k.new_bytes / per / measured_months
         if k.retention_days:
             days = statistics.median(k.retention_days)
             scale = 1.0 if k.shared else event_scale
             result.append(Steady(label, monthly * scale * days / DAYS_PER_MONTH, f"TTL {days:.0f} d", k.pitr, k.shared))
-        elif k.items and k.items - k.created_mid >= 0.25 * k.items:
+        elif k.shared or k.items > 1.5 * partners:
             result.append(Steady(label, monthly * keep_months, f"no TTL, grows: {keep_months:.0f} months kept",
                                  k.pitr, k.shared))
         else:
-            result.append(Steady(label, amount, "no TTL, stops growing", k.pitr, k.shared))
+            result.append(Steady(label, k.stored_bytes / per, "no TTL, one or so a partner", k.pitr, k.shared))
     return result
 
 
@@ -308,10 +374,13 @@ def work(meter: Meter, scope: str, partners: int, batches: int, title: str, out:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-program", type=int, default=4, help="partners of each of the four programs")
-    parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 6, 15))
+    parser.add_argument("--per-program", type=int, default=3, help="partners of each of the four programs")
+    parser.add_argument("--measure-from", type=date.fromisoformat, default=date(2024, 8, 25),
+                        help="start of the measured period (before it: the history that fills every window)")
     parser.add_argument("--end", type=date.fromisoformat, default=date(2024, 9, 27),
-                        help="last day (default: past every program's evaluation, Booking's 90-day one included)")
+                        help="last day (default: past every program's next evaluation, Booking's 90-day one too)")
+    parser.add_argument("--projection-days", type=int, default=5,
+                        help="daily projections metered: the last N days (after one more, not metered)")
     parser.add_argument("--events-per-month", type=float, default=EVENTS_PER_MONTH)
     parser.add_argument("--keep-months", type=float, default=24,
                         help="how long items without a TTL that keep accruing (records, history) are counted")
@@ -320,7 +389,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     started = time.perf_counter()
-    envelopes = marketplace(args.per_program, args.start, args.end, args.events_per_month, args.seed)
+    envelopes = marketplace(args.per_program, args.measure_from, args.end, args.events_per_month, args.seed)
+    measure_from = datetime.combine(args.measure_from, datetime.min.time(), tzinfo=UTC)
     until = datetime.combine(args.end, datetime.max.time().replace(microsecond=0), tzinfo=UTC)
     meter = Meter(ACCOUNT_ID, REGION)
     meter.install()
@@ -335,10 +405,9 @@ def main() -> None:
                 for logical in tables.values()
             }
             meter.watch_partners({e["partner_id"] for e in envelopes})
-            run = drive(stack, meter, envelopes, until)
-            first = min(datetime.fromisoformat(e["occurred_at"]) for e in envelopes).timestamp()
-            mid = (first + until.timestamp()) / 2
-            kinds = storage(meter, tables, pitr, mid)
+            projections_from = until - timedelta(days=args.projection_days + 1)
+            run = drive(stack, meter, envelopes, measure_from, projections_from, until)
+            kinds = storage(meter, tables, pitr, measure_from.timestamp())
             schedules = {
                 (json.loads(s.input).get("program") or "projection"): per_month(s.expression, s.time_zone, s.start)
                 for s in stack.schedules
@@ -346,19 +415,20 @@ def main() -> None:
     finally:
         meter.uninstall()
     run.seconds = time.perf_counter() - started
-    report(args, meter, run, kinds, schedules, until, mid)
+    report(args, meter, run, kinds, schedules)
 
 
 def report(args: argparse.Namespace, meter: Meter, run: Run, kinds: dict[str, Kind], schedules: dict[str, float],
-           until: datetime, mid: float) -> None:
+           ) -> None:
     partners = len(run.partners)
-    months = ((args.end - args.start).days + 1) / DAYS_PER_MONTH
+    months = ((args.end - args.measure_from).days + 1) / DAYS_PER_MONTH
     rate = run.accepted / partners / months
     out: list[str] = [
-        f"cost bench: {partners} partners ({args.per_program} per program), {args.start} .. {args.end}, "
-        f"{run.accepted} events accepted ({rate:.0f} per partner a month; {run.duplicates} duplicates, "
-        f"{run.rejected} rejected), every stream delivered one record per batch; {sum(run.firings.values())} "
-        f"schedule firings; {run.seconds:.0f} s ("
+        f"cost bench: {partners} partners ({args.per_program} per program); history before {args.measure_from} "
+        f"({run.history} events, filling every program's longest window; evaluations run, not metered), measured "
+        f"{args.measure_from} .. {args.end}: {run.accepted} events accepted ({rate:.0f} per partner a month; "
+        f"{run.duplicates} duplicates, {run.rejected} rejected in all), every stream delivered one record per batch, "
+        f"{sum(n for k, n in run.firings.items() if k != 'history')} schedule firings; {run.seconds:.0f} s ("
         + ", ".join(f"{k} {v:.0f} s" for k, v in sorted(run.timing.items())) + ")",
         "",
     ]
@@ -397,18 +467,20 @@ def report(args: argparse.Namespace, meter: Meter, run: Run, kinds: dict[str, Ki
     out.append(f"per projection: write {projection.partner_w:.2f}  read {projection.partner_r:.2f}")
 
     # Storage.
-    steady = steady_state(kinds, partners, until.timestamp(), mid, args.keep_months, EVENTS_PER_MONTH / rate)
-    out += ["", f"stored at the end of the run, per event accepted (item + {ITEM_OVERHEAD} B overhead), and the steady "
-            f"state at {EVENTS_PER_MONTH} events a month (per partner; shared items in all):"]
+    steady = steady_state(kinds, partners, months, args.keep_months, EVENTS_PER_MONTH / rate)
+    stored_events = run.accepted + run.history
+    out += ["", f"stored at the end of the run, per event stored (item + {ITEM_OVERHEAD} B overhead), and the steady "
+            f"state at {EVENTS_PER_MONTH} events a month from what the measured period created (per partner; "
+            "shared items in all):"]
     steady_by = {s.label: s for s in steady}
     for label, k in sorted(kinds.items(), key=lambda x: -x[1].stored_bytes):
         s = steady_by[label]
         out.append(f"    {label:<48} {k.items:>7} items {k.bytes / max(k.items, 1):>6.0f} B avg "
-                   f"{k.stored_bytes / run.accepted:>7.1f} B/event   steady {s.bytes / 1024:>9.1f} KB"
+                   f"{k.stored_bytes / stored_events:>7.1f} B/event   steady {s.bytes / 1024:>9.1f} KB"
                    f"{'' if s.shared else '/partner'} ({s.basis}{', PITR' if s.pitr else ''})")
     partner_kinds = [k for k in kinds.values() if not k.shared]
-    out.append(f"    partner items: {sum(k.bytes for k in partner_kinds) / run.accepted:.0f} B per event "
-               f"({sum(k.stored_bytes for k in partner_kinds) / run.accepted:.0f} B with the per-item overhead)")
+    out.append(f"    partner items: {sum(k.bytes for k in partner_kinds) / stored_events:.0f} B per event stored "
+               f"({sum(k.stored_bytes for k in partner_kinds) / stored_events:.0f} B with the per-item overhead)")
 
     # The monthly bill.
     program_ids = [p.id for p in PROGRAMS.values()]

@@ -14,7 +14,7 @@ Replayed timeline, per partner: round trips x latency + own time. Projected wall
 concurrent workers (each works its batches one after the other, as EvaluateQueue's BatchSize 1 has it):
 N / W x that. Printed for 5 and 10 ms a call; the last line is `projected_minutes_10m=M` at 10 ms.
 
-    .venv/bin/python bench/scale.py [--per-program 5] [--end 2024-08-31]
+    .venv/bin/python bench/scale.py [--per-program 3] [--end 2024-08-31]
 """
 
 from __future__ import annotations
@@ -115,8 +115,7 @@ def pattern(found: list[Batch]) -> Pattern:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-program", type=int, default=5, help="partners of each of the four programs")
-    parser.add_argument("--start", type=date.fromisoformat, default=date(2024, 6, 15))
+    parser.add_argument("--per-program", type=int, default=3, help="partners of each of the four programs")
     parser.add_argument("--end", type=date.fromisoformat, default=date(2024, 8, 31),
                         help="last day of activity; each program is then evaluated at its next scheduled time")
     parser.add_argument("--events-per-month", type=float, default=100)
@@ -124,7 +123,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     started = time.perf_counter()
-    envelopes = marketplace(args.per_program, args.start, args.end, args.events_per_month, args.seed)
+    # Activity up to --end, from early enough that each program's longest window is full when it is evaluated.
+    envelopes = marketplace(args.per_program, args.end, args.end, args.events_per_month, args.seed)
+    first = min(datetime.fromisoformat(e["occurred_at"]) for e in envelopes).date()
     meter = Meter(ACCOUNT_ID, REGION)
     meter.install()
     batches: list[Batch] = []
@@ -179,13 +180,14 @@ def main() -> None:
                 raise RuntimeError(f"handler errors: {stack.errors[:3]}")
     finally:
         meter.uninstall()
-    report(args, batches, len(envelopes), ingest_seconds, time.perf_counter() - started)
+    report(args, batches, len(envelopes), first, ingest_seconds, time.perf_counter() - started)
 
 
-def report(args: argparse.Namespace, batches: list[Batch], events: int, ingest_seconds: float, seconds: float) -> None:
+def report(args: argparse.Namespace, batches: list[Batch], events: int, first: date, ingest_seconds: float,
+           seconds: float) -> None:
     out = [
         f"scale bench: {4 * args.per_program} partners ({args.per_program} per program), {events} events "
-        f"{args.start} .. {args.end} (ingest {ingest_seconds:.0f} s, whole run {seconds:.0f} s); every AWS call of "
+        f"{first} .. {args.end} (ingest {ingest_seconds:.0f} s, whole run {seconds:.0f} s); every AWS call of "
         "the worker recorded",
         "",
     ]
