@@ -67,6 +67,8 @@ bench: $(STAMP) ## run the benchmarks (print figures)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/evaluate.py
 	$(BIN)/python bench/backtest.py
+	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/cost.py
 
 # sam build needs the functions' runtime (python3.13) to build the layer: pyenv's newest 3.13, else a python3.13 on
 # PATH that really is 3.13 (pyenv's shim fails unless 3.13 is selected). `make build PY313=/path` overrides.
