@@ -173,3 +173,44 @@ def test_errors_become_the_projects_own_by_code(aws):
     assert type(tables.translate(client_error("ConditionalCheckFailedException"))) is ConditionFailed
     assert type(tables.translate(client_error("ValidationException"))) is StoreError
     assert tables.translate(client_error("ValidationException")).code == "ValidationException"
+
+
+def test_every_key_builder_names_its_item_type():
+    at = tables.utc_text(datetime(2024, 7, 1, tzinfo=UTC))
+    expected = {
+        tables.ProfileItem: tables.ProfileItem.key("kk-1"),
+        tables.EnrolmentItem: tables.EnrolmentItem.key("kk-1", "p"),
+        tables.RecordItem: tables.RecordItem.key("kk-1", "p", "2024-07-01"),
+        tables.StandingItem: tables.StandingItem.key("kk-1", "p"),
+        tables.HistoryItem: tables.HistoryItem.key("kk-1", at, "p", "standing"),
+        tables.ProjectionItem: tables.ProjectionItem.key("kk-1", "p"),
+        tables.RiskItem: tables.RiskItem.key("kk-1", "p", "2024-07-01"),
+        tables.SendItem: tables.SendItem.key("kk-1", "report", "r"),
+        tables.EmailPreferencesItem: tables.EmailPreferencesItem.key("kk-1"),
+        tables.SuppressionItem: tables.SuppressionItem.key("a@b.c"),
+        tables.ParkedItem: tables.ParkedItem.key("e-1"),
+        tables.RunItem: tables.RunItem.key("r-1"),
+        tables.RunErrorItem: tables.RunErrorItem.key("r-1", "kk-1"),
+        tables.SimulationListingItem: tables.SimulationListingItem.key(at, "s-1"),
+        tables.SimulationItem: tables.SimulationItem.key("s-1"),
+        tables.SimulationRowsItem: tables.SimulationRowsItem.key("s-1", "b"),
+    }
+    for model, (pk, sk) in expected.items():
+        assert tables.state_model_of(pk, sk) is model, (pk, sk)
+    assert tables.state_model_of(tables.run_key("r-1"), tables.page_marker_sk(0, 0)) is MarkerItem
+    assert tables.state_model_of(tables.simulation_key("s-1"), tables.batch_marker_sk("b")) is MarkerItem
+    assert set(expected) | {MarkerItem} == set(tables.STATE_ITEMS)
+    assert tables.state_model_of("P#kk-1", "N#O#o1") is None  # not a key this module defines
+
+
+def test_one_query_reads_several_item_types_each_as_its_own(aws, state):
+    state.put_item(Item={"pk": "P#kk-1", "sk": "PROFILE", "partner_id": "kk-1", "programs": ["p"]})
+    state.put_item(Item={"pk": "P#kk-1", "sk": "PREFS#email", "optional_mail": "off"})
+    state.put_item(Item={"pk": "P#kk-1", "sk": "STANDING#p", "standing": "{}", "version": 2})
+    found = list(tables.query_partition(tables.partner_key("kk-1")))
+    assert [type(item).__name__ for item in found] == ["EmailPreferencesItem", "ProfileItem", "StandingItem"]
+    assert found[1].programs == ["p"] and found[2].version == 2
+    assert [i.sk for i in tables.query_partition("P#kk-1", forward=False, limit=1)] == ["STANDING#p"]
+    state.put_item(Item={"pk": "P#kk-1", "sk": "ZZZ#unknown"})
+    with pytest.raises(ValueError, match="no item type has the key"):
+        list(tables.query_partition(tables.partner_key("kk-1")))
