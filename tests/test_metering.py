@@ -184,3 +184,15 @@ def test_meter_charges_batches_and_transactions_per_item(metered):
     assert (transaction.requests, transaction.items, transaction.write_units) == (1, 2, 2 * 1 + 2 * 2)
     gets = _usage(meter, "BatchGetItem")
     assert (gets.items, gets.read_units) == (3, 3.0)  # i0 is gone: a missing item still costs the minimum
+
+
+def test_requests_naming_a_watched_partner_are_the_partners():
+    meter = Meter(ACCOUNT, REGION)
+    assert meter.owner_of(b'{"Key": {"pk": {"S": "P#kk-0001"}}}') == "-"  # nobody watched yet
+    meter.watch_partners({"kk-0001", "kk-00012"})
+    assert meter.owner_of(b'{"Key": {"pk": {"S": "P#kk-0001"}}}') == "partner"
+    assert meter.owner_of({"pk": {"S": "P#kk-00012"}, "sk": {"S": "EVAL#x"}}) == "partner"
+    assert meter.owner_of(b'{"Key": {"pk": {"S": "P#kk-00013"}}}') == "shared"  # a longer id is another partner
+    assert meter.owner_of(b'{"Key": {"pk": {"S": "RUN#evaluation#kkday"}, "sk": {"S": "BATCH#first-00000"}}}') == (
+        "shared"
+    )
