@@ -205,6 +205,7 @@ class Backtest:
             else:
                 result.rejected.append(_conflict(line.number, checked, first[1]))
         accepted: list[tuple[str, str, ValidEvent]] = []  # (event id, UTC instant, event)
+        relevant = self.relevant
         for event, number in fresh.values():
             at = utc_text(event.occurred_at)
             key = (event.partner_id, at[:10], event.event_id)
@@ -212,7 +213,8 @@ class Backtest:
             if stored is None:
                 self.stored[key] = (event, number)
                 result.accepted += 1
-                accepted.append((event.event_id, at, event))
+                if relevant is None or event.partner_id in relevant:  # else: no profile ever enrolls it
+                    accepted.append((event.event_id, at, event))
             elif stored[0].digest == event.digest:
                 result.duplicates += 1
             else:
@@ -227,11 +229,8 @@ class Backtest:
         """Stored events onto their partners: kept for the fold (prepared once), and the partner state."""
         self.batches += 1
         received = f"{self.batches:012d}"
-        relevant = self.relevant
         for _, at, event in events:
             partner_id = event.partner_id
-            if relevant is not None and partner_id not in relevant:
-                continue  # no profile ever enrolls this partner in the program: nothing to judge
             partner = self.partners.get(partner_id)
             if partner is None:
                 partner = self.partners[partner_id] = Partner(partner_id)
@@ -272,7 +271,7 @@ class Backtest:
         """`standing_store.folded_days`: the events from the UTC day before `first` on, folded in the zone."""
         started = time.process_time()
         events = partner.read((first - timedelta(days=1)).isoformat())
-        folded = fold_prepared(events, time_zone, first, last)
+        folded = fold_prepared(events, time_zone, first, last, partner.memo)
         self.result.reads += len(events)
         self.result.timings.fold += time.process_time() - started
         return folded

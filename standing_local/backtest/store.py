@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from standing.events.models import PROFILE_FIELDS
-from standing.fold import Prepared
+from standing.fold import Memo, Prepared
 
 
 def plain(value: Any) -> Any:
@@ -46,6 +46,7 @@ class Partner:
     events: list[Prepared] = field(default_factory=list)  # arrival order
     days: list[str] = field(default_factory=list)  # each event's occurred UTC day ("YYYY-MM-DD")
     reach: list[str] = field(default_factory=list)  # the latest of days[:i + 1]: ascending, for bisect
+    memo: Memo = field(default_factory=dict)  # the days folded so far (standing.fold.fold_prepared)
 
     # --- events -----------------------------------------------------------------------------------------------
 

@@ -11,48 +11,13 @@ from typing import Any
 import pytest
 
 from standing.events.daily import aggregate_days
-from standing.events.entities import ANCHOR_TYPES, FLAG_TYPES, anchor_text, entity_record, entity_sk
+from standing.events.entities import anchor_text
 from standing.events.models import Rejection, utc_text, validate_event
-from standing.fold import Folded, entity_items, fold_days, fold_prepared, prepare
+from standing.fold import entity_items, fold_days, fold_prepared, prepare
+from standing_local.backtest.reference import reference_fold
 
 ZONES = ["Asia/Taipei", "Europe/Amsterdam", "Asia/Ho_Chi_Minh", "America/St_Johns", "Australia/Lord_Howe",
          "Pacific/Kiritimati", "America/Santiago"]  # fmt: skip
-
-
-def reference(events: list[dict[str, Any]], tz: str, first: date | None, last: date | None) -> Folded:
-    """The old path: stored entity items (`e#`/`v#` attributes, `anchor_at` set once), then aggregate_days."""
-    ordered = sorted(events, key=lambda e: (str(e.get("received_at", "")), str(e["event_id"])))
-    items: dict[str, dict[str, Any]] = {}
-    where: dict[str, str] = {}
-    voids: list[str] = []
-    seen: set[str] = set()
-    for event in ordered:
-        type_name, event_id, data = str(event["type"]), str(event["event_id"]), event.get("data") or {}
-        if event_id in seen:
-            continue
-        seen.add(event_id)
-        if type_name == "event.voided":
-            voids.append(str(data["voided_event_id"]))
-            continue
-        if type_name in FLAG_TYPES:
-            continue
-        sk = entity_sk(event_id, type_name, data)
-        if sk is None:
-            continue
-        item = items.setdefault(sk, {"sk": sk})
-        item[f"e#{event_id}"] = entity_record(type_name, str(event["occurred_at"]), data)
-        if type_name in ANCHOR_TYPES and "anchor_at" not in item:
-            item["anchor_at"] = anchor_text(str(event["occurred_at"]))
-        where[event_id] = sk
-    for voided in voids:
-        if voided in where:
-            items[where[voided]][f"v#{voided}"] = True
-    results = aggregate_days(items.values(), tz)
-    sales = [r.first_sale_at for r in results.values() if r.first_sale_at is not None]
-    days = [
-        results[d].aggregate for d in sorted(results) if (first is None or d >= first) and (last is None or d <= last)
-    ]
-    return Folded(days, min(sales) if sales else None)
 
 
 OFFSETS = ["Z", "+08:00", "-03:30", "+05:45", "+14:00", "-11:00", "+00:00"]
@@ -152,11 +117,11 @@ def test_the_fold_equals_entities_then_aggregate_days(seed: int) -> None:
     for tz in ZONES:
         bounds = [(None, None), (date(2024, 3, 25), date(2024, 4, 2)), (date(2024, 4, 5), None)]
         for first, last in bounds:
-            expected = reference(events, tz, first, last)
+            expected = reference_fold(events, tz, first, last)
             assert fold_days(events, tz, first, last) == expected, (seed, tz, first, last)
     # prepared once and folded again (as the backtest does), in arrival order or not: the same
     prepared = [prepare(e) for e in events]
-    assert fold_prepared(sorted(prepared), "Asia/Taipei") == reference(events, "Asia/Taipei", None, None)
+    assert fold_prepared(sorted(prepared), "Asia/Taipei") == reference_fold(events, "Asia/Taipei", None, None)
 
 
 def test_the_generated_histories_reach_every_case() -> None:
@@ -184,3 +149,23 @@ def test_entity_items_are_the_items_the_store_kept() -> None:
     assert aggregate_days(items.values(), "Asia/Taipei").keys() == {
         d.day for d in fold_days(events, "Asia/Taipei").days
     }
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_memo_kept_between_folds_changes_no_result(seed: int) -> None:
+    """The backtest folds a partner's events again at every evaluation, with a memo of the days it folded: growing
+    histories and moving windows (events dropped before `since`, voids arriving later) give what a fresh fold
+    gives."""
+    rng = random.Random(seed)
+    events = sorted(history(rng, 120), key=lambda e: (str(e.get("received_at", "")), str(e["event_id"])))
+    prepared = [prepare(e) for e in events]
+    memo: dict[Any, Any] = {}
+    for _ in range(30):
+        end = rng.randint(0, len(prepared))
+        begin = rng.randint(0, end)
+        tz = rng.choice(ZONES[:3])
+        first = date(2024, 3, 20) + timedelta(days=rng.randint(0, 15))
+        last = first + timedelta(days=rng.randint(0, 10))
+        read = prepared[begin:end]
+        assert fold_prepared(read, tz, first, last, memo) == fold_prepared(read, tz, first, last)
+    assert memo

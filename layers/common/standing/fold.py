@@ -35,7 +35,7 @@ from standing.events.entities import (
     entity_record,
     entity_sk,
 )
-from standing.events.models import is_utc_text, parse_instant
+from standing.events.models import parse_instant
 
 VOID_TYPE = "event.voided"
 _ZERO = Decimal(0)
@@ -75,8 +75,8 @@ def prepare(event: Mapping[str, Any]) -> Prepared:
     record = entity_record(type_name, occurred_at, data)
     anchor = None
     if type_name in ANCHOR_TYPES:
-        at = record["at"]
-        anchor = at[:19] + "Z" if is_utc_text(at) else anchor_text(occurred_at)
+        at = record["at"]  # utc_text's: 27 characters in its fixed-width form (from year 1000 on)
+        anchor = at[:19] + "Z" if len(at) == 27 else anchor_text(occurred_at)
     return Prepared(key, event_id, sk, record, anchor, None)
 
 
@@ -106,30 +106,70 @@ def fold_days(
 
 
 def fold_prepared(
-    prepared: Sequence[Prepared], time_zone: str, first: date | None = None, last: date | None = None
+    prepared: Sequence[Prepared],
+    time_zone: str,
+    first: date | None = None,
+    last: date | None = None,
+    memo: Memo | None = None,
 ) -> Folded:
-    """`fold_days` on events already prepared (in any order)."""
+    """`fold_days` on events already prepared (in any order).
+
+    `memo`: a dict the caller keeps for one partner between folds of its events (the backtest does, at every
+    evaluation): a day whose entities hold the very same events as in an earlier fold is not folded again."""
     entities, anchors, voided = _entities(_arrival(prepared))
-    days: dict[date, _Day] = {}
+    on_day: dict[date, list[tuple[str, list[Prepared], str]]] = {}
     first_sale: str | None = None
     for sk, entries in entities.items():
         anchor = anchors.get(sk)
         if anchor is None:
             continue  # not anchored yet (its placing / receiving / submitting / reporting event is missing)
         day = local_day(anchor, time_zone)
-        kind = sk[2]
-        outside = (first is not None and day < first) or (last is not None and day > last)
-        if outside:
-            if kind == "O":  # only the first sale looks beyond the window
+        if (first is not None and day < first) or (last is not None and day > last):
+            if sk[2] == "O":  # only the first sale looks beyond the window
                 sale = _order_sale(entries, voided, anchor)
                 if sale is not None and (first_sale is None or sale < first_sale):
                     first_sale = sale
             continue
-        slot = days.get(day)
-        if slot is None:
-            slot = days[day] = _Day()
+        found = on_day.get(day)
+        if found is None:
+            on_day[day] = [(sk, entries, anchor)]
+        else:
+            found.append((sk, entries, anchor))
+    days: list[DayAggregate] = []
+    for day in sorted(on_day):
+        held = on_day[day]
+        if memo is not None:
+            signature = tuple(
+                (sk, tuple(entries), tuple(p.event_id in voided for p in entries) if voided else ())
+                for sk, entries, _ in held
+            )
+            known = memo.get((time_zone, day))
+            if known is not None and known[0] == signature:
+                _, aggregate, sale = known
+            else:
+                aggregate, sale = _fold_day(day, held, voided)
+                memo[(time_zone, day)] = (signature, aggregate, sale)
+        else:
+            aggregate, sale = _fold_day(day, held, voided)
+        days.append(aggregate)
+        if sale is not None and (first_sale is None or sale < first_sale):
+            first_sale = sale
+    return Folded(days, first_sale)
+
+
+Memo = dict[tuple[str, date], tuple[tuple[Any, ...], DayAggregate, str | None]]
+
+
+def _fold_day(
+    day: date, held: list[tuple[str, list[Prepared], str]], voided: set[str]
+) -> tuple[DayAggregate, str | None]:
+    """One local day from the entities anchored on it (in the order they were first stored), and its first sale."""
+    slot = _Day()
+    first_sale: str | None = None
+    for sk, entries, anchor in held:
         if len(entries) > 1:
             entries = sorted(entries, key=_order_key)
+        kind = sk[2]
         if kind == "O":
             sale = _add_order(slot, entries, voided, anchor)
             if sale is not None and (first_sale is None or sale < first_sale):
@@ -140,7 +180,7 @@ def fold_prepared(
             _add_review(slot, entries, voided)
         elif kind == "S":
             _add_score(slot, entries, voided)
-    return Folded([days[d].aggregate(d) for d in sorted(days)], first_sale)
+    return slot.aggregate(day), first_sale
 
 
 # ---------------------------------------------------------------------------------------------------- entities
@@ -347,7 +387,7 @@ def _add_message(day: _Day, entries: list[Prepared], voided: set[str]) -> None:
 
 def _seconds_between(start: str, end: str) -> float:
     """events/entities.MessageState.replied_within's difference, without re-parsing offsets of UTC texts."""
-    if is_utc_text(start) and is_utc_text(end):
+    if len(start) == 27 and len(end) == 27:  # utc_text's fixed width: "YYYY-MM-DDTHH:MM:SS.ffffffZ"
         return (datetime.fromisoformat(end[:-1]) - datetime.fromisoformat(start[:-1])).total_seconds()
     return (parse_instant(end) - parse_instant(start)).total_seconds()
 
@@ -383,7 +423,7 @@ def _add_score(day: _Day, entries: list[Prepared], voided: set[str]) -> None:
     if report is None:
         return
     at = report["at"]
-    at = at[:19] + "Z" if is_utc_text(at) else anchor_text(at)
+    at = at[:19] + "Z" if len(at) == 27 else anchor_text(at)  # utc_text's fixed width, cut to whole seconds
     metric = str(report["metric"])
     current = day.scores.get(metric)
     if current is None or at > current.at:

@@ -31,38 +31,51 @@ class DayResult:
 
 
 _ANCHOR = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z")
-_HOURS: dict[str, dict[str, date | None]] = {}  # tz -> UTC hour "YYYY-MM-DDTHH" -> its local date (None: split)
+_DAY_RULES: dict[str, dict[str, tuple[str, date, date] | None]] = {}  # tz -> UTC date -> rule (None: a transition)
 
 
 def local_day(anchor_at: str, tz: str) -> date:
     """The local date in `tz` of an anchor instant ("YYYY-MM-DDTHH:MM:SSZ").
 
-    Looked up per UTC hour: an hour whose first and last second fall on one local date with one offset (every hour
-    but the one a local midnight falls in, if any) gives that date to all its instants."""
+    Looked up per UTC date and zone: on a UTC date without an offset change, the local date turns once (or never)
+    at a fixed UTC time of day, so an anchor's date is a comparison of its time of day with that one. A date with an
+    offset change is computed instant by instant."""
     if len(anchor_at) != 20 or _ANCHOR.fullmatch(anchor_at) is None:
         return _local_day(anchor_at, tz)
-    hours = _HOURS.get(tz)
-    if hours is None:
-        hours = _HOURS[tz] = {}
-    hour = anchor_at[:13]
-    if hour in hours:
-        day = hours[hour]
-        return day if day is not None else _local_day(anchor_at, tz)
-    start, end = _local(hour + ":00:00Z", tz), _local(hour + ":59:59Z", tz)
-    # one offset at both ends: no transition inside the hour (no zone has two within an hour), so the local time
-    # runs straight from one end to the other
-    day = start.date() if start.date() == end.date() and start.utcoffset() == end.utcoffset() else None
-    if len(hours) < 1_000_000:
-        hours[hour] = day
-    return day if day is not None else _local_day(anchor_at, tz)
+    rules = _DAY_RULES.get(tz)
+    if rules is None:
+        rules = _DAY_RULES[tz] = {}
+    utc_date = anchor_at[:10]
+    if utc_date in rules:
+        rule = rules[utc_date]
+    else:
+        rule = _day_rule(utc_date, tz)
+        if len(rules) < 1_000_000:
+            rules[utc_date] = rule
+    if rule is None:
+        return _local_day(anchor_at, tz)
+    turn, before, after = rule
+    return before if anchor_at[11:19] < turn else after
 
 
-def _local(anchor_at: str, tz: str) -> datetime:
-    return datetime.strptime(anchor_at, _ANCHOR_FORMAT).replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+def _day_rule(utc_date: str, tz: str) -> tuple[str, date, date] | None:
+    """(UTC time of day the local date turns at, the date before, the date after), or None if the offset changes
+    within the UTC date."""
+    zone = ZoneInfo(tz)
+    start = datetime.fromisoformat(utc_date).replace(tzinfo=UTC)
+    first, last = start.astimezone(zone), (start + timedelta(seconds=86399)).astimezone(zone)
+    offset = first.utcoffset()
+    if offset is None or offset != last.utcoffset():
+        return None
+    turn = datetime.combine(first.date() + timedelta(days=1), time(0), UTC) - offset  # the next local midnight
+    if turn >= start + timedelta(days=1):
+        return ("99", first.date(), first.date())  # no local midnight within the UTC date
+    return (turn.strftime("%H:%M:%S"), first.date(), first.date() + timedelta(days=1))
 
 
 def _local_day(anchor_at: str, tz: str) -> date:
-    return _local(anchor_at, tz).date()
+    instant = datetime.strptime(anchor_at, _ANCHOR_FORMAT).replace(tzinfo=UTC)
+    return instant.astimezone(ZoneInfo(tz)).date()
 
 
 def day_window(day: date, tz: str) -> tuple[str, str]:

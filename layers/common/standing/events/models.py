@@ -82,32 +82,38 @@ def parse_instant(value: str) -> datetime:
     return datetime.fromisoformat(main + offset)
 
 
-_UTC_TEXT = re.compile(r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z")
-_VALID_DAYS: dict[str, bool] = {}  # "YYYY-MM-DD" -> is a calendar date (a few thousand at most)
-
-
-def is_utc_text(value: str) -> bool:
-    """Is `value` already in the stored UTC form ("YYYY-MM-DDTHH:MM:SS.ffffffZ", a real date, year 1000 on), so
-    that `utc_text(value) == value`? (Stored events carry their instant in it: reading them parses nothing.)"""
-    if len(value) != 27 or _UTC_TEXT.fullmatch(value) is None:
-        return False
-    day = value[:10]
-    valid = _VALID_DAYS.get(day)
-    if valid is None:
-        try:
-            date.fromisoformat(day)
-            valid = True
-        except ValueError:
-            valid = False
-        if len(_VALID_DAYS) < 100_000:
-            _VALID_DAYS[day] = valid
-    return valid
+_STRICT = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_UTC_PREFIXES: dict[str, str | None] = {}  # local hour (or minute) + offset -> its UTC "YYYY-MM-DDTHH" (or ":MM")
 
 
 def utc_text(value: str) -> str:
-    """An RFC 3339 string as a fixed-width UTC instant ("YYYY-MM-DDTHH:MM:SS.ffffffZ") that sorts as text."""
-    if is_utc_text(value):
-        return value
+    """An RFC 3339 string as a fixed-width UTC instant ("YYYY-MM-DDTHH:MM:SS.ffffffZ") that sorts as text.
+
+    Fast for the stored spelling ("T", "Z" or "+hh:mm"): an offset moves the hour (a whole-hour offset) or the
+    minute, never the seconds, so the UTC hour (or minute) is looked up per local one and the rest copied."""
+    match = _STRICT.fullmatch(value)
+    if match is None:
+        return _utc_text(value)
+    hour, minute, second, fraction, offset = match.groups()
+    whole_hours = offset == "Z" or offset.endswith(":00")
+    key = hour + offset if whole_hours else f"{hour}:{minute}{offset}"
+    prefix = _UTC_PREFIXES.get(key)
+    if prefix is None:
+        if key in _UTC_PREFIXES:  # before year 1000: the slow path's own spelling
+            return _utc_text(value)
+        full = _utc_text(f"{hour}:00:00{offset}" if whole_hours else f"{hour}:{minute}:00{offset}")
+        prefix = (full[:13] if whole_hours else full[:16]) if len(full) == 27 else None
+        if len(_UTC_PREFIXES) < 1_000_000:
+            _UTC_PREFIXES[key] = prefix
+        if prefix is None:
+            return _utc_text(value)
+    micro = fraction[:6].ljust(6, "0") if fraction else "000000"
+    return f"{prefix}:{minute}:{second}.{micro}Z" if whole_hours else f"{prefix}:{second}.{micro}Z"
+
+
+def _utc_text(value: str) -> str:
     at = parse_instant(value).astimezone(UTC)
     if at.year >= 1000:  # isoformat and strftime agree from year 1000 on, and isoformat is several times faster
         return at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
