@@ -9,9 +9,10 @@
   snapshots the item structure instead (partitions and items copied, attribute values shared), which restores
   every item a failed transaction put, replaced or deleted: what Standing's transactions need.
 - Atomic writes: DynamoDB evaluates a write's condition and applies the write as one step; moto reads, checks
-  and writes in separate Python steps, so two threads can both pass `attribute_not_exists`. Every moto write is
-  serialised by one lock, so concurrent callers (ingest writes events from a thread pool; the race tests) see
-  DynamoDB's semantics.
+  and writes in separate Python steps, so two threads can both pass `attribute_not_exists`; and a read iterating a
+  partition while another thread writes it can fail. Every moto DynamoDB call is serialised by one lock, so
+  concurrent callers (ingest writes events from a thread pool, the evaluation worker judges partners concurrently,
+  the race tests) see DynamoDB's semantics.
 
 Local tooling only: nothing in the Lambda code path imports it.
 """
@@ -57,7 +58,10 @@ def install() -> None:
     _installed = True
 
 
-_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+_WRITES = (
+    "put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item",
+    "get_item", "query", "scan", "batch_get_item", "transact_get_items",
+)
 _write_lock = threading.RLock()
 
 

@@ -8,6 +8,7 @@ Key design: docs/data-model.md. ClientError codes become domain outcomes here (a
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -25,14 +26,19 @@ from standing.fold import Folded, fold_days
 from standing.keys import enrolment_partition
 from standing.outbox import HistoryEntry
 
-_tables: dict[str, Any] = {}
+# boto3 resources are not thread-safe: each thread (the evaluation worker judges partners concurrently) gets its own.
+_local = threading.local()
+
+
+def _table(name: str) -> Any:
+    tables: dict[str, Any] = _local.__dict__.setdefault("tables", {})
+    if name not in tables:
+        tables[name] = boto3.session.Session().resource("dynamodb").Table(name)
+    return tables[name]
 
 
 def table() -> Any:
-    name = config.state_table()
-    if name not in _tables:
-        _tables[name] = boto3.resource("dynamodb").Table(name)
-    return _tables[name]
+    return _table(config.state_table())
 
 
 def _already_exists(error: ClientError) -> bool:
@@ -92,10 +98,7 @@ def partner_state(partner_id: str) -> PartnerState:
 
 
 def _events_table() -> Any:
-    name = config.events_table()
-    if name not in _tables:
-        _tables[name] = boto3.resource("dynamodb").Table(name)
-    return _tables[name]
+    return _table(config.events_table())
 
 
 def partner_events(partner_id: str, since: date) -> list[dict[str, Any]]:
