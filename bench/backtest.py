@@ -1,9 +1,15 @@
 """Benchmark: `standing backtest` throughput, per core and on every core.
 
 A generated marketplace (standing_local.marketplace, scaled up) is backtested under each built-in program against
-itself: the real ingest validation, the real aggregation service over the in-memory store, the real engine on
-both sides. Prints events/s through the fold and partner-evaluations/s per core (stage seconds summed over the
-processes) and the wall time with partners split across every core.
+itself: ingest's validation and classification, the fold on read (standing.fold) at every evaluation, the real
+engine on both sides. Stage times are CPU seconds of the backtest's processes (summed over them), so the per-core
+figures hold whatever else the machine runs; the wall time is for every core at once.
+
+Printed per core: events/s through the fold (each accepted event of an enrolled partner, counted once; the time
+is preparing it, keeping the partner's state and every fold of the windows the evaluations read), partner-
+evaluations/s (the engine and the judging around it), and ingest's and the parser's rates. Measured against, in
+the same run and process: the fold it replaced (standing_local/backtest/reference.py: entity items, then
+events/daily.aggregate_days, each partner's events folded once) and the bare engine (bench/engine.py's loop).
 
     .venv/bin/python bench/backtest.py [--partners 400] [--scale 1.0] [--workers 0] [--profile PROGRAM]
 
@@ -16,13 +22,63 @@ import argparse
 import cProfile
 import json
 import os
+import platform
 import pstats
+import sys
 import time
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 from standing.catalog import programs
+from standing.events.models import Rejection, utc_text, validate_event
+from standing.fold import fold_days
+from standing_local.backtest.reference import reference_fold
 from standing_local.backtest.run import Result, backtest
 from standing_local.marketplace import MarketplaceSpec, generate
+
+TARGET_FOLD = 100_000
+TARGET_EVALUATIONS = 20_000
+
+
+def stored_events(lines: list[str], limit: int) -> dict[str, list[dict[str, Any]]]:
+    """Up to `limit` accepted events as the EventsTable gives them to the fold, by partner."""
+    by_partner: dict[str, list[dict[str, Any]]] = {}
+    for index, line in enumerate(lines[:limit]):
+        checked = validate_event(index, json.loads(line))
+        if isinstance(checked, Rejection):
+            continue
+        event = {"event_id": checked.event_id, "type": checked.type, "occurred_at": utc_text(checked.occurred_at),
+                 "data": checked.data, "received_at": f"{index // 500:012d}"}  # fmt: skip
+        by_partner.setdefault(checked.partner_id, []).append(event)
+    return by_partner
+
+
+def fold_rates(lines: list[str], limit: int = 60_000) -> tuple[int, float, float]:
+    """Events, and events/s of one core, through the old fold and through standing.fold: each partner's events
+    folded once in its program's zone (the same results: tests/ingest/test_fold.py)."""
+    by_partner = stored_events(lines, limit)
+    zone = {"kk": "Asia/Taipei", "tk": "Asia/Ho_Chi_Minh"}
+    events = sum(len(e) for e in by_partner.values())
+    rates = []
+    for fold in (reference_fold, fold_days):
+        started = time.process_time()
+        for partner_id, partner_events in by_partner.items():
+            fold(partner_events, zone.get(partner_id[:2], "Europe/Amsterdam"))
+        rates.append(events / (time.process_time() - started))
+    return events, rates[0], rates[1]
+
+
+def engine_rate() -> float:
+    """bench/engine.py's partner-evaluations/s on this core (its best of 3)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import engine  # bench/engine.py
+
+    from standing.rules import load_programs
+
+    work = engine.build(load_programs(), 2000)
+    engine.run(work[:200])
+    return len(work) / min(engine.run(work) for _ in range(3))
 
 
 def main() -> None:
@@ -50,10 +106,13 @@ def main() -> None:
         print(f"{result.folded:,} events folded, {result.evaluations:,} evaluations; stages: {result.timings}")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         return
-    print(f"{os.cpu_count()} cores; backtests on {workers} process(es), partners split by a hash of their id")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"Python {platform.python_version()}, {os.cpu_count()} cores, load average {load:.1f} at the start; "
+          f"backtests on {workers} process(es), partners split by a hash of their id")  # fmt: skip
     print()
-    print("| program | events folded | evaluations | wall s | ingest ev/s/core | fold ev/s/core | evals/s/core |")
-    print("|---|---|---|---|---|---|---|")
+    print("| program | events folded | fold reads | evaluations | wall s | ingest ev/s/core | fold ev/s/core "
+          "| evals/s/core |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
     total = Result()
     wall_total = 0.0
     for program in catalog.values():
@@ -64,19 +123,30 @@ def main() -> None:
         total.merge(result)
         t = result.timings
         print(
-            f"| {program.id} | {result.folded:,} | {result.evaluations:,} | {wall:.1f} | "
+            f"| {program.id} | {result.folded:,} | {result.reads:,} | {result.evaluations:,} | {wall:.1f} | "
             f"{result.accepted / t.ingest:,.0f} | {result.folded / t.fold:,.0f} | "
             f"{result.evaluations / max(t.evaluate, 1e-9):,.0f} |"
         )
     t = total.timings
+    fold_rate, eval_rate = total.folded / t.fold, total.evaluations / t.evaluate
     print()
-    print(f"per core: {total.folded / t.fold:,.0f} events/s through the fold (target 100,000)")
-    print(f"per core: {total.evaluations / t.evaluate:,.0f} partner-evaluations/s (target 20,000)")
+    print(f"per core: {fold_rate:,.0f} events/s through the fold (target {TARGET_FOLD:,}); the evaluations' folds "
+          f"read {total.reads / total.folded:.1f} times as many events as were folded")  # fmt: skip
+    print(f"per core: {eval_rate:,.0f} partner-evaluations/s (target {TARGET_EVALUATIONS:,})")
     print(f"per core: {total.accepted / t.ingest:,.0f} events/s through ingest validation and classification")
     print(f"per core: {total.lines / t.parse:,.0f} lines/s parsed")
     busy = t.parse + t.ingest + t.fold + t.evaluate
     print(f"every core: {len(lines) * len(catalog) / wall_total:,.0f} event lines/s end to end, four programs")
-    print(f"({busy:.1f} s of work in {wall_total:.1f} s of wall time on {workers} process(es))")
+    print(f"({busy:.1f} CPU s of work in {wall_total:.1f} s of wall time on {workers} process(es))")
+    print()
+    events, old, new = fold_rates(lines)
+    engine = engine_rate()
+    print("measured against, in this run (one core):")
+    print(f"  the fold it replaced (entity items, then aggregate_days), each partner folded once: {old:,.0f} events/s; "
+          f"standing.fold on the same {events:,} events: {new:,.0f} events/s ({new / old:.1f}x)")  # fmt: skip
+    print(f"  the bare engine (bench/engine.py, 2,000 partners, best of 3): {engine:,.0f} partner-evaluations/s")
+    print(f"fold_events_per_s_core={fold_rate:.0f} evaluations_per_s_core={eval_rate:.0f} "
+          f"old_fold_events_per_s={old:.0f} engine_evaluations_per_s={engine:.0f}")  # fmt: skip
 
 
 if __name__ == "__main__":

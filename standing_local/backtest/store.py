@@ -58,8 +58,7 @@ class Partner:
     def read(self, since: str) -> list[Prepared]:
         """The events that happened on or after the UTC day `since` (`standing_store.partner_events`)."""
         start = bisect_left(self.reach, since)
-        days = self.days
-        return [p for i, p in enumerate(self.events[start:], start) if days[i] >= since]
+        return [p for p, day in zip(self.events[start:], self.days[start:], strict=True) if day >= since]
 
     # --- state (standing.aggregate) ---------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ folded at all (for the first sale); arrival order is sorted only when the events
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -39,6 +40,17 @@ from standing.events.models import parse_instant
 
 VOID_TYPE = "event.voided"
 _ZERO = Decimal(0)
+
+
+class DayList(list[DayAggregate]):
+    """The folded days, oldest first, all within `bounds` (first, last): the engine then filters nothing, and keeps
+    the window totals it sums from them in `totals`, so judging the same days twice (a backtest's base and draft)
+    sums them once."""
+
+    def __init__(self, days: Iterable[DayAggregate], bounds: tuple[date, date]) -> None:
+        super().__init__(days)
+        self.bounds = bounds
+        self.totals: dict[Any, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,8 @@ def fold_prepared(
         days.append(aggregate)
         if sale is not None and (first_sale is None or sale < first_sale):
             first_sale = sale
+    if days:
+        return Folded(DayList(days, (days[0].day, days[-1].day)), first_sale)
     return Folded(days, first_sale)
 
 
@@ -236,26 +250,24 @@ def _entities(
 
 
 class _Day:
-    """One local day being folded (events/daily.DayResult without the stored item's bookkeeping)."""
+    """One local day being folded (events/daily.DayResult without the stored item's bookkeeping). Counters are
+    collected as names and counted once at the end (collections.Counter counts in C)."""
 
-    __slots__ = ("buyers", "counts", "dues", "events", "scores", "sums")
+    __slots__ = ("buyers", "dues", "events", "names", "scores", "sums")
 
     def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
+        self.names: list[str] = []
         self.sums: dict[str, Decimal] = {}
         self.buyers: set[str] | None = None
         self.dues: list[str] | None = None
         self.scores: dict[str, ReportedScore] = {}
         self.events = 0
 
-    def bump(self, name: str) -> None:
-        counts = self.counts
-        counts[name] = counts.get(name, 0) + 1
-
     def aggregate(self, day: date) -> DayAggregate:
+        counts = dict(Counter(self.names)) if self.names else {}
         sets = {"successful_buyers": frozenset(self.buyers)} if self.buyers is not None else {}
         deadlines = {"open_orders_due": tuple(sorted(self.dues))} if self.dues is not None else {}
-        return DayAggregate(day, self.counts, self.sums, sets, self.scores, deadlines, self.events)
+        return DayAggregate(day, counts, self.sums, sets, self.scores, deadlines, self.events)
 
 
 def _order_sale(entries: list[Prepared], voided: set[str], anchor: str) -> str | None:
@@ -307,7 +319,7 @@ def _add_order(day: _Day, entries: list[Prepared], voided: set[str], anchor: str
             driver_event = True
     if not placed:  # a cancel or confirm whose order.placed has not arrived (or was voided) counts nowhere
         return None
-    bump = day.bump
+    bump = day.names.append
     bump("orders_placed")
     on_time = confirmed_at is not None and due_by is not None and confirmed_at <= due_by
     if confirmed_at is not None:
@@ -373,7 +385,7 @@ def _add_message(day: _Day, entries: list[Prepared], voided: set[str]) -> None:
                 reply_at = p.record["at"]  # type: ignore[index]
     if received_at is None:
         return
-    bump = day.bump
+    bump = day.names.append
     bump("messages_received")
     if reply_at is not None:
         bump("messages_replied")
@@ -406,7 +418,7 @@ def _add_review(day: _Day, entries: list[Prepared], voided: set[str]) -> None:
     if type(rating) is not Decimal:
         rating = Decimal(str(rating))
     scale = int(latest["scale"])
-    day.bump(f"reviews_{scale}")
+    day.names.append(f"reviews_{scale}")
     name = f"rating_sum_{scale}"
     day.sums[name] = day.sums.get(name, _ZERO) + rating
     day.events += live

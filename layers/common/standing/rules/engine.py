@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -178,13 +178,26 @@ def _window_totals(
             first = min(first, period.end - timedelta(days=length - 1))
     lowest, excluded = program.day_filter(first, period.end, region)
     last = period.end
-    kept = [d for d in days if lowest <= d.day <= last]
-    if excluded:
-        kept = [d for d in kept if not any(start <= d.day <= end for start, end in excluded)]
+    bounds = getattr(days, "bounds", None)  # a fold's DayList: every day lies within its bounds
+    if bounds is not None and lowest <= bounds[0] and bounds[1] <= last and not excluded:
+        kept = days if isinstance(days, list) else list(days)
+    else:
+        kept = [d for d in days if lowest <= d.day <= last]
+        if excluded:
+            kept = [d for d in kept if not any(start <= d.day <= end for start, end in excluded)]
+    # The same days summed for the same inputs give the same totals: a DayList keeps them (a backtest judges one
+    # partner's days under the base and the draft; WindowTotals are never modified).
+    memo: dict[Any, WindowTotals] | None = getattr(days, "totals", None)
     out: dict[int | None, WindowTotals] = {}
     for length, inputs in needs.items():
         start = period.start if length is None else period.end - timedelta(days=length - 1)
-        out[length] = _sum_days([d for d in kept if d.day >= start] if start > lowest else kept, *inputs)
+        key = (start, lowest, last, tuple(excluded), inputs)
+        found = memo.get(key) if memo is not None else None
+        if found is None:
+            found = _sum_days([d for d in kept if d.day >= start] if start > lowest else kept, *inputs)
+            if memo is not None:
+                memo[key] = found
+        out[length] = found
     return out
 
 
@@ -213,7 +226,10 @@ def _sum_days(
                     score = agg.scores.get(name)
                     if score is not None and (name not in latest or score.at > latest[name].at):
                         latest[name] = score
-    dues = {name: [due for d in days for due in d.deadlines.get(name, ())] for name in deadlines}
+    dues = {
+        name: list(chain.from_iterable(map(_get, [d.deadlines for d in days], repeat(name), repeat(()))))
+        for name in deadlines
+    }
     return WindowTotals(days=len(days), counts=counts, sums=amounts, sets=members, scores=latest, deadlines=dues)
 
 
