@@ -185,6 +185,8 @@ def test_every_key_builder_names_its_item_type():
         tables.HistoryItem: tables.HistoryItem.key("kk-1", at, "p", "standing"),
         tables.ProjectionItem: tables.ProjectionItem.key("kk-1", "p"),
         tables.RiskItem: tables.RiskItem.key("kk-1", "p", "2024-07-01"),
+        tables.RiskCaseItem: tables.RiskCaseItem.key("kk-1", "counterfeit", "c-1"),
+        tables.VoidMarkerItem: tables.VoidMarkerItem.key("kk-1", "e-1"),
         tables.SendItem: tables.SendItem.key("kk-1", "report", "r"),
         tables.EmailPreferencesItem: tables.EmailPreferencesItem.key("kk-1"),
         tables.SuppressionItem: tables.SuppressionItem.key("a@b.c"),
@@ -201,6 +203,9 @@ def test_every_key_builder_names_its_item_type():
     assert tables.state_model_of(tables.simulation_key("s-1"), tables.batch_marker_sk("b")) is MarkerItem
     assert set(expected) | {MarkerItem} == set(tables.STATE_ITEMS)
     assert tables.state_model_of("P#kk-1", "N#O#o1") is None  # not a key this module defines
+    assert tables.risk_case_flag(tables.risk_case_sk("counterfeit", "c#1")) == "counterfeit"
+    assert tables.event_of_void_marker(tables.void_marker_sk("e-1")) == "e-1"
+    assert tables.event_id_of(tables.day_event_sk("2024-07-01", "e#1")) == "e#1"
 
 
 def test_one_query_reads_several_item_types_each_as_its_own(aws, state):

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from standing import config
-from standing.adapters.ingest_store import IngestStore, StaleWrite, StoreError, StoreUnavailable
+from standing.adapters.ingest_store import IngestStore, StaleWrite, StoreError, StoreUnavailable, TableMissing
 from standing.ingest import IngestService, retention_days
 from tests.ingest.conftest import Pipeline, event, profile
 
@@ -205,7 +205,7 @@ class RaisingClient:
         ("ProvisionedThroughputExceededException", StoreUnavailable),
         ("ThrottlingException", StoreUnavailable),
         ("InternalServerError", StoreUnavailable),
-        ("ResourceNotFoundException", StoreError),
+        ("ResourceNotFoundException", TableMissing),
         ("ValidationException", StoreError),
     ],
 )

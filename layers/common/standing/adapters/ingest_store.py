@@ -1,9 +1,12 @@
-"""DynamoDB adapter of ingest and aggregation: every expression, key and ClientError code of those paths is here.
+"""DynamoDB repository of ingest and partner state: the EventsTable's events and, in the StateTable, what the
+stream derives on the partner (profile, enrolments, memberships, risk cases, void markers) and parked events.
 
-Domain code sees plain Python values (Decimals for numbers) and three errors: `StoreUnavailable` (transient:
-throttling, capacity, internal errors: the caller retries or reports a batch item failure), `StaleWrite` (a
-conditional write lost to a newer one: the caller skips it) and `StoreError` (anything else: a bug or a missing
-table, raised as is). ClientError codes are matched, never message text.
+Keys and their formats come from `standing.adapters.tables` (the one owner); errors leave as the shared vocabulary
+of `standing.adapters.errors`, translated by code (`tables.translate`): `StoreUnavailable` (throttling, capacity,
+internal errors: the caller retries or reports a batch item failure), `StaleWrite` (`ConditionFailed`: a
+conditional write lost to a newer one, the caller skips it), `TableMissing` and `StoreError` (retrying will not
+help). The repository speaks to one injected botocore client (in production the models' shared one,
+`tables.shared_client()`): ingest puts 16 events at a time through it, and tests and the cost bench wrap it.
 """
 
 from __future__ import annotations
@@ -14,61 +17,42 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from standing import config
+from standing.adapters import tables
+from standing.adapters.errors import ConditionFailed, StoreError, StoreUnavailable, TableMissing
+from standing.adapters.tables import (
+    PARKED_PK,
+    PROFILE_SK,
+    RISK_CASE_PREFIX,
+    enrolment_sk,
+    event_of_void_marker,
+    parked_sk,
+    partner_key,
+    partner_of,
+    void_marker_sk,
+)
 from standing.events.models import PROFILE_FIELDS, utc_text
 
+__all__ = ["ConditionFailed", "IngestStore", "StaleWrite", "StoreError", "StoreUnavailable", "TableMissing"]
+
 READ_CHUNK = 100  # BatchGetItem limit
-PARKED_PK = "PARKED"  # the partition of parked events (rare by construction: one item each)
-WRITERS = 16  # conditional PutItems in flight per ingest call (boto3 clients are thread-safe)
+WRITERS = tables.POOL_CONNECTIONS  # conditional PutItems in flight per ingest call (botocore clients are thread-safe)
 MAX_ATTEMPTS = 8
 BASE_DELAY = 0.05
 MAX_DELAY = 2.0
 
-TRANSIENT_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "LimitExceededException",
-    }
-)
-CONDITION_FAILED = "ConditionalCheckFailedException"
+# A conditional write refused because a newer value is already stored (the shared `ConditionFailed`).
+StaleWrite = ConditionFailed
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-class StoreError(Exception):
-    """A DynamoDB error that retrying will not fix."""
-
-
-class StoreUnavailable(StoreError):
-    """A transient DynamoDB error, or items still unprocessed after every retry."""
-
-
-class StaleWrite(StoreError):
-    """A conditional write refused because a newer value is already stored."""
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _translate(exc: ClientError) -> StoreError:
-    code = _code(exc)
-    if code == CONDITION_FAILED:
-        return StaleWrite(code)
-    if code in TRANSIENT_CODES:
-        return StoreUnavailable(code)
-    return StoreError(code)
+def _translate(error: ClientError | BotoCoreError) -> StoreError:
+    return tables.translate(error)
 
 
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -86,16 +70,16 @@ def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 def partner_pk(partner_id: str) -> str:
-    return f"P#{partner_id}"
+    return partner_key(partner_id)
 
 
 def event_sk(utc_day: str, event_id: str) -> str:
     """EventsTable sort key: the occurred UTC day first, so a window is one key range of the partner's events."""
-    return f"{utc_day}#{event_id}"
+    return tables.day_event_sk(utc_day, event_id)
 
 
 def event_id_of(sk: str) -> str:
-    return sk.split("#", 1)[1]
+    return tables.event_id_of(sk)
 
 
 def event_item(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,7 +93,7 @@ def event_item(event: Mapping[str, Any]) -> dict[str, Any]:
 def stored_event(item: Mapping[str, Any]) -> dict[str, Any]:
     """An EventsTable item (or stream image) as the fold and the aggregation read it."""
     event = {k: v for k, v in item.items() if k not in ("pk", "sk", "at")}
-    event["partner_id"] = str(item["pk"])[len("P#") :]
+    event["partner_id"] = partner_of(str(item["pk"]))
     event["event_id"] = event_id_of(str(item["sk"]))
     event["occurred_at"] = str(item["at"])
     return event
@@ -136,15 +120,14 @@ class IngestStore:
 
     @classmethod
     def from_config(cls) -> IngestStore:
-        client = boto3.client("dynamodb", config=Config(retries={"mode": "standard", "max_attempts": 5}))
-        return cls(client, config.events_table(), config.state_table())
+        return cls(tables.shared_client(), config.events_table(), config.state_table())
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
     def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         try:
             return getattr(self._client, operation)(**kwargs)
-        except ClientError as exc:
+        except (ClientError, BotoCoreError) as exc:
             raise _translate(exc) from exc
 
     def _backoff(self, attempt: int) -> None:
@@ -199,9 +182,10 @@ class IngestStore:
                 ConditionExpression="attribute_not_exists(sk)",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except ClientError as exc:
-            if _code(exc) != CONDITION_FAILED:
-                raise _translate(exc) from exc
+        except (ClientError, BotoCoreError) as exc:
+            error = _translate(exc)
+            if not isinstance(error, ConditionFailed) or not isinstance(exc, ClientError):
+                raise error from exc
             old = exc.response.get("Item")
             stored = deserialize(old) if old else self._get_event(str(item["pk"]), str(item["sk"]))
             return event_id, str((stored or {}).get("digest", ""))
@@ -280,7 +264,7 @@ class IngestStore:
         request: dict[str, Any] = {
             "TableName": self._state,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :f)",
-            "ExpressionAttributeValues": serialize({":pk": partner_pk(partner_id), ":f": "N#F#"}),
+            "ExpressionAttributeValues": serialize({":pk": partner_pk(partner_id), ":f": RISK_CASE_PREFIX}),
             "ConsistentRead": True,
         }
         while True:
@@ -319,7 +303,7 @@ class IngestStore:
             Item=serialize(
                 {
                     "pk": partner_pk(partner_id),
-                    "sk": f"VOID#{voided_event_id}",
+                    "sk": void_marker_sk(voided_event_id),
                     "voided_event_id": voided_event_id,
                     "void_event_id": void_event_id,
                     "expires_at": expires_at,
@@ -329,23 +313,23 @@ class IngestStore:
 
     def pending_voids(self, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which (partner_id, event_id) pairs have a void waiting for them (one consistent BatchGetItem / 100)."""
-        keys = [{"pk": partner_pk(p), "sk": f"VOID#{e}"} for p, e in dict.fromkeys(pairs)]
+        keys = [{"pk": partner_pk(p), "sk": void_marker_sk(e)} for p, e in dict.fromkeys(pairs)]
         if not keys:
             return set()
         items = self._batch_get(self._state, keys, "pk, sk")
-        return {(str(i["pk"])[2:], str(i["sk"])[5:]) for i in items}
+        return {(partner_of(str(i["pk"])), event_of_void_marker(str(i["sk"]))) for i in items}
 
     # --- profile and enrolments -----------------------------------------------------------------------------
 
     def get_profile(self, partner_id: str) -> dict[str, Any] | None:
-        return self.get_state(partner_id, "PROFILE")
+        return self.get_state(partner_id, PROFILE_SK)
 
     def get_profiles(self, partner_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """The stored profiles of these partners (consistent BatchGetItem, 100 a call); unknown ones left out."""
-        keys = [{"pk": partner_pk(p), "sk": "PROFILE"} for p in dict.fromkeys(partner_ids)]
+        keys = [{"pk": partner_pk(p), "sk": PROFILE_SK} for p in dict.fromkeys(partner_ids)]
         if not keys:
             return {}
-        return {str(item["pk"])[2:]: item for item in self._batch_get(self._state, keys)}
+        return {partner_of(str(item["pk"])): item for item in self._batch_get(self._state, keys)}
 
     def put_profile(self, partner_id: str, profile: Mapping[str, Any], at: str, event_id: str) -> dict | None:
         """Replace the profile's fields if (at, event_id) is newer than the stored one (fields the new profile leaves
@@ -365,7 +349,7 @@ class IngestStore:
         response = self._call(
             "update_item",
             TableName=self._state,
-            Key=serialize({"pk": partner_pk(partner_id), "sk": "PROFILE"}),
+            Key=serialize({"pk": partner_pk(partner_id), "sk": PROFILE_SK}),
             UpdateExpression=expression,
             ConditionExpression=(
                 "attribute_not_exists(profile_at) OR profile_at < :at OR (profile_at = :at AND profile_event_id <= :id)"
@@ -402,7 +386,7 @@ class IngestStore:
         self._call(
             "update_item",
             TableName=self._state,
-            Key=serialize({"pk": partner_pk(partner_id), "sk": f"ENROL#{program}"}),
+            Key=serialize({"pk": partner_pk(partner_id), "sk": enrolment_sk(program)}),
             UpdateExpression=expression,
             ConditionExpression=(
                 "attribute_not_exists(enrolled_at) OR enrolled_at < :at OR (enrolled_at = :at AND enrolled_by <= :id)"
@@ -415,7 +399,7 @@ class IngestStore:
         self._call(
             "update_item",
             TableName=self._state,
-            Key=serialize({"pk": partner_pk(partner_id), "sk": f"ENROL#{program}"}),
+            Key=serialize({"pk": partner_pk(partner_id), "sk": enrolment_sk(program)}),
             UpdateExpression=(
                 "SET program = :program, partner_id = :partner, membership = :m, "
                 "membership_at = :at, membership_by = :id"
@@ -432,12 +416,12 @@ class IngestStore:
     # --- parked events: what the fold could not apply --------------------------------------------------------
 
     def park(self, image: Mapping[str, Any], reason: str, at: str) -> None:
-        """Keep a stored event the fold could not apply, with its content and why (`PARKED` / `E#{event_id}`), where
+        """Keep a stored event the fold could not apply, with its content and why (`tables.ParkedItem`), where
         an operator lists and redrives it. Parking again (a redelivery, a failed redrive) updates the reason."""
         event_id = str(image.get("event_id", ""))
         item = {
             "pk": PARKED_PK,
-            "sk": f"E#{event_id}",
+            "sk": parked_sk(event_id),
             "event_id": event_id,
             "partner_id": str(image.get("partner_id", "")),
             "image": dict(image),
@@ -467,4 +451,4 @@ class IngestStore:
         self._call("put_item", TableName=self._events, Item=serialize(event_item(event)))
 
     def unpark(self, event_id: str) -> None:
-        self._call("delete_item", TableName=self._state, Key=serialize({"pk": PARKED_PK, "sk": f"E#{event_id}"}))
+        self._call("delete_item", TableName=self._state, Key=serialize({"pk": PARKED_PK, "sk": parked_sk(event_id)}))

@@ -60,6 +60,8 @@ EVALUATION_PREFIX = "EVAL#"
 STANDING_PREFIX = "STANDING#"
 PROJECTION_PREFIX = "PROJ#"
 RISK_PREFIX = "RISK#"
+RISK_CASE_PREFIX = "N#F#"  # a risk case's events (the entity key standing.events.entities.entity_sk builds)
+VOID_MARKER_PREFIX = "VOID#"
 HISTORY_PREFIX = "HIST#"
 SENT_PREFIX = "SENT#"
 EMAIL_PREFERENCES_SK = "PREFS#email"
@@ -184,6 +186,30 @@ def risk_sk(program_id: str, period_start: str) -> str:
     return f"{RISK_PREFIX}{program_id}#{period_start}"
 
 
+def risk_case_sk(flag: str, case_id: str) -> str:
+    """A risk case's sort key (as standing.events.entities.entity_sk writes it for risk events)."""
+    return f"{RISK_CASE_PREFIX}{flag}#{case_id}"
+
+
+def risk_case_flag(sk: str) -> str:
+    """The flag of a risk case's sort key `N#F#{flag}#{case_id}`."""
+    flag, sep, case_id = _strip(RISK_CASE_PREFIX, sk, "risk case").partition("#")
+    if not sep or not flag or not case_id:
+        raise ValueError(f"{sk!r} is not a risk case key (expected N#F#{{flag}}#{{case id}})")
+    return flag
+
+
+def void_marker_sk(voided_event_id: str) -> str:
+    """A void that arrived before the risk event it voids waits here (`VOID#{voided event id}`)."""
+    if not voided_event_id:
+        raise ValueError("a void marker key needs the voided event's id")
+    return f"{VOID_MARKER_PREFIX}{voided_event_id}"
+
+
+def event_of_void_marker(sk: str) -> str:
+    return _strip(VOID_MARKER_PREFIX, sk, "void marker")
+
+
 def history_sk(at: str, program_id: str, kind: str) -> str:
     """A history entry's sort key: `at` is the change's fixed-width UTC text, so entries sort by time."""
     return f"{HISTORY_PREFIX}{at}#{program_id}#{kind}"
@@ -269,9 +295,22 @@ def rows_sk(batch: str) -> str:
 # ---------------------------------------------------------------------------------------------------- events
 def event_sk(occurred_at: datetime, event_id: str) -> str:
     """An event's sort key in the EventsTable: the UTC day it occurred, then its id (a partner's day is a range)."""
+    return day_event_sk(utc_day(occurred_at), event_id)
+
+
+def day_event_sk(day: str, event_id: str) -> str:
+    """An event's sort key from its UTC day as text (`YYYY-MM-DD`, the first ten characters of its UTC text)."""
     if not event_id:
         raise ValueError("an event key needs an event id")
-    return f"{utc_day(occurred_at)}#{event_id}"
+    return f"{day}#{event_id}"
+
+
+def event_id_of(sk: str) -> str:
+    """The event id of an event's sort key, without checking the day (the hot path of ingest and the stream)."""
+    _, sep, event_id = sk.partition("#")
+    if not sep or not event_id:
+        raise ValueError(f"{sk!r} is not an event key (expected {{yyyy-mm-dd}}#{{event id}})")
+    return event_id
 
 
 def parse_event_sk(sk: str) -> tuple[date, str]:
@@ -343,6 +382,14 @@ class _Item(Model):
 
 
 M = TypeVar("M", bound=_Item)
+
+
+def shared_client() -> Any:
+    """The one botocore DynamoDB client of the process (the models' own), for a repository that speaks to botocore
+    directly (standing.adapters.ingest_store: its tests and the cost bench wrap the client it is given)."""
+    return bind(StateItem)._get_connection().connection.client
+
+
 _bound: dict[tuple[type, str], type] = {}
 _bound_lock = threading.Lock()
 
@@ -633,6 +680,35 @@ class RiskItem(StateItem):
         return partner_key(partner_id), risk_sk(program_id, period_start)
 
 
+class RiskCaseItem(StateItem, OpenItem):
+    """`P#{partner}` / `N#F#{flag}#{case_id}`: a risk case's events, each an attribute `e#{event_id}` (its record),
+    a void `v#{event_id}` (standing.events.entities names both; they are in `extra`); `ver` counts the writes and
+    guards what is derived from them (`open`, `flag`, `case_id`)."""
+
+    ver = NumberAttribute(null=True)
+    open = BooleanAttribute(null=True)
+    flag = UnicodeAttribute(null=True)
+    case_id = UnicodeAttribute(null=True)
+    anchor_at = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    @classmethod
+    def key(cls, partner_id: str, flag: str, case_id: str) -> tuple[str, str]:
+        return partner_key(partner_id), risk_case_sk(flag, case_id)
+
+
+class VoidMarkerItem(StateItem):
+    """`P#{partner}` / `VOID#{voided_event_id}`: a void waiting for the risk event it voids."""
+
+    voided_event_id = UnicodeAttribute()
+    void_event_id = UnicodeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+    @classmethod
+    def key(cls, partner_id: str, voided_event_id: str) -> tuple[str, str]:
+        return partner_key(partner_id), void_marker_sk(voided_event_id)
+
+
 # ---------------------------------------------------------------------------------------------------- notify
 class SendItem(StateItem):
     """`P#{partner}` / `SENT#{kind}#{ref}`: one email's send record (standing.adapters.sends_store)."""
@@ -829,7 +905,7 @@ def state_model_of(pk: str, sk: str) -> type[StateItem] | None:
 _PARTNER_PREFIXES: tuple[tuple[str, type[StateItem]], ...] = (
     (ENROLMENT_PREFIX, EnrolmentItem), (EVALUATION_PREFIX, RecordItem), (STANDING_PREFIX, StandingItem),
     (HISTORY_PREFIX, HistoryItem), (PROJECTION_PREFIX, ProjectionItem), (RISK_PREFIX, RiskItem),
-    (SENT_PREFIX, SendItem),
+    (SENT_PREFIX, SendItem), (RISK_CASE_PREFIX, RiskCaseItem), (VOID_MARKER_PREFIX, VoidMarkerItem),
 )  # fmt: skip
 
 
@@ -874,7 +950,8 @@ def query_partition(
 
 
 STATE_ITEMS: tuple[type[StateItem], ...] = (
-    ProfileItem, EnrolmentItem, RecordItem, StandingItem, HistoryItem, ProjectionItem, RiskItem, SendItem,
+    ProfileItem, EnrolmentItem, RecordItem, StandingItem, HistoryItem, ProjectionItem, RiskItem, RiskCaseItem,
+    VoidMarkerItem, SendItem,
     EmailPreferencesItem, SuppressionItem, ParkedItem, RunItem, MarkerItem, RunErrorItem, SimulationListingItem,
     SimulationItem, SimulationRowsItem,
 )  # fmt: skip
