@@ -129,7 +129,7 @@ class EvaluationRecord(Contract):
 class Projection(EvaluationRecord):
     """The daily projection: a record judged on the current period so far."""
 
-    data_as_of: Instant = Field(description="when the projection was computed")
+    data_as_of: Instant = Field(description="when these figures were computed (rewritten only when they change)")
     days_left: StrictInt = Field(ge=0, description="days left in the period, today included")
 
 

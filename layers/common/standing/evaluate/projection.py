@@ -27,7 +27,8 @@ def project_partner(program: Program, partner_id: str, now: datetime, period: Pe
     today = now.astimezone(program.tz).date()
     days_left = max((period.end - today).days + 1, 0)
     record = contracts.build(Projection, {**record, "data_as_of": now.isoformat(), "days_left": days_left})
-    standing_store.put_projection(partner_id, program.id, record)
+    if _figures(standing_store.projections(partner_id).get(program.id)) != _figures(record):
+        standing_store.put_projection(partner_id, program.id, record)  # nothing is written when nothing changed
     if record["status"] in QUIET_STATUSES:
         return str(record["status"])
 
@@ -39,6 +40,14 @@ def project_partner(program: Program, partner_id: str, now: datetime, period: Pe
     if at_risk:
         _warn_once(program, state, record, period, now, days_left, at_risk)
     return str(record["status"])
+
+
+# What changes every day whatever the data: left out when deciding whether a projection changed.
+_VOLATILE = ("evaluated_at", "data_as_of", "days_left")
+
+
+def _figures(projection: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if projection is None else {k: v for k, v in projection.items() if k not in _VOLATILE}
 
 
 def _warn_once(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from standing import catalog, config, contracts
@@ -30,6 +30,16 @@ def list_programs() -> list[dict[str, Any]]:
 
 def get_program(program_id: str) -> dict[str, Any]:
     return catalog.program(program_id).to_summary()
+
+
+def current_projection(projection: dict[str, Any] | None, program: Any, now: datetime) -> dict[str, Any] | None:
+    """The stored projection with today's `days_left`: it is rewritten only when its figures change, so the days
+    left are counted when it is read."""
+    if projection is None:
+        return None
+    end = date.fromisoformat(str(projection["period"]["end"]))
+    today = now.astimezone(program.tz).date()
+    return {**projection, "days_left": max((end - today).days + 1, 0)}
 
 
 def partner_standing(partner_id: str, now: datetime | None = None) -> dict[str, Any]:
@@ -60,7 +70,7 @@ def partner_standing(partner_id: str, now: datetime | None = None) -> dict[str, 
             "reason": current.get("reason"),
             "open_flags": sorted(state.open_flags & set(program.suspend_flags)),
             "last_evaluation": last[0] if last else None,
-            "projection": projections.get(program_id),
+            "projection": current_projection(projections.get(program_id), program, now),
             "next_evaluation": program.next_evaluation_after(now).isoformat(),
         }
         programs[program_id] = contracts.build(ProgramStanding, view)
