@@ -54,19 +54,13 @@ class Line:
 
 @dataclass
 class Timings:
-    """CPU seconds spent per stage (summed over workers): what a core gives, whatever else the machine runs. Each
-    worker times its stages on the wall clock and scales them by its CPU time over its wall time."""
+    """CPU seconds spent per stage (summed over workers): what a core gives, whatever else the machine runs (the CPU
+    clock is read per batch and per fold: a few microseconds each)."""
 
     parse: float = 0.0
     ingest: float = 0.0  # validation, duplicate / conflict classification (digests only for repeated ids)
     fold: float = 0.0  # events prepared and kept, partner state, and every fold of a partner's events into days
     evaluate: float = 0.0  # both sides, every enrolled partner, every evaluation
-
-    def scale(self, factor: float) -> None:
-        self.parse *= factor
-        self.ingest *= factor
-        self.fold *= factor
-        self.evaluate *= factor
 
     def add(self, other: Timings) -> None:
         self.parse += other.parse
@@ -195,7 +189,7 @@ class Backtest:
         """`IngestService.ingest` on one batch: validation, repeats in the batch settled first (the same content is
         a duplicate, other content a conflict), then each distinct event stored unless its key is (a duplicate, or a
         conflict when the stored digest differs). Digests are computed only for ids seen twice."""
-        started = time.perf_counter()
+        started = time.process_time()
         result = self.result
         window = TimeWindow.around(datetime.now(UTC))  # ingest's clock is the machine's, as in `standing replay`
         fresh: dict[str, tuple[ValidEvent, int]] = {}
@@ -226,11 +220,11 @@ class Backtest:
                 result.duplicates += 1
             else:
                 result.rejected.append(_conflict(number, event, stored[1]))
-        folding = time.perf_counter()
+        folding = time.process_time()
         result.timings.ingest += folding - started
         accepted.sort(key=_by_id)
         self._apply(accepted)
-        result.timings.fold += time.perf_counter() - folding
+        result.timings.fold += time.process_time() - folding
 
     def _apply(self, events: list[tuple[str, str, ValidEvent]]) -> None:
         """Stored events onto their partners: kept for the fold (prepared once), and the partner state."""
@@ -276,11 +270,11 @@ class Backtest:
 
     def fold(self, partner: Partner, time_zone: str, first: date, last: date) -> Folded:
         """`standing_store.folded_days`: the events from the UTC day before `first` on, folded in the zone."""
-        started = time.perf_counter()
+        started = time.process_time()
         events = partner.read((first - timedelta(days=1)).isoformat())
         folded = fold_prepared(events, time_zone, first, last, partner.memo)
         self.result.reads += len(events)
-        self.result.timings.fold += time.perf_counter() - started
+        self.result.timings.fold += time.process_time() - started
         return folded
 
     def seen_first_sale(self, side: str, state: PartnerState, sale: str | None) -> None:
@@ -326,7 +320,7 @@ class Backtest:
     # --- evaluations ----------------------------------------------------------------------------------------
 
     def evaluate(self, at: datetime, keep: bool) -> None:
-        started = time.perf_counter()
+        started = time.process_time()
         fold_before = self.result.timings.fold
         for partner_id in sorted(self.partners):
             partner = self.partners[partner_id]
@@ -355,7 +349,7 @@ class Backtest:
             if keep and draft is not None:
                 self.result.rows.append(simulation.compare(records.get("base"), draft))
         fold = self.result.timings.fold - fold_before
-        self.result.timings.evaluate += time.perf_counter() - started - fold
+        self.result.timings.evaluate += time.process_time() - started - fold
 
 
 def _by_id(accepted: tuple[str, str, ValidEvent]) -> str:
@@ -389,12 +383,11 @@ class Job:
 
 
 def run_job(job: Job) -> Result:
-    cpu, wall = time.process_time(), time.perf_counter()  # the stages are timed on the wall clock (cheap to read)
-    started = time.perf_counter()
+    started = time.process_time()
     lines, refused = parse_lines(job.lines)
     backtest = Backtest(job.base, job.draft)
     result = backtest.result
-    result.timings.parse = time.perf_counter() - started
+    result.timings.parse = time.process_time() - started
     result.rejected += refused
     result.lines = len(job.lines)
     backtest.relevant = enrolling(lines, job.draft.id)
@@ -414,8 +407,6 @@ def run_job(job: Job) -> Result:
         if at is not None:
             backtest.evaluate(at, keep=at >= job.start)
     result.partners = sum(1 for p in backtest.partners.values() if p.profile is not None)
-    # ...and turned into CPU seconds in proportion (the CPU clock is a system call here: too slow to read per fold)
-    result.timings.scale((time.process_time() - cpu) / max(time.perf_counter() - wall, 1e-9))
     return result
 
 

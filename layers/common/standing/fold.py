@@ -17,12 +17,12 @@ folded at all (for the first sale); arrival order is sorted only when the events
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import _count_elements  # type: ignore[attr-defined]  # Counter's own counting, in C
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from itertools import pairwise
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from standing.aggregates import DayAggregate, ReportedScore
@@ -68,6 +68,7 @@ class Prepared(NamedTuple):
     record: dict[str, Any] | None  # the compact record it leaves on its entity (events/entities.entity_record)
     anchor: str | None  # the anchor key ("YYYY-MM-DDTHH:MM:SSZ") when its type anchors its entity
     voids: str | None  # for an `event.voided`: the id it voids
+    order: tuple[str, str] = ("", "")  # (UTC instant, id): an entity's events in order (events/entities.entries)
 
 
 def prepare(event: Mapping[str, Any]) -> Prepared:
@@ -89,14 +90,14 @@ def prepare(event: Mapping[str, Any]) -> Prepared:
     if type_name in ANCHOR_TYPES:
         at = record["at"]  # utc_text's: 27 characters in its fixed-width form (from year 1000 on)
         anchor = at[:19] + "Z" if len(at) == 27 else anchor_text(occurred_at)
-    return Prepared(key, event_id, sk, record, anchor, None)
+    return Prepared(key, event_id, sk, record, anchor, None, (record["at"], event_id))
 
 
 def entity_items(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """The entity items the events make, by sort key, as the store kept them (`e#`/`v#` attributes, `anchor_at`):
     the form events/daily.aggregate_days reads. Events are taken in arrival order (`received_at`, then id)."""
     items: dict[str, dict[str, Any]] = {}
-    entities, anchors, voided = _entities(_arrival([prepare(e) for e in events]))
+    entities, anchors, voided, _ = _entities(_arrival([prepare(e) for e in events]))
     for sk, entries in entities.items():
         item: dict[str, Any] = {"sk": sk}
         for p in entries:
@@ -128,7 +129,7 @@ def fold_prepared(
 
     `memo`: a dict the caller keeps for one partner between folds of its events (the backtest does, at every
     evaluation): a day whose entities hold the very same events as in an earlier fold is not folded again."""
-    entities, anchors, voided = _entities(_arrival(prepared))
+    entities, anchors, voided, with_voids = _entities(_arrival(prepared))
     on_day: dict[date, list[tuple[str, list[Prepared], str]]] = {}
     first_sale: str | None = None
     for sk, entries in entities.items():
@@ -152,7 +153,7 @@ def fold_prepared(
         held = on_day[day]
         if memo is not None:
             signature = tuple(
-                (sk, tuple(entries), tuple(p.event_id in voided for p in entries) if voided else ())
+                (sk, tuple(entries), tuple(p.event_id in voided for p in entries) if sk in with_voids else ())
                 for sk, entries, _ in held
             )
             known = memo.get((time_zone, day))
@@ -203,25 +204,22 @@ def _fold_day(
 def _arrival(prepared: Sequence[Prepared]) -> Sequence[Prepared]:
     """The events in arrival order: as given when they already are (the usual case), else sorted."""
     keys = [p.key for p in prepared]
-    if all(a <= b for a, b in pairwise(keys)):
+    if keys == sorted(keys):  # linear on sorted keys, in C
         return prepared
     return sorted(prepared, key=_arrival_key)
 
 
-def _arrival_key(p: Prepared) -> tuple[str, str]:
-    return p.key
+_arrival_key = attrgetter("key")
 
 
-def _order_key(p: Prepared) -> tuple[str, str]:
-    """An entity's events in (instant, id) order, as events/entities.entries sorts them."""
-    return (p.record["at"], p.event_id)  # type: ignore[index]
+_order_key = attrgetter("order")  # an entity's events in (instant, id) order, as events/entities.entries sorts them
 
 
 def _entities(
     ordered: Iterable[Prepared],
-) -> tuple[dict[str, list[Prepared]], dict[str, str], set[str]]:
-    """Entities (their events, first stored first), their anchors and the voided ids, from events in arrival order.
-    An id stored twice (two partner-days) counts once: the first stored."""
+) -> tuple[dict[str, list[Prepared]], dict[str, str], set[str], set[str]]:
+    """Entities (their events, first stored first), their anchors, the voided ids and the entities holding them,
+    from events in arrival order. An id stored twice (two partner-days) counts once: the first stored."""
     seen: set[str] = set()
     entities: dict[str, list[Prepared]] = {}
     anchors: dict[str, str] = {}
@@ -246,12 +244,12 @@ def _entities(
             anchors[sk] = p.anchor
         where[event_id] = sk
     # a void of an event this partner never sent (or one outside the read) changes nothing
-    return entities, anchors, {v for v in voids if v in where}
+    return entities, anchors, {v for v in voids if v in where}, {where[v] for v in voids if v in where}
 
 
 class _Day:
     """One local day being folded (events/daily.DayResult without the stored item's bookkeeping). Counters are
-    collected as names and counted once at the end (collections.Counter counts in C)."""
+    collected as names and counted once at the end (as collections.Counter counts: in C)."""
 
     __slots__ = ("buyers", "dues", "events", "names", "scores", "sums")
 
@@ -264,7 +262,9 @@ class _Day:
         self.events = 0
 
     def aggregate(self, day: date) -> DayAggregate:
-        counts = dict(Counter(self.names)) if self.names else {}
+        counts: dict[str, int] = {}
+        if self.names:
+            _count_elements(counts, self.names)
         sets = {"successful_buyers": frozenset(self.buyers)} if self.buyers is not None else {}
         deadlines = {"open_orders_due": tuple(sorted(self.dues))} if self.dues is not None else {}
         return DayAggregate(day, counts, self.sums, sets, self.scores, deadlines, self.events)

@@ -26,6 +26,7 @@ from standing.rules.periods import Period, add_months, local_date, month_end
 from standing.rules.schema import Metric, Program, ProgramVersion, Threshold
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
+_ON_TOTALS = frozenset({"ratio", "mean", "count", "distinct", "latest"})  # kinds judged on window totals alone
 _UTC_TEXT = "%Y-%m-%dT%H:%M:%S.%fZ"  # the stored form of instants (standing.events.models.utc_text)
 _ZERO = Decimal(0)
 _get = dict.get
@@ -73,8 +74,20 @@ def evaluate_partner(
     failing: list[str] = []
     applicable = 0
     for metric, threshold, shown, ratio in version.metrics_for(segment, region):
-        result = _evaluate_metric(metric, threshold, ratio, context)
-        result["threshold"] = shown
+        kept = windows[metric.window_days].memo
+        if kept is not None and metric.kind in _ON_TOTALS:
+            # the same metric (by value: a draft's unchanged metrics are the base's) on the same totals at the same
+            # instant gives the same result
+            fingerprint = program.remember(("metric", id(metric)), lambda: repr(metric))  # noqa: B023
+            key = (fingerprint, shown, ratio, at_text, context.window_phrase)
+            found = kept.get(key)
+            if found is None:
+                found = kept[key] = _evaluate_metric(metric, threshold, ratio, context)
+                found["threshold"] = shown
+            result = dict(found)
+        else:
+            result = _evaluate_metric(metric, threshold, ratio, context)
+            result["threshold"] = shown
         metrics[metric.id] = result
         if result["outcome"] == FAIL:
             failing.append(metric.id)
@@ -196,6 +209,7 @@ def _window_totals(
         if found is None:
             found = _sum_days([d for d in kept if d.day >= start] if start > lowest else kept, *inputs)
             if memo is not None:
+                found.memo = {}  # shared totals: the metrics judged on them are kept too
                 memo[key] = found
         out[length] = found
     return out
