@@ -1,74 +1,70 @@
-"""DynamoDB adapter for what evaluate and the API read and write in the StateTable: partner facts, daily
-aggregates, evaluation records, current standing, projections, at-risk markers and run progress.
+"""Repository of what evaluate and the API read and write of a partner: its state (profile, enrolments, open risk
+cases), its events folded into days on read, evaluation records, the current standing, projections, at-risk markers,
+history, and run progress.
 
-Key design: docs/data-model.md. ClientError codes become domain outcomes here (a failed condition means
-"already done"); no caller sees boto3.
+Every item is a model of `standing.adapters.tables` (the one owner of keys and their formats), read and written
+through its one shared client: safe from the evaluation worker's threads. Errors leave as the shared vocabulary of
+`standing.adapters.errors`; a refused condition becomes the domain answer here ("already done", False).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-import boto3
-from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
 
-from standing import config
+from standing.adapters import tables
+from standing.adapters.errors import ConditionFailed
 from standing.adapters.ingest_store import stored_event
+from standing.adapters.tables import (
+    ENROLMENT_INDEX,
+    ENROLMENT_PREFIX,
+    HISTORY_PREFIX,
+    PROJECTION_PREFIX,
+    RISK_CASE_PREFIX,
+    STANDING_PREFIX,
+    EnrolmentItem,
+    EventItem,
+    HistoryItem,
+    MarkerItem,
+    ParkedItem,
+    ProfileItem,
+    ProjectionItem,
+    RecordItem,
+    RiskCaseItem,
+    RiskItem,
+    RunErrorItem,
+    RunItem,
+    StandingItem,
+    StateItem,
+    bind,
+    enrolment_partition,
+    evaluation_prefix,
+    evaluation_sk,
+    partner_key,
+    program_of_enrolment,
+    program_of_projection,
+    program_of_standing,
+    risk_case_flag,
+)
 from standing.aggregates import DayAggregate
 from standing.fold import Folded, fold_days
-from standing.keys import enrolment_partition
 from standing.outbox import HistoryEntry
-
-# boto3 resources are not thread-safe: each thread (the evaluation worker judges partners concurrently) gets its own.
-_local = threading.local()
-
-
-def _table(name: str) -> Any:
-    tables: dict[str, Any] = _local.__dict__.setdefault("tables", {})
-    if name not in tables:
-        tables[name] = boto3.session.Session().resource("dynamodb").Table(name)
-    return tables[name]
-
-
-def table() -> Any:
-    return _table(config.state_table())
-
-
-def _already_exists(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
-
-
-def _put_once(item: dict[str, Any]) -> bool:
-    """Put an item that must be written at most once; False if it already exists."""
-    try:
-        table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-        return True
-    except ClientError as error:
-        if _already_exists(error):
-            return False
-        raise
 
 
 def partner_pk(partner_id: str) -> str:
-    return f"P#{partner_id}"
+    return partner_key(partner_id)
 
 
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; the domain wants ints and plain strings."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | set):
-        return [_plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
+def _query(hash_key: str, prefix: str, *, forward: bool = True) -> Iterable[StateItem]:
+    """The items of a partition whose sort key starts with `prefix` (eventually consistent, as always)."""
+    return tables.query_partition(hash_key, StateItem.sk.startswith(prefix), consistent=False, forward=forward)
 
 
 # ---------------------------------------------------------------------------------------------------- facts
@@ -81,37 +77,29 @@ class PartnerState:
 
 
 def partner_state(partner_id: str) -> PartnerState:
-    """Profile, enrolments and open risk flags: three small reads that never touch entities or aggregates."""
-    pk = partner_pk(partner_id)
-    item = table().get_item(Key={"pk": pk, "sk": "PROFILE"}).get("Item")
-    profile = _plain(item) if item else None
-    enrolments = {
-        str(item["sk"])[len("ENROL#") :]: _plain(item)
-        for item in _query_all(Key("pk").eq(pk) & Key("sk").begins_with("ENROL#"))
-    }
+    """Profile, enrolments and open risk flags: three small reads that never touch events."""
+    pk = partner_key(partner_id)
+    found = tables.find(bind(ProfileItem), *ProfileItem.key(partner_id), consistent=False)
+    profile = found.plain() if found else None
+    enrolments = {program_of_enrolment(item.sk): item.plain() for item in _query(pk, ENROLMENT_PREFIX)}
     flags = frozenset(
-        str(item["sk"].split("#")[2])
-        for item in _query_all(Key("pk").eq(pk) & Key("sk").begins_with("N#F#"))
-        if item.get("open")
+        risk_case_flag(item.sk) for item in _query(pk, RISK_CASE_PREFIX) if isinstance(item, RiskCaseItem) and item.open
     )
     return PartnerState(partner_id, profile, enrolments, flags)
 
 
-def _events_table() -> Any:
-    return _table(config.events_table())
-
-
 def partner_events(partner_id: str, since: date) -> list[dict[str, Any]]:
-    """The partner's stored events that happened on or after the UTC day `since`: one Query (paged per MB)."""
-    condition = Key("pk").eq(partner_pk(partner_id)) & Key("sk").gte(since.isoformat())
-    request: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
+    """The partner's stored events that happened on or after the UTC day `since`: one Query (paged per MB), the
+    content as stored (numbers as Decimal)."""
+    events_table = bind(EventItem)
+    condition = EventItem.sk >= since.isoformat()
     events: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
     while True:
-        response = _events_table().query(**request)
-        events.extend(stored_event(item) for item in response.get("Items", []))
-        if "LastEvaluatedKey" not in response:
+        items, start = tables.query_page(events_table, partner_key(partner_id), condition, consistent=True, start=start)
+        events.extend(stored_event(item) for item in items)
+        if start is None:
             return events
-        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
 def folded_days(partner_id: str, time_zone: str, first: date, last: date) -> Folded:
@@ -137,22 +125,20 @@ def folded_days(partner_id: str, time_zone: str, first: date, last: date) -> Fol
 
 # What an event's own content can make the fold raise (as standing.aggregate.DATA_ERRORS).
 FOLD_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError)
-PARKED_PK = "PARKED"
 
 
 def park_event(event: dict[str, Any], reason: str) -> None:
-    """Keep an event the fold could not apply, as the aggregation parks one (`PARKED` / `E#{event_id}`)."""
-    table().put_item(
-        Item={
-            "pk": PARKED_PK,
-            "sk": f"E#{event['event_id']}",
-            "event_id": str(event["event_id"]),
-            "partner_id": str(event["partner_id"]),
-            "image": event,
-            "reason": reason,
-            "parked_at": datetime.now(UTC).isoformat(),
-        }
-    )
+    """Keep an event the fold could not apply, as the aggregation parks one (`tables.ParkedItem`)."""
+    event_id = str(event["event_id"])
+    with tables.translated():
+        bind(ParkedItem)(
+            *ParkedItem.key(event_id),
+            event_id=event_id,
+            partner_id=str(event["partner_id"]),
+            image=event,
+            reason=reason,
+            parked_at=datetime.now(UTC).isoformat(),
+        ).save()
 
 
 def daily_aggregates(partner_id: str, time_zone: str, first: date, last: date) -> list[DayAggregate]:
@@ -162,33 +148,31 @@ def daily_aggregates(partner_id: str, time_zone: str, first: date, last: date) -
 def keep_first_sale(partner_id: str, at: str) -> bool:
     """Keep the earliest successful order seen on the profile (`first_sale_seen_at`, never removed by a newer
     profile); False when an earlier one is already kept. Written once per partner in practice."""
+    seen = ProfileItem.first_sale_seen_at
     try:
-        table().update_item(
-            Key={"pk": partner_pk(partner_id), "sk": "PROFILE"},
-            UpdateExpression="SET first_sale_seen_at = :at",
-            ConditionExpression="attribute_not_exists(first_sale_seen_at) OR first_sale_seen_at > :at",
-            ExpressionAttributeValues={":at": at},
+        tables.update(
+            bind(ProfileItem)(*ProfileItem.key(partner_id)),
+            [seen.set(at)],
+            seen.does_not_exist() | (seen > at),
         )
-        return True
-    except ClientError as error:
-        if _already_exists(error):
-            return False
-        raise
+    except ConditionFailed:
+        return False
+    return True
 
 
 def enrolled_partners(
     program_id: str, shard: int, cursor: dict[str, Any] | None, limit: int
 ) -> tuple[list[str], dict[str, Any] | None]:
-    """One page of the partners enrolled in a program, from one shard of the by_enrolment index."""
-    kwargs: dict[str, Any] = {
-        "IndexName": "by_enrolment",
-        "KeyConditionExpression": Key("gsi1pk").eq(enrolment_partition(program_id, shard)),
-        "Limit": limit,
-    }
-    if cursor:
-        kwargs["ExclusiveStartKey"] = cursor
-    page = table().query(**kwargs)
-    return [item["gsi1sk"] for item in page["Items"]], page.get("LastEvaluatedKey")
+    """One page of the partners enrolled in a program, from one shard of the by_enrolment index; the cursor is the
+    index's last key as plain strings (it travels in the planner's messages)."""
+    items, last = tables.query_page(
+        bind(EnrolmentItem),
+        enrolment_partition(program_id, shard),
+        index_name=ENROLMENT_INDEX,
+        limit=limit,
+        start=cursor,
+    )
+    return [str(item["gsi1sk"]) for item in items], last
 
 
 @dataclass(frozen=True)
@@ -208,75 +192,83 @@ class MembershipChange:
     owes: list[dict[str, str]]
     stamp: bool = True
 
-    def update(self) -> dict[str, Any]:
-        """The UpdateItem arguments (Key, expression, values) of this change."""
-        at = self.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        expression = "SET membership = :m, membership_at = :at, membership_by = :by, membership_why = :why, owes = :o"
+    def item(self) -> EnrolmentItem:
+        """The enrolment item this change updates (its key)."""
+        return bind(EnrolmentItem)(*EnrolmentItem.key(self.partner_id, self.program_id))
+
+    def actions(self) -> list[Action]:
+        """The update actions of this change."""
+        at = tables.utc_text(self.at)
+        actions: list[Action] = [
+            EnrolmentItem.membership.set(self.membership),
+            EnrolmentItem.membership_at.set(at),
+            EnrolmentItem.membership_by.set(self.by),
+            EnrolmentItem.membership_why.set(self.why),
+            EnrolmentItem.owes.set(self.owes),
+        ]
         if self.stamp and self.membership == "opted_in":
-            expression += ", joined_at = :at"
+            actions.append(EnrolmentItem.joined_at.set(at))
         elif self.stamp and self.membership == "opted_out":
-            expression += ", left_at = :at"
-        return {
-            "Key": {"pk": partner_pk(self.partner_id), "sk": f"ENROL#{self.program_id}"},
-            "UpdateExpression": expression,
-            "ExpressionAttributeValues": {
-                ":m": self.membership, ":at": at, ":by": self.by, ":why": self.why, ":o": self.owes,
-            },
-        }  # fmt: skip
+            actions.append(EnrolmentItem.left_at.set(at))
+        return actions
 
 
 def set_membership(change: MembershipChange) -> None:
     """Write a membership change alone (an opt-in refused: no standing moves)."""
-    table().update_item(**change.update())
+    tables.update(change.item(), change.actions())
 
 
 # ---------------------------------------------------------------------------------------------------- records
-def _record_sk(program_id: str, period_start: str) -> str:
-    return f"EVAL#{program_id}#{period_start}"
+def _save_once(item: StateItem) -> bool:
+    """Put an item that must be written at most once; False if it already exists."""
+    try:
+        with tables.translated():
+            item.save(condition=StateItem.pk.does_not_exist())
+    except ConditionFailed:
+        return False
+    return True
 
 
 def put_record(record: dict[str, Any], owes: list[dict[str, str]]) -> bool:
     """Store an evaluation record once, with the events it owes (one write; the stream publishes them). False: a
     record for this partner, program and period already exists."""
-    return _put_once(
-        {
-            "pk": partner_pk(record["partner_id"]),
-            "sk": _record_sk(record["program"], record["period"]["start"]),
-            "program": record["program"],
-            "status": record["status"],
-            "evaluated_at": record["evaluated_at"],
-            "record": json.dumps(record, sort_keys=True, separators=(",", ":")),
-            "owes": owes,
-        }
+    return _save_once(
+        bind(RecordItem)(
+            *RecordItem.key(record["partner_id"], record["program"], record["period"]["start"]),
+            program=record["program"],
+            status=record["status"],
+            evaluated_at=record["evaluated_at"],
+            record=json.dumps(record, sort_keys=True, separators=(",", ":")),
+            owes=owes,
+        )
     )
 
 
 def stored_record(partner_id: str, program_id: str, period_start: str) -> dict[str, Any] | None:
     """The stored record of a period, if any."""
-    item = (
-        table()
-        .get_item(Key={"pk": partner_pk(partner_id), "sk": _record_sk(program_id, period_start)}, ConsistentRead=True)
-        .get("Item")
-    )
-    return json.loads(item["record"]) if item is not None else None
+    item = tables.find(bind(RecordItem), *RecordItem.key(partner_id, program_id, period_start))
+    return json.loads(item.record) if item is not None else None
 
 
 def records(
     partner_id: str, program_id: str | None = None, before: str | None = None, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """A partner's evaluation records, newest first (optionally of one program, before a period start)."""
-    prefix = f"EVAL#{program_id}#" if program_id else "EVAL#"
-    condition = Key("pk").eq(partner_pk(partner_id))
+    prefix = evaluation_prefix(program_id)
+    condition: Condition
     if before and program_id:
-        condition &= Key("sk").between(prefix, _record_sk(program_id, before))
+        condition = StateItem.sk.between(prefix, evaluation_sk(program_id, before))
     else:
-        condition &= Key("sk").begins_with(prefix)
+        condition = StateItem.sk.startswith(prefix)
     # Read no more than needed (a Query bills every item it reads): `limit`, plus the record at `before` itself,
     # which the range includes and the loop skips. Across programs the skipped ones are unbounded: no Limit.
     page_limit = None if not limit or (before and not program_id) else limit + (1 if before else 0)
     out = []
-    for item in _query_all(condition, forward=False, limit=page_limit):
-        record = json.loads(item["record"])
+    items = tables.query_partition(
+        partner_key(partner_id), condition, consistent=False, forward=False, limit=page_limit
+    )
+    for item in items:
+        record = json.loads(item.record) if isinstance(item, RecordItem) else {}
         if before and record["period"]["start"] >= before:
             continue
         out.append(record)
@@ -290,35 +282,34 @@ def records_page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of a partner's records in key order, newest first within a program; `after` is the sort key the
     previous page ended on. Returns (records, the sort key to continue after, or None on the last page)."""
-    prefix = f"EVAL#{program_id}#" if program_id else "EVAL#"
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("pk").eq(partner_pk(partner_id)) & Key("sk").begins_with(prefix),
-        "ScanIndexForward": False,
-        "Limit": limit,
-    }
-    if after:
-        if not after.startswith(prefix):
-            raise ValueError(f"cursor {after!r} does not belong to this listing")
-        kwargs["ExclusiveStartKey"] = {"pk": partner_pk(partner_id), "sk": after}
-    page = table().query(**kwargs)
-    items = [json.loads(item["record"]) for item in page["Items"]]
-    last = page.get("LastEvaluatedKey")
-    return items, (str(last["sk"]) if last and len(items) == limit else None)
+    prefix = evaluation_prefix(program_id)
+    pk = partner_key(partner_id)
+    if after and not after.startswith(prefix):
+        raise ValueError(f"cursor {after!r} does not belong to this listing")
+    items, last = tables.query_page(
+        bind(RecordItem),
+        pk,
+        StateItem.sk.startswith(prefix),
+        forward=False,
+        limit=limit,
+        start={"pk": pk, "sk": after} if after else None,
+    )
+    found = [json.loads(str(item["record"])) for item in items]
+    return found, (str(last["sk"]) if last and len(found) == limit else None)
 
 
 # ---------------------------------------------------------------------------------------------------- standing
 def standing(partner_id: str, program_id: str) -> dict[str, Any] | None:
-    item = (
-        table()
-        .get_item(Key={"pk": partner_pk(partner_id), "sk": f"STANDING#{program_id}"}, ConsistentRead=True)
-        .get("Item")
-    )
-    return json.loads(item["standing"]) if item else None
+    item = tables.find(bind(StandingItem), *StandingItem.key(partner_id, program_id))
+    return json.loads(item.standing) if item else None
 
 
 def standings(partner_id: str) -> dict[str, dict[str, Any]]:
-    items = _query_all(Key("pk").eq(partner_pk(partner_id)) & Key("sk").begins_with("STANDING#"))
-    return {item["sk"][len("STANDING#") :]: json.loads(item["standing"]) for item in items}
+    return {
+        program_of_standing(item.sk): json.loads(item.standing)
+        for item in _query(partner_key(partner_id), STANDING_PREFIX)
+        if isinstance(item, StandingItem)
+    }
 
 
 def put_standing(
@@ -333,68 +324,52 @@ def put_standing(
     """Replace the current standing, with the events it owes, if nobody changed it since it was read (optimistic
     `version`). With a membership change both items are written in one transaction: a partner never leaves
     without its standing following, nor the other way round. False: the standing changed meanwhile."""
-    condition = "attribute_not_exists(pk)" if expected_version is None else "version = :v"
-    values = {} if expected_version is None else {":v": expected_version}
-    new_version = (expected_version or 0) + 1
-    value = {**value, "version": new_version}
-    item = {
-        "pk": partner_pk(partner_id),
-        "sk": f"STANDING#{program_id}",
-        "version": new_version,
-        "standing": json.dumps(value, sort_keys=True),
-        "owes": owes,
-        "changed_by": changed_by,
-    }
-    put = {"Item": item, "ConditionExpression": condition, **({"ExpressionAttributeValues": values} if values else {})}
-    try:
-        if membership is None:
-            table().put_item(**put)
-        else:
-            name = table().name
-            table().meta.client.transact_write_items(
-                TransactItems=[
-                    {"Put": {"TableName": name, **put}},
-                    {"Update": {"TableName": name, **membership.update()}},
-                ]
-            )
-        return True
-    except ClientError as error:
-        if _already_exists(error) or _condition_cancelled(error):
-            return False
-        raise
-
-
-def _condition_cancelled(error: ClientError) -> bool:
-    reasons = error.response.get("CancellationReasons", [])
-    return error.response["Error"]["Code"] == "TransactionCanceledException" and any(
-        reason.get("Code") == "ConditionalCheckFailed" for reason in reasons
+    condition = (
+        StandingItem.pk.does_not_exist() if expected_version is None else StandingItem.version == expected_version
     )
+    new_version = (expected_version or 0) + 1
+    model = bind(StandingItem)
+    item = model(
+        *StandingItem.key(partner_id, program_id),
+        version=new_version,
+        standing=json.dumps({**value, "version": new_version}, sort_keys=True),
+        owes=owes,
+        changed_by=changed_by,
+    )
+    try:
+        with tables.translated():
+            if membership is None:
+                item.save(condition=condition)
+            else:
+                with TransactWrite(connection=model._get_connection().connection) as transaction:
+                    transaction.save(item, condition=condition)
+                    transaction.update(membership.item(), membership.actions())
+    except ConditionFailed:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------- projections
 def put_projection(partner_id: str, program_id: str, record: dict[str, Any]) -> None:
-    table().put_item(
-        Item={
-            "pk": partner_pk(partner_id),
-            "sk": f"PROJ#{program_id}",
-            "projection": json.dumps(record, sort_keys=True, separators=(",", ":")),
-        }
-    )
+    with tables.translated():
+        bind(ProjectionItem)(
+            *ProjectionItem.key(partner_id, program_id),
+            projection=json.dumps(record, sort_keys=True, separators=(",", ":")),
+        ).save()
 
 
 def projections(partner_id: str) -> dict[str, dict[str, Any]]:
-    items = _query_all(Key("pk").eq(partner_pk(partner_id)) & Key("sk").begins_with("PROJ#"))
-    return {item["sk"][len("PROJ#") :]: json.loads(item["projection"]) for item in items}
+    return {
+        program_of_projection(item.sk): json.loads(item.projection)
+        for item in _query(partner_key(partner_id), PROJECTION_PREFIX)
+        if isinstance(item, ProjectionItem)
+    }
 
 
 def warned(partner_id: str, program_id: str, period_start: str) -> tuple[list[str], int | None]:
     """The metrics already warned about in a period, and the version of that item (None: none yet)."""
-    item = (
-        table()
-        .get_item(Key={"pk": partner_pk(partner_id), "sk": f"RISK#{program_id}#{period_start}"}, ConsistentRead=True)
-        .get("Item")
-    )
-    return (list(item.get("warned", [])), int(item["version"])) if item else ([], None)
+    item = tables.find(bind(RiskItem), *RiskItem.key(partner_id, program_id, period_start))
+    return ([str(metric) for metric in item.warned or []], int(item.version)) if item else ([], None)
 
 
 def warn(
@@ -408,164 +383,107 @@ def warn(
 ) -> bool:
     """Record every metric warned about in a period (all of them, `metrics`) with the warning the new ones owe, if
     nobody warned meanwhile (`version`). False: another projection got there first; read again."""
-    condition = "attribute_not_exists(pk)" if version is None else "version = :v"
+    condition = RiskItem.pk.does_not_exist() if version is None else RiskItem.version == version
+    item = bind(RiskItem)(
+        *RiskItem.key(partner_id, program_id, period_start),
+        warned=sorted(metrics),
+        version=(version or 0) + 1,
+        owes=owes,
+        expires_at=datetime.fromtimestamp(expires_at, UTC),
+    )
     try:
-        table().put_item(
-            Item={
-                "pk": partner_pk(partner_id),
-                "sk": f"RISK#{program_id}#{period_start}",
-                "warned": sorted(metrics),
-                "version": (version or 0) + 1,
-                "owes": owes,
-                "expires_at": expires_at,
-            },
-            ConditionExpression=condition,
-            **({"ExpressionAttributeValues": {":v": version}} if version is not None else {}),
-        )
-        return True
-    except ClientError as error:
-        if _already_exists(error):
-            return False
-        raise
+        with tables.translated():
+            item.save(condition=condition)
+    except ConditionFailed:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------- history
 def append_history(entry: HistoryEntry) -> None:
     """Append one membership or standing change to the partner's history (the publisher, from the stream).
     Keyed by the change itself, so a redelivered stream record writes the same item again."""
-    table().put_item(
-        Item={
-            "pk": partner_pk(entry.partner_id),
-            "sk": entry.sort_key,
-            "program": entry.program,
-            "kind": entry.kind,
-            "at": entry.at,
-            "by": entry.by,
-            "before": entry.before,
-            "after": entry.after,
-            "why": entry.why,
-        }
-    )
+    with tables.translated():
+        bind(HistoryItem)(
+            *HistoryItem.key(entry.partner_id, entry.at, entry.program, entry.kind),
+            program=entry.program,
+            kind=entry.kind,
+            at=entry.at,
+            by=entry.by,
+            before=entry.before,
+            after=entry.after,
+            why=entry.why,
+        ).save()
+
+
+HISTORY_FIELDS = ("at", "program", "kind", "by", "before", "after", "why")
 
 
 def history(partner_id: str, program_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
     """A partner's membership and standing changes, newest first."""
     entries = []
-    for item in _query_all(Key("pk").eq(partner_pk(partner_id)) & Key("sk").begins_with("HIST#"), forward=False):
-        if program_id is None or item.get("program") == program_id:
-            entries.append({k: item.get(k) for k in ("at", "program", "kind", "by", "before", "after", "why")})
+    for item in _query(partner_key(partner_id), HISTORY_PREFIX, forward=False):
+        if isinstance(item, HistoryItem) and (program_id is None or item.program == program_id):
+            entries.append({name: getattr(item, name) for name in HISTORY_FIELDS})
             if len(entries) >= limit:
                 break
     return entries
 
 
 # ---------------------------------------------------------------------------------------------------- runs
-def _run_key(run_id: str, sk: str = "RUN") -> dict[str, str]:
-    return {"pk": f"RUN#{run_id}", "sk": sk}
+def _run(run_id: str) -> RunItem:
+    return bind(RunItem)(*RunItem.key(run_id))
 
 
 def run_planned(run_id: str) -> bool:
     """Whether a run was planned before (its first pages read and its batches enqueued)."""
-    item = table().get_item(Key=_run_key(run_id), ConsistentRead=True).get("Item")
-    return bool(item and item.get("planned"))
+    item = tables.find(bind(RunItem), *RunItem.key(run_id))
+    return bool(item and item.planned)
 
 
 def record_plan(run_id: str, detail: dict[str, Any], batches: int, pages: int) -> dict[str, Any] | None:
     """Record what the first planning enqueued: `batches` batches and `pages` continuation pages. Batches may
     finish before this lands (counters are ADDed, never SET). None if another planner recorded it first."""
+    actions: list[Action] = [
+        RunItem.planned.set(True),
+        RunItem.detail.set(json.dumps(detail, sort_keys=True)),
+        RunItem.batches_planned.add(batches),
+        RunItem.pages_pending.add(pages),
+    ]
     try:
-        return _plain(
-            table().update_item(
-                Key=_run_key(run_id),
-                UpdateExpression="SET planned = :t, detail = :d ADD batches_planned :b, pages_pending :p",
-                ConditionExpression="attribute_not_exists(planned)",
-                ExpressionAttributeValues={
-                    ":t": True,
-                    ":d": json.dumps(detail, sort_keys=True),
-                    ":b": batches,
-                    ":p": pages,
-                },
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
-        )
-    except ClientError as error:
-        if _already_exists(error):
-            return None
-        raise
+        return tables.update_returning(_run(run_id), actions, RunItem.planned.does_not_exist()).plain()
+    except ConditionFailed:
+        return None
 
 
 def count_once(run_id: str, marker: str, adds: dict[str, int]) -> bool:
-    """Mark one page or batch of a run as handled and add its counts to the run, in one transaction, so a
-    redelivered message is counted never twice and a crash never leaves a handled-but-uncounted marker. False:
-    it was counted before."""
-    return add_once({"pk": f"RUN#{run_id}", "sk": marker}, _run_key(run_id), adds)
-
-
-def add_once(marker: dict[str, str], counters: dict[str, str], adds: dict[str, int]) -> bool:
-    """Put `marker` (if absent) and ADD `adds` to the item at `counters`, in one transaction: a redelivered page
-    or batch (of a run or a simulation) is counted once. False: the marker existed, nothing was added."""
-    names = {f"#a{i}": name for i, name in enumerate(adds)}
-    values = {f":a{i}": value for i, value in enumerate(adds.values())}
-    name = table().name
-    try:
-        # The resource's client takes plain Python values (boto3 serializes them), like table() calls.
-        table().meta.client.transact_write_items(
-            TransactItems=[
-                {"Put": {"TableName": name, "Item": marker, "ConditionExpression": "attribute_not_exists(pk)"}},
-                {
-                    "Update": {
-                        "TableName": name,
-                        "Key": counters,
-                        "UpdateExpression": "ADD " + ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True)),
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": values,
-                    }
-                },
-            ]
-        )
-        return True
-    except ClientError as error:
-        if _condition_cancelled(error):
-            return False
-        raise
+    """Mark one page or batch of a run as handled (`marker`: `tables.page_marker_sk` / `batch_marker_sk`) and add
+    its counts to the run, in one transaction, so a redelivered message is counted never twice and a crash never
+    leaves a handled-but-uncounted marker. False: it was counted before."""
+    marker_item = bind(MarkerItem)(tables.run_key(run_id), marker)
+    return tables.add_once(marker_item, _run(run_id), adds)
 
 
 def record_partner_error(run_id: str, partner_id: str, reason: str, at: str) -> None:
-    """Keep why one partner of a run was not evaluated (`RUN#{run_id}` / `ERROR#{partner_id}`), for the operator
-    and `standing redrive`; rewriting it on a redelivery is harmless."""
-    table().put_item(Item={"pk": f"RUN#{run_id}", "sk": f"ERROR#{partner_id}", "partner_id": partner_id,
-                           "reason": reason, "at": at})  # fmt: skip
+    """Keep why one partner of a run was not evaluated (`tables.RunErrorItem`), for the operator and `standing
+    redrive`; rewriting it on a redelivery is harmless."""
+    with tables.translated():
+        bind(RunErrorItem)(*RunErrorItem.key(run_id, partner_id), partner_id=partner_id, reason=reason, at=at).save()
 
 
 def complete_run(run_id: str, completed_at: str, owes: list[dict[str, str]]) -> bool:
     """Mark the run complete once, with the event that owes; True only for the caller that did it."""
     try:
-        table().update_item(
-            Key=_run_key(run_id),
-            UpdateExpression="SET completed_at = :t, owes = :o",
-            ConditionExpression="attribute_not_exists(completed_at)",
-            ExpressionAttributeValues={":t": completed_at, ":o": owes},
+        tables.update(
+            _run(run_id),
+            [RunItem.completed_at.set(completed_at), RunItem.owes.set(owes)],
+            RunItem.completed_at.does_not_exist(),
         )
-        return True
-    except ClientError as error:
-        if _already_exists(error):
-            return False
-        raise
+    except ConditionFailed:
+        return False
+    return True
 
 
 def run(run_id: str) -> dict[str, Any] | None:
-    item = table().get_item(Key=_run_key(run_id), ConsistentRead=True).get("Item")
-    return _plain(item) if item else None
-
-
-# ---------------------------------------------------------------------------------------------------- helpers
-def _query_all(condition: Any, forward: bool = True, limit: int | None = None) -> Iterable[dict[str, Any]]:
-    kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ScanIndexForward": forward}
-    if limit:
-        kwargs["Limit"] = limit
-    while True:
-        page = table().query(**kwargs)
-        yield from page["Items"]
-        if "LastEvaluatedKey" not in page or (limit and len(page["Items"]) >= limit):
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    item = tables.find(bind(RunItem), *RunItem.key(run_id))
+    return item.plain() if item else None

@@ -26,8 +26,10 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar, cast
 
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.attributes import (
+    Attribute,
     BinaryAttribute,
     BooleanAttribute,
     ListAttribute,
@@ -37,6 +39,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.connection.table import TableConnection
+from pynamodb.constants import MAP
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
@@ -447,6 +450,18 @@ def update(item: _Item, actions: list[Action], condition: Condition | None = Non
         type(item)._get_connection().update_item(*_keys_of(item), actions=actions, condition=condition)
 
 
+def update_returning(item: M, actions: list[Action], condition: Condition | None = None) -> M:
+    """UpdateItem of `item`'s key with `actions` if `condition` holds, returning the whole item after the write
+    (what `Model.update` does, without changing `item`). Errors translated: a refused condition is
+    `ConditionFailed`."""
+    model = type(item)
+    with translated():
+        response = model._get_connection().update_item(
+            *_keys_of(item), actions=actions, condition=condition, return_values="ALL_NEW"
+        )
+    return model.from_raw_data(response.get("Attributes", {}))
+
+
 def add_once(marker: _Item, counters: _Item, adds: Mapping[str, int]) -> bool:
     """Put `marker` (if absent) and ADD each of `adds` to the item `counters`, in one transaction: a redelivered
     page or batch (of a run or a simulation) is counted once. False: the marker existed, nothing was added."""
@@ -524,6 +539,33 @@ def translated() -> Iterator[None]:
 
 
 # ==================================================================================================== items
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def serialize(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain values (numbers as Decimal or int) as DynamoDB-typed attributes, as boto3 writes them."""
+    return {name: _serializer.serialize(value) for name, value in values.items()}
+
+
+def deserialize(image: Mapping[str, Any]) -> dict[str, Any]:
+    """DynamoDB-typed attributes as plain values (numbers as Decimal), as boto3 reads them."""
+    return {name: _deserializer.deserialize(value) for name, value in image.items()}
+
+
+class ContentAttribute(Attribute[dict[str, Any]]):
+    """A map stored exactly as boto3 stores a dict (numbers as Decimal both ways, None as NULL): an event's own
+    content, which PynamoDB's untyped MapAttribute would turn into floats."""
+
+    attr_type = MAP
+
+    def serialize(self, value: Mapping[str, Any]) -> dict[str, Any]:
+        return serialize(value)
+
+    def deserialize(self, value: Mapping[str, Any]) -> dict[str, Any]:
+        return deserialize(value)
+
+
 Open = TypeVar("Open", bound="OpenItem")
 
 
@@ -764,7 +806,7 @@ class ParkedItem(StateItem):
 
     event_id = UnicodeAttribute()
     partner_id = UnicodeAttribute(null=True)
-    image = MapAttribute[str, Any]()
+    image = ContentAttribute()
     reason = UnicodeAttribute()
     parked_at = UnicodeAttribute()
 
@@ -947,6 +989,35 @@ def query_partition(
             start = page.get("LastEvaluatedKey")
             if not start:
                 return
+
+
+def query_page(
+    model: type[_Item],
+    hash_key: str,
+    range_key_condition: Condition | None = None,
+    *,
+    index_name: str | None = None,
+    consistent: bool = False,
+    forward: bool = True,
+    limit: int | None = None,
+    start: Mapping[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One Query page of a bound model's table (or of its index): the items and the key to continue from, both as
+    plain values (`deserialize`: numbers are Decimal, as the stored content of events and cursors needs them).
+    `start` is a previous page's key, in the same plain form (a cursor that travels in a message)."""
+    connection = model._get_connection()
+    with translated():
+        page = connection.query(
+            hash_key,
+            range_key_condition=range_key_condition,
+            consistent_read=consistent,
+            exclusive_start_key=serialize(start) if start else None,
+            index_name=index_name,
+            scan_index_forward=forward,
+            limit=limit,
+        )
+    last = page.get("LastEvaluatedKey")
+    return [deserialize(item) for item in page.get("Items", [])], (deserialize(last) if last else None)
 
 
 STATE_ITEMS: tuple[type[StateItem], ...] = (
