@@ -203,7 +203,7 @@ def test_every_key_builder_names_its_item_type():
     assert tables.state_model_of(tables.simulation_key("s-1"), tables.batch_marker_sk("b")) is MarkerItem
     assert set(expected) | {MarkerItem} == set(tables.STATE_ITEMS)
     assert tables.state_model_of("P#kk-1", "N#O#o1") is None  # not a key this module defines
-    assert tables.risk_case_flag(tables.risk_case_sk("counterfeit", "c#1")) == "counterfeit"
+    assert tables.parse_risk_case_sk(tables.risk_case_sk("counterfeit", "c#1")) == ("counterfeit", "c#1")
     assert tables.event_of_void_marker(tables.void_marker_sk("e-1")) == "e-1"
     assert tables.event_id_of(tables.day_event_sk("2024-07-01", "e#1")) == "e#1"
 

@@ -19,6 +19,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from standing.adapters.ingest_store import IngestStore, StaleWrite
+from standing.adapters.tables import parse_risk_case_sk
 from standing.events.entities import EVENT_PREFIX, FLAG_TYPES, VOID_PREFIX, entity_record, entity_sk, flag_open
 from standing.events.models import PROFILE_FIELDS, utc_text
 from standing.keys import enrolment_shard_key
@@ -108,7 +109,8 @@ class AggregationBatch:
         for _ in range(DERIVED_ATTEMPTS):
             if current is None:
                 return
-            values = {"open": flag_open(current), "flag": sk.split("#")[2], "case_id": sk.split("#", 3)[3]}
+            flag, case_id = parse_risk_case_sk(sk)
+            values = {"open": flag_open(current), "flag": flag, "case_id": case_id}
             try:
                 self._store.set_derived(partner_id, sk, int(current["ver"]), values)
                 return

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from standing.adapters.tables import ENROLMENT_PREFIX, STANDING_PREFIX, history_sk, partner_of, program_of_enrolment
 from standing.contracts import Detail
 from standing.events.models import utc_text
 
@@ -90,7 +91,7 @@ class HistoryEntry:
 
     @property
     def sort_key(self) -> str:
-        return f"HIST#{self.at}#{self.program}#{self.kind}"
+        return history_sk(self.at, self.program, self.kind)
 
 
 def history_of(new_image: Mapping[str, Any] | None, old_image: Mapping[str, Any] | None) -> HistoryEntry | None:
@@ -99,13 +100,13 @@ def history_of(new_image: Mapping[str, Any] | None, old_image: Mapping[str, Any]
         return None
     sk = str(new_image.get("sk", ""))
     old = old_image or {}
-    if sk.startswith("ENROL#"):
+    if sk.startswith(ENROLMENT_PREFIX):
         after, before = new_image.get("membership"), old.get("membership")
         if after is None or (after == before and new_image.get("membership_at") == old.get("membership_at")):
             return None
         return HistoryEntry(
-            partner_id=str(new_image.get("partner_id") or str(new_image["pk"])[2:]),
-            program=sk[len("ENROL#") :],
+            partner_id=str(new_image.get("partner_id") or partner_of(str(new_image["pk"]))),
+            program=program_of_enrolment(sk),
             kind="membership",
             at=utc_text(str(new_image.get("membership_at"))),
             by=str(new_image.get("membership_by") or "unknown"),
@@ -113,7 +114,7 @@ def history_of(new_image: Mapping[str, Any] | None, old_image: Mapping[str, Any]
             after=str(after),
             why=str(new_image["membership_why"]) if new_image.get("membership_why") else None,
         )
-    if sk.startswith("STANDING#"):
+    if sk.startswith(STANDING_PREFIX):
         new, previous = json.loads(str(new_image["standing"])), json.loads(str(old.get("standing") or "null")) or {}
         if new.get("status") == previous.get("status") and new.get("consequences") == previous.get("consequences"):
             return None

@@ -194,12 +194,17 @@ def risk_case_sk(flag: str, case_id: str) -> str:
     return f"{RISK_CASE_PREFIX}{flag}#{case_id}"
 
 
-def risk_case_flag(sk: str) -> str:
-    """The flag of a risk case's sort key `N#F#{flag}#{case_id}`."""
+def parse_risk_case_sk(sk: str) -> tuple[str, str]:
+    """(flag, case id) of a risk case's sort key `N#F#{flag}#{case_id}` (the case id may hold '#')."""
     flag, sep, case_id = _strip(RISK_CASE_PREFIX, sk, "risk case").partition("#")
     if not sep or not flag or not case_id:
         raise ValueError(f"{sk!r} is not a risk case key (expected N#F#{{flag}}#{{case id}})")
-    return flag
+    return flag, case_id
+
+
+def risk_case_flag(sk: str) -> str:
+    """The flag of a risk case's sort key."""
+    return parse_risk_case_sk(sk)[0]
 
 
 def void_marker_sk(voided_event_id: str) -> str:

@@ -20,6 +20,7 @@ from aws_lambda_powertools import Logger
 
 from standing import catalog
 from standing.adapters import queue, standing_store
+from standing.adapters.tables import batch_marker_sk, page_marker_sk
 from standing.contracts import EvaluationRunCompleted
 from standing.evaluate import partner, projection, simulation
 from standing.keys import ENROLMENT_SHARDS
@@ -147,7 +148,7 @@ def _plan_page(request: RunRequest, body: dict[str, Any]) -> None:
         messages.append(request.message(kind="plan_page", shard=shard, page=page + 1, cursor=cursor))
     queue.enqueue(messages)  # before counting: a crash here re-enqueues the same ids, which are counted once
     adds = {"batches_planned": len(batches), "pages_pending": (1 if cursor else 0) - 1}
-    if standing_store.count_once(request.run_id, f"PAGE#{shard:02d}#{page:06d}", adds):
+    if standing_store.count_once(request.run_id, page_marker_sk(shard, page), adds):
         _complete_if_done(request, standing_store.run(request.run_id) or {})
 
 
@@ -178,7 +179,7 @@ def _batch(request: RunRequest, body: dict[str, Any]) -> None:
     # The per-partner work above is idempotent; the batch is counted once however often it is delivered.
     adds = {"batches_done": 1, "partners": sum(statuses.values())}
     adds.update({f"status_{status}": count for status, count in statuses.items()})
-    if standing_store.count_once(request.run_id, f"BATCH#{body['batch']}", adds):
+    if standing_store.count_once(request.run_id, batch_marker_sk(body["batch"]), adds):
         _complete_if_done(request, standing_store.run(request.run_id) or {})
 
 

@@ -25,6 +25,7 @@ import yaml
 from standing import catalog
 from standing.adapters import queue, simulations_store, standing_store
 from standing.adapters.standing_store import PartnerState
+from standing.adapters.tables import batch_marker_sk, page_marker_sk
 from standing.aggregates import DayAggregate
 from standing.evaluate.partner import HISTORY, partner_facts
 from standing.keys import ENROLMENT_SHARDS
@@ -345,7 +346,7 @@ def on_work(body: dict[str, Any]) -> None:
             messages.append({**body, "page": page + 1, "cursor": cursor})
         queue.enqueue(messages)
         adds = {"batches_planned": len(batches), "pages_pending": (1 if cursor else 0) - 1}
-        if simulations_store.count_once(simulation_id, f"PAGE#{shard:02d}#{page:06d}", adds):
+        if simulations_store.count_once(simulation_id, page_marker_sk(shard, page), adds):
             _complete_if_done(simulation_id)
         return
     if body["kind"] != "batch":
@@ -363,7 +364,7 @@ def on_work(body: dict[str, Any]) -> None:
         rows += _judge_partner(base, draft, state, instants)
     simulations_store.put_rows(simulation_id, body["batch"], csv_text(rows, metric_ids(base, draft), header=False))
     adds = {"batches_done": 1, "partners": partners, "rows": len(rows), **summary_counts(rows)}
-    if simulations_store.count_once(simulation_id, f"BATCH#{body['batch']}", adds):
+    if simulations_store.count_once(simulation_id, batch_marker_sk(body["batch"]), adds):
         _complete_if_done(simulation_id)
 
 
