@@ -5,8 +5,9 @@ writes a key literal: repositories (`standing.adapters.*_store`, `preferences`) 
 Tables (names from `standing.config`, resolved when a repository binds a model: `bind(Model)`):
 - EventsTable: `pk` = `P#{partner_id}`, `sk` = `{yyyy-mm-dd, UTC day of occurred_at}#{event_id}` (`EventItem`).
 - StateTable: `pk` / `sk`, GSI `by_enrolment` (`gsi1pk`, `gsi1sk`, keys only). Partner items live in the partner's
-  partition `P#{partner_id}` (PROFILE, ENROL#, EVAL#, STANDING#, HIST#, PROJ#, RISK#, SENT#, PREFS#email); runs,
-  simulations, suppressed addresses and parked events have their own partitions. docs/data-model.md lists them all.
+  partition `P#{partner_id}` (PROFILE, ENROL#, EVAL#, STANDING#, HIST#, PROJ#, RISK#, SENT#, PREFS#email, risk
+  cases N#F#, void markers VOID#); runs, simulations, suppressed addresses and parked events have their own
+  partitions. docs/data-model.md lists them all.
 
 Plumbing, once per process:
 - One botocore client for every model and table (`_SharedClient`): PynamoDB would create one per model class.

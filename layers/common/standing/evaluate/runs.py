@@ -31,7 +31,7 @@ logger = Logger(child=True)
 
 PAGE_SIZE = 1000  # partner ids read from the enrolment index per planner page
 BATCH_SIZE = 100  # partners per worker batch
-PARTNER_CONCURRENCY = 16  # partners of a batch judged at once (boto3 clients are thread-safe; resources per thread)
+PARTNER_CONCURRENCY = 16  # partners of a batch judged at once (the repositories share one thread-safe client)
 
 
 @dataclass(frozen=True)
