@@ -94,18 +94,22 @@ def lookback_days(program_id: str) -> int:
     return max(found)
 
 
-def marketplace(per_program: int, measure_from: date, end: date, per_month: float, seed: int,
+def marketplace(per_program: int | dict[str, int], measure_from: date, end: date, per_month: float, seed: int,
                 ) -> list[dict[str, Any]]:
-    """`per_program` partners of each built-in program, from early enough that the program's longest window is
-    full at its first measured evaluation (measure_from - window - HISTORY_MARGIN_DAYS), each program's activity
-    scaled to about `per_month` events per partner a month (the generator's mix, volume calibrated)."""
+    """`per_program` partners of each built-in program (or so many of each program key), from early enough that
+    the program's longest window is full at its first measured evaluation (measure_from - window -
+    HISTORY_MARGIN_DAYS), each program's activity scaled to about `per_month` events per partner a month (the
+    generator's mix, volume calibrated)."""
     envelopes: list[dict[str, Any]] = []
     for key, program in PROGRAMS.items():
+        wanted = per_program if isinstance(per_program, int) else per_program.get(key, 0)
+        if not wanted:
+            continue
         start = measure_from - timedelta(days=lookback_days(program.id) + HISTORY_MARGIN_DAYS)
         months = ((end - start).days + 1) / DAYS_PER_MONTH
-        counts = {k: (per_program if k == key else 0) for k in PROGRAMS}
+        counts = {k: (wanted if k == key else 0) for k in PROGRAMS}
         probe = generate(MarketplaceSpec(seed=seed, start=start, end=end, scale=1.0, **counts))
-        scale = per_month / (len(probe) / per_program / months)
+        scale = per_month / (len(probe) / wanted / months)
         launched = datetime.combine(launch(program.id), datetime.min.time(), tzinfo=program.tz)
         for envelope in generate(MarketplaceSpec(seed=seed, start=start, end=end, scale=scale, **counts)):
             # The history can start before the program did; a membership change before it is dated at its launch.

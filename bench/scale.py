@@ -6,9 +6,10 @@ at about 100 events a month (bench/cost.py's marketplace) sent through POST /eve
 each program's evaluation schedule fired once, its queue worked by the real EvaluateWorkerFunction. Every AWS call
 the worker makes is recorded (bench/metering.py: service, operation, start, end, thread), per partner batch.
 
-Round trips: the calls of a batch, in order of start; a call that starts before the calls in flight have all
-ended overlaps them (a thread pool, batched I/O) and shares their round trip, any other call starts a new one.
-Sequential calls are one round trip each. The worker's own time is the batch's wall time outside every call.
+Round trips: a thread's calls are sequential, one round trip each; threads of the invocation's pool run side by
+side while the invocation's own thread waits. A batch of B partners on a pool of T threads takes (calls of the
+invocation's thread) + ceil(B / T) x (pool calls per partner) round trips; shared calls (run and batch
+bookkeeping, naming no partner) are per batch. The worker's own time is its CPU time outside every call.
 
 Replayed timeline, per partner: round trips x latency + own time. Projected wall time for N partners at W
 concurrent workers (each works its batches one after the other, as EvaluateQueue's BatchSize 1 has it):
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import threading
 import time
@@ -49,73 +51,77 @@ class Batch:
 
     scope: str
     partners: int
-    start: float
-    cpu_start: float
-    end: float = 0.0
+    thread: int  # the invocation's own thread; calls from other threads ran in its pool
+    cpu_start: float  # process CPU time
     cpu_end: float = 0.0
     calls: list[Call] = field(default_factory=list)
 
-    def round_trips(self) -> list[list[Call]]:
-        """The calls grouped into round trips: a call starting before the open ones have all ended joins them."""
-        trips: list[list[Call]] = []
-        open_until = -1.0
-        for call in sorted(self.calls, key=lambda c: c.start):
-            if trips and call.start < open_until:
-                trips[-1].append(call)
-                open_until = max(open_until, call.end)
-            else:
-                trips.append([call])
-                open_until = call.end
-        return trips
+    def chains(self, owner: str | None = None) -> tuple[int, int]:
+        """(calls made by the invocation's thread, the longest run of calls of any one pool thread), of the
+        partner's (owner 'partner') or the shared calls. A thread's calls are sequential; pool threads run side by
+        side while the invocation's thread waits for them."""
+        mine = [c for c in self.calls if owner is None or (c.owner == "shared") == (owner == "shared")]
+        main = sum(c.thread == self.thread for c in mine)
+        pool = Counter(c.thread for c in mine if c.thread != self.thread)
+        return main, max(pool.values(), default=0)
+
+    def pool_threads(self) -> int:
+        return len({c.thread for c in self.calls if c.thread != self.thread})
 
     def own_cpu(self) -> float:
-        """CPU time of the worker's thread outside its AWS calls (the calls' time is moto's and the meter's)."""
-        me = threading.get_ident()
-        inside = sum(c.cpu_end - c.cpu_start for c in self.calls if c.thread == me)
+        """CPU time of the invocation outside its AWS calls (the calls' time is moto's and the meter's)."""
+        inside = sum(c.cpu_end - c.cpu_start for c in self.calls)
         return max(self.cpu_end - self.cpu_start - inside, 0.0)
 
 
 @dataclass
 class Pattern:
-    """What a kind of batch (evaluation, projection) costs in calls and round trips."""
+    """What a kind of batch (evaluation, projection) costs in calls and round trips, measured and at scale."""
 
     batches: int
     partners: int
     partner_calls: int
     shared_calls: int
-    partner_trips: int  # round trips with at least one call naming a partner
-    shared_trips: int  # round trips of run and batch bookkeeping only
+    main_partner_calls: int  # made by the invocation's thread
+    pool_partner_calls: int  # made by its pool threads
+    pool_threads: int  # the most seen in one batch (the pool's size when a batch had more partners)
+    saturated: bool  # some batch had more partners than pool threads
+    shared_trips: int
     own: float
-    sequential: bool
-    threads: int
 
     def per_partner(self, batch_size: int) -> tuple[float, float, float]:
-        """(calls, round trips, own seconds) per partner in batches of `batch_size` partners."""
+        """(calls, round trips, own CPU seconds) per partner in batches of `batch_size` partners: the invocation's
+        own calls one after the other, its pool's calls in `pool_threads` chains side by side."""
         calls = self.partner_calls / self.partners + self.shared_calls / self.batches / batch_size
-        trips = self.partner_trips / self.partners + self.shared_trips / self.batches / batch_size
+        trips = self.main_partner_calls / self.partners + self.shared_trips / self.batches / batch_size
+        if self.pool_threads:
+            per_partner = self.pool_partner_calls / self.partners
+            trips += math.ceil(batch_size / self.pool_threads) * per_partner / batch_size
         return calls, trips, self.own / self.partners
 
 
 def pattern(found: list[Batch]) -> Pattern:
-    trips = [t for b in found for t in b.round_trips()]
-    shared = sum(all(c.owner == "shared" for c in t) for t in trips)
     calls = [c for b in found for c in b.calls]
     return Pattern(
         batches=len(found),
         partners=sum(b.partners for b in found),
         partner_calls=sum(c.owner != "shared" for c in calls),
         shared_calls=sum(c.owner == "shared" for c in calls),
-        partner_trips=len(trips) - shared,
-        shared_trips=shared,
+        main_partner_calls=sum(b.chains("partner")[0] for b in found),
+        pool_partner_calls=sum(c.owner != "shared" and c.thread != b.thread for b in found for c in b.calls),
+        pool_threads=max((b.pool_threads() for b in found), default=0),
+        saturated=any(0 < b.pool_threads() < b.partners for b in found),
+        shared_trips=sum(sum(b.chains("shared")) for b in found),
         own=sum(b.own_cpu() for b in found),
-        sequential=all(len(t) == 1 for t in trips),
-        threads=len({c.thread for c in calls}),
     )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-program", type=int, default=3, help="partners of each of the four programs")
+    parser.add_argument("--per-program", type=int, default=3, help="partners of KKday, Booking properties, Tiki")
+    parser.add_argument("--rides", type=int, default=20,
+                        help="partners of Booking rides (a one-month window: cheap), enough for a batch to "
+                             "outnumber the worker's thread pool")
     parser.add_argument("--end", type=date.fromisoformat, default=date(2024, 8, 31),
                         help="last day of activity; each program is then evaluated at its next scheduled time")
     parser.add_argument("--events-per-month", type=float, default=100)
@@ -124,7 +130,9 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
     # Activity up to --end, from early enough that each program's longest window is full when it is evaluated.
-    envelopes = marketplace(args.per_program, args.end, args.end, args.events_per_month, args.seed)
+    counts = {"kkday": args.per_program, "booking_property": args.per_program, "tiki": args.per_program,
+              "booking_rides": args.rides}
+    envelopes = marketplace(counts, args.end, args.end, args.events_per_month, args.seed)
     first = min(datetime.fromisoformat(e["occurred_at"]) for e in envelopes).date()
     meter = Meter(ACCOUNT_ID, REGION)
     meter.install()
@@ -146,13 +154,13 @@ def main() -> None:
                 partners = sum(
                     len(json.loads(r.get("body") or "{}").get("partners") or []) for r in event.get("Records", [])
                 )
-                batch = Batch(meter.scope, partners, time.perf_counter(), time.thread_time())
+                batch = Batch(meter.scope, partners, threading.get_ident(), time.process_time())
                 saved, meter.function = meter.function, WORKER
                 first = len(meter.calls)
                 try:
                     return original(logical_id, event)
                 finally:
-                    batch.end, batch.cpu_end = time.perf_counter(), time.thread_time()
+                    batch.cpu_end = time.process_time()
                     batch.calls = [c for c in meter.calls[first:] if c.function == WORKER]
                     meter.function = saved
                     if partners:
@@ -185,10 +193,11 @@ def main() -> None:
 
 def report(args: argparse.Namespace, batches: list[Batch], events: int, first: date, ingest_seconds: float,
            seconds: float) -> None:
+    partners = 3 * args.per_program + args.rides
     out = [
-        f"scale bench: {4 * args.per_program} partners ({args.per_program} per program), {events} events "
-        f"{first} .. {args.end} (ingest {ingest_seconds:.0f} s, whole run {seconds:.0f} s); every AWS call of "
-        "the worker recorded",
+        f"scale bench: {partners} partners ({args.per_program} per program, {args.rides} of Booking rides), "
+        f"{events} events {first} .. {args.end} (ingest {ingest_seconds:.0f} s, whole run {seconds:.0f} s); every "
+        "AWS call of the worker recorded",
         "",
     ]
     kinds: dict[str, list[Batch]] = defaultdict(list)
@@ -199,15 +208,20 @@ def report(args: argparse.Namespace, batches: list[Batch], events: int, first: d
         p = pattern(found)
         calls, trips, own = p.per_partner(args.batch_size)
         per_partner[kind] = (calls, trips, own)
-        shape = "every call sequential" if p.sequential else "some calls concurrent"
-        out.append(f"{kind}: {p.batches} batches, {p.partners} partners; {shape} ({p.threads} thread"
-                   f"{'s' if p.threads > 1 else ''})")
-        out.append(f"    partner calls {p.partner_calls / p.partners:.2f} and round trips "
-                   f"{p.partner_trips / p.partners:.2f} per partner; shared (run, batch) calls "
-                   f"{p.shared_calls / p.batches:.2f} and round trips {p.shared_trips / p.batches:.2f} per batch")
+        if p.pool_threads:
+            shape = (f"partners worked side by side on {p.pool_threads} threads"
+                     + ("" if p.saturated else " (at least: no batch outnumbered them)"))
+        else:
+            shape = "every call sequential, on the invocation's thread"
+        out.append(f"{kind}: {p.batches} batches, {p.partners} partners (at most "
+                   f"{max(b.partners for b in found)} a batch); {shape}")
+        main = p.main_partner_calls / p.partners
+        out.append(f"    partner calls {p.partner_calls / p.partners:.2f} per partner ({main:.2f} "
+                   f"on the invocation's thread, {p.pool_partner_calls / p.partners:.2f} on its pool); shared (run, "
+                   f"batch) calls {p.shared_calls / p.batches:.2f} and round trips {p.shared_trips / p.batches:.2f} "
+                   "per batch")
         out.append(f"    in batches of {args.batch_size}: {calls:.2f} calls, {trips:.2f} round trips per partner; "
-                   f"worker's own CPU {own * 1000:.1f} ms per partner (this machine; batches of "
-                   f"{p.partners / p.batches:.0f} here, invocation overhead included)")
+                   f"worker's own CPU {own * 1000:.1f} ms per partner (this machine; invocation overhead included)")
         operations = Counter(f"{c.service}:{c.operation}" + (" (shared)" if c.owner == "shared" else "")
                              for b in found for c in b.calls)
         for name, count in operations.most_common():
