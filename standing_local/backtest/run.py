@@ -36,7 +36,7 @@ from standing.adapters.standing_store import PartnerState
 from standing.evaluate import simulation
 from standing.events.entities import FLAG_TYPES
 from standing.events.models import CONFLICT, Rejection, TimeWindow, ValidEvent, utc_text, validate_event
-from standing.fold import Folded, fold_prepared, prepare
+from standing.fold import Folded, fold_prepared, prepare_event
 from standing.rules import Program
 from standing_local.backtest.store import Partner
 from standing_local.clock import occurrences
@@ -236,9 +236,7 @@ class Backtest:
             partner = self.partners.get(partner_id)
             if partner is None:
                 partner = self.partners[partner_id] = Partner(partner_id)
-            stored = {"event_id": event.event_id, "type": event.type, "occurred_at": at, "data": event.data,
-                      "received_at": received}  # fmt: skip
-            partner.add(prepare(stored), at[:10])
+            partner.add(prepare_event(event.event_id, event.type, at, event.data, received, at), at[:10])
             self.result.folded += 1
             kind, data = event.type, event.data
             if kind == "partner.profile":

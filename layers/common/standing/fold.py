@@ -73,10 +73,25 @@ class Prepared(NamedTuple):
 
 def prepare(event: Mapping[str, Any]) -> Prepared:
     """The fold's view of one stored event ({event_id, type, occurred_at, data[, received_at]})."""
-    type_name = str(event["type"])
-    event_id = str(event["event_id"])
-    key = (str(event.get("received_at", "")), event_id)
-    data: Mapping[str, Any] = event.get("data") or {}
+    return prepare_event(
+        str(event["event_id"]),
+        str(event["type"]),
+        str(event["occurred_at"]),
+        event.get("data") or {},
+        str(event.get("received_at", "")),
+    )
+
+
+def prepare_event(
+    event_id: str,
+    type_name: str,
+    occurred_at: str,
+    data: Mapping[str, Any],
+    received_at: str = "",
+    at: str | None = None,
+) -> Prepared:
+    """`prepare` on the fields of a stored event. `at`: `utc_text(occurred_at)` when the caller has it already."""
+    key = (received_at, event_id)
     if type_name == VOID_TYPE:
         return Prepared(key, event_id, None, None, None, str(data["voided_event_id"]))
     if type_name in FLAG_TYPES:  # risk cases are kept on the partner (standing_store.partner_state)
@@ -84,13 +99,12 @@ def prepare(event: Mapping[str, Any]) -> Prepared:
     sk = entity_sk(event_id, type_name, data)
     if sk is None:
         return Prepared(key, event_id, None, None, None, None)
-    occurred_at = str(event["occurred_at"])
-    record = entity_record(type_name, occurred_at, data)
+    record = entity_record(type_name, occurred_at, data, at)
+    at = record["at"]  # utc_text's: 27 characters in its fixed-width form (from year 1000 on)
     anchor = None
     if type_name in ANCHOR_TYPES:
-        at = record["at"]  # utc_text's: 27 characters in its fixed-width form (from year 1000 on)
         anchor = at[:19] + "Z" if len(at) == 27 else anchor_text(occurred_at)
-    return Prepared(key, event_id, sk, record, anchor, None, (record["at"], event_id))
+    return Prepared(key, event_id, sk, record, anchor, None, (at, event_id))
 
 
 def entity_items(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

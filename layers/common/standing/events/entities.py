@@ -60,9 +60,10 @@ def anchor_text(occurred_at: str) -> str:
     return parse_instant(occurred_at).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def entity_record(type_name: str, occurred_at: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The compact attribute one event leaves on its entity: what the metrics need, nothing more."""
-    record: dict[str, Any] = {"t": type_name, "at": utc_text(occurred_at)}
+def entity_record(type_name: str, occurred_at: str, data: Mapping[str, Any], at: str | None = None) -> dict[str, Any]:
+    """The compact attribute one event leaves on its entity: what the metrics need, nothing more. `at`: the
+    caller's `utc_text(occurred_at)`, when it has it already."""
+    record: dict[str, Any] = {"t": type_name, "at": at if at is not None else utc_text(occurred_at)}
     if type_name == "order.placed":
         record["buyer_id"] = data["buyer_id"]
         record["due_by"] = utc_text(data["due_by"])
@@ -97,7 +98,7 @@ class Entry:
 def entries(item: Mapping[str, Any]) -> list[Entry]:
     """The events stored on an entity item, each marked voided or not, in (instant, id) order."""
     found = [
-        Entry(name[len(EVENT_PREFIX) :], value, f"{VOID_PREFIX}{name[len(EVENT_PREFIX):]}" in item)
+        Entry(name[len(EVENT_PREFIX) :], value, f"{VOID_PREFIX}{name[len(EVENT_PREFIX) :]}" in item)
         for name, value in item.items()
         if name.startswith(EVENT_PREFIX)
     ]
