@@ -58,10 +58,6 @@ from standing.fold import Folded, fold_days
 from standing.outbox import HistoryEntry
 
 
-def partner_pk(partner_id: str) -> str:
-    return partner_key(partner_id)
-
-
 def _query(hash_key: str, prefix: str, *, forward: bool = True) -> Iterable[StateItem]:
     """The items of a partition whose sort key starts with `prefix` (eventually consistent, as always)."""
     return tables.query_partition(hash_key, StateItem.sk.startswith(prefix), consistent=False, forward=forward)
