@@ -113,8 +113,16 @@ def marketplace(per_program: int | dict[str, int], measure_from: date, end: date
         launched = datetime.combine(launch(program.id), datetime.min.time(), tzinfo=program.tz)
         for envelope in generate(MarketplaceSpec(seed=seed, start=start, end=end, scale=scale, **counts)):
             # The history can start before the program did; a membership change before it is dated at its launch.
-            if envelope["type"].startswith("program.") and datetime.fromisoformat(envelope["occurred_at"]) < launched:
+            occurred = datetime.fromisoformat(envelope["occurred_at"])
+            if envelope["type"].startswith("program.") and occurred < launched:
                 envelope = {**envelope, "occurred_at": (launched + timedelta(hours=9)).isoformat()}
+            opened = envelope.get("data", {}).get("store_opened_at")
+            if isinstance(opened, str):  # a store opened after the history began opened a year before it instead
+                when = datetime.fromisoformat(opened)
+                if (when if when.tzinfo else when.replace(tzinfo=UTC)) > occurred:
+                    earlier = occurred - timedelta(days=365)
+                    value = earlier.isoformat() if "T" in opened else earlier.date().isoformat()
+                    envelope = {**envelope, "data": {**envelope["data"], "store_opened_at": value}}
             envelopes.append(envelope)
     return sorted(envelopes, key=lambda e: (datetime.fromisoformat(e["occurred_at"]).astimezone(UTC), e["event_id"]))
 
@@ -126,6 +134,7 @@ class Run:
     history: int = 0  # accepted before it
     duplicates: int = 0
     rejected: int = 0
+    rejections: list[str] = field(default_factory=list)  # the first few, with their reason
     partners: set[str] = field(default_factory=set)
     worked: Counter[tuple[str, str]] = field(default_factory=Counter)  # (mode, program) -> partners worked
     batches: Counter[str] = field(default_factory=Counter)  # scope -> partner batches worked
@@ -202,6 +211,8 @@ def drive(stack: Deployment, meter: Meter, envelopes: list[dict[str, Any]], meas
                     run.history += body["accepted"]
                 run.duplicates += body.get("duplicates", 0)
                 run.rejected += len(body.get("rejected", []))
+                run.rejections += [f"{r.get('event_id')}: {r.get('error')} ({r.get('message')})"
+                                   for r in body.get("rejected", [])][: 3 - len(run.rejections)]
         run.timing["events" if measured else "history"] += time.perf_counter() - clock
         position = end
         if schedule is None:
@@ -434,6 +445,7 @@ def report(args: argparse.Namespace, meter: Meter, run: Run, kinds: dict[str, Ki
         f"{run.duplicates} duplicates, {run.rejected} rejected in all), every stream delivered one record per batch, "
         f"{sum(n for k, n in run.firings.items() if k != 'history')} schedule firings; {run.seconds:.0f} s ("
         + ", ".join(f"{k} {v:.0f} s" for k, v in sorted(run.timing.items())) + ")",
+        *(f"    rejected: {r}" for r in run.rejections),
         "",
     ]
     # Events: ingest and everything the events set off (aggregation, the outbox's publisher, ...).
