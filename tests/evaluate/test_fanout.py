@@ -4,7 +4,7 @@ pages split into partner batches on EvaluateQueue, progress counted in the run r
 one record and one "Partner Evaluated".
 
 Scale: embedded moto costs about 40 ms per partner to ingest and 120 ms per partner to evaluate on the shared
-2-core box (see bench/evaluate.py), so 2,500 partners take minutes, not the ~60 s this file may use. The run here
+2-core box (see bench/scale.py), so 2,500 partners take minutes, not the ~60 s this file may use. The run here
 has 200 partners with the planner page and the worker batch shrunk (runs.PAGE_SIZE / runs.BATCH_SIZE) so that it
 has the shape of a large run: several pages per shard (continuation cursors) and several batches per page.
 """
