@@ -15,7 +15,7 @@ import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from standing.aggregates import DayAggregate, ReportedScore
+from standing.day_aggregate import DayAggregate, ReportedScore
 from standing.rules import PartnerFacts, Program, evaluate_partner, load_programs
 from standing.rules.periods import Period
 

@@ -1,11 +1,11 @@
-"""EventsTable stream (filtered to partner-state events) -> partner state and standing (see standing.aggregate).
+"""EventsTable stream (filtered to partner-state events) -> partner state and standing
+(see standing.ingest.partner_state).
 
 Profiles, memberships, risk cases and voids are applied to the partner's state, then membership and risk-flag
 events to standing, judged at once on the partner's events folded on read. A record whose own content makes any
-of that raise is
-parked with its reason (standing.aggregate.DATA_ERRORS; `standing redrive` applies it again) so it never blocks
-the shard; a transient failure (throttling) is that record's batch item failure, or fails the batch, which the
-stream retries harmlessly: every step is idempotent.
+of that raise is parked with its reason (standing.ingest.partner_state.DATA_ERRORS; `standing redrive` applies it
+again) so it never blocks the shard; a transient failure (throttling) is that record's batch item failure, or
+fails the batch, which the stream retries harmlessly: every step is idempotent.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from standing import config
 from standing.adapters.ingest_store import IngestStore, deserialize, stored_event
-from standing.aggregate import DATA_ERRORS, AggregationBatch, Aggregator
 from standing.evaluate import changes
-from standing.redrive import RedriveReport, redrive
+from standing.ingest.partner_state import DATA_ERRORS, PartnerStateBatch, PartnerStateService
+from standing.ingest.redrive import RedriveReport, redrive
 
 logger = Logger()
 tracer = Tracer()
@@ -34,11 +34,11 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @cache
-def _aggregator_for(events_table: str, state_table: str) -> Aggregator:
-    return Aggregator(IngestStore.from_config())
+def _aggregator_for(events_table: str, state_table: str) -> PartnerStateService:
+    return PartnerStateService(IngestStore.from_config())
 
 
-def _aggregator() -> Aggregator:
+def _aggregator() -> PartnerStateService:
     # Keyed by the resource names so a process serving several deployments (the local run) never mixes them.
     return _aggregator_for(config.events_table(), config.state_table())
 
@@ -58,7 +58,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
         redriven = redrive_parked()
         return {"applied": redriven.applied, "still_parked": redriven.still_parked}
     images = [i for i in (_image(r) for r in event.get("Records", [])) if i is not None]
-    batch: AggregationBatch = _aggregator().begin(images)
+    batch: PartnerStateBatch = _aggregator().begin(images)
     parked: set[str] = set()
 
     def park(image: dict[str, Any], reason: str) -> None:

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from standing import config
 from standing.adapters.ingest_store import StoreUnavailable
-from standing.ingest import (
+from standing.ingest.service import (
     ErrorModel,
     IngestResponseModel,
     IngestService,

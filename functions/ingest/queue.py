@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from standing import config
-from standing.ingest import IngestService, RequestError, events_of, service_from_config
+from standing.ingest.service import IngestService, RequestError, events_of, service_from_config
 
 logger = Logger()
 tracer = Tracer()

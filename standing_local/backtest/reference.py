@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from standing.events.daily import aggregate_days
 from standing.events.entities import ANCHOR_TYPES, FLAG_TYPES, anchor_text, entity_record, entity_sk
+from standing.events.entity_days import aggregate_days
 from standing.fold import Folded
 
 

@@ -41,7 +41,7 @@ from standing.rules import Program
 from standing_local.backtest.store import Partner
 from standing_local.clock import occurrences
 
-MAX_EVENTS = 500  # events per ingest call (`standing.ingest.MAX_EVENTS`): a batch arrives at one instant
+MAX_EVENTS = 500  # events per ingest call (`standing.ingest.service.MAX_EVENTS`): a batch arrives at one instant
 BUCKET_LINES = 1_000_000  # input lines per share of partners, at most (about): bounds a process's memory
 MEMBERSHIP_EVENTS = {"program.opted_in": "opted_in", "program.opted_out": "opted_out"}
 

@@ -60,7 +60,7 @@ class Partner:
         start = bisect_left(self.reach, since)
         return [p for p, day in zip(self.events[start:], self.days[start:], strict=True) if day >= since]
 
-    # --- state (standing.aggregate) ---------------------------------------------------------------------------
+    # --- state (standing.ingest.partner_state) -------------------------------------------------------------
 
     def put_profile(self, values: dict[str, Any], at: str, event_id: str) -> None:
         """The newest profile wins; the enrolments follow it (every program of the old and the new one)."""

@@ -28,10 +28,10 @@ from moto import mock_aws
 
 from standing import config
 from standing.adapters.ingest_store import IngestStore, deserialize, partner_pk, stored_event
-from standing.aggregate import STATE_TYPES, Aggregator
-from standing.aggregates import DayAggregate
+from standing.day_aggregate import DayAggregate
 from standing.fold import fold_days
-from standing.ingest import IngestResult, IngestService
+from standing.ingest.partner_state import STATE_TYPES, PartnerStateService
+from standing.ingest.service import IngestResult, IngestService
 from standing_local import moto_speedups
 from standing_local.embedded import stream_record
 from standing_local.template import create_table
@@ -91,7 +91,7 @@ class Pipeline:
         self.ddb = ddb
         self.store = IngestStore(ddb, config.events_table(), config.state_table(), sleep=sleeps.append)
         self.ingest_service = IngestService(self.store, 400, clock=lambda: datetime(2024, 8, 1, tzinfo=UTC))
-        self.aggregator = Aggregator(self.store)
+        self.aggregator = PartnerStateService(self.store)
         self.stream = StreamReader(ddb)
 
     def ingest(self, events: list[Any]) -> IngestResult:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from standing.events.daily import aggregate_days, day_window, local_day
 from standing.events.entities import anchor_text, entity_record, entity_sk, flag_open, fold_order, weight
+from standing.events.entity_days import aggregate_days, day_window, local_day
 
 
 def entity(sk: str, anchor: str | None, *events: tuple[str, str, str, dict[str, Any]], voided: tuple[str, ...] = ()):

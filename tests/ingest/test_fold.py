@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from standing.events.daily import aggregate_days
 from standing.events.entities import anchor_text
+from standing.events.entity_days import aggregate_days
 from standing.events.models import Rejection, utc_text, validate_event
 from standing.fold import entity_items, fold_days, fold_prepared, prepare
 from standing_local.backtest.reference import reference_fold
@@ -133,7 +133,7 @@ def test_the_generated_histories_reach_every_case() -> None:
         for day in folded.days:
             counts |= set(day.counts)
         sales += folded.first_sale_at is not None
-    from standing.aggregates import COUNTERS
+    from standing.day_aggregate import COUNTERS
 
     assert counts == set(COUNTERS)
     assert sales > 30

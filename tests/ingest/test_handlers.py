@@ -16,8 +16,8 @@ from functions.ingest import app as http_handler
 from functions.ingest import queue as queue_handler
 from standing import config
 from standing.adapters.ingest_store import IngestStore, StoreUnavailable
-from standing.aggregate import STATE_TYPES
-from standing.ingest import IngestService
+from standing.ingest.partner_state import STATE_TYPES
+from standing.ingest.service import IngestService
 from tests.ingest.conftest import Pipeline, StreamReader, event
 from tests.ingest.test_ingest import RaisingClient
 

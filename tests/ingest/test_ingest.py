@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from standing import config
 from standing.adapters.ingest_store import IngestStore, StaleWrite, StoreError, StoreUnavailable, TableMissing
-from standing.ingest import IngestService, retention_days
+from standing.ingest.service import IngestService, retention_days
 from tests.ingest.conftest import Pipeline, event, profile
 
 

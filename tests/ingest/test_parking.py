@@ -13,8 +13,8 @@ from functions.ingest import aggregate as aggregate_handler
 from standing import config
 from standing.adapters import standing_store
 from standing.adapters.ingest_store import IngestStore, event_item
-from standing.aggregate import STATE_TYPES
 from standing.events.models import utc_text
+from standing.ingest.partner_state import STATE_TYPES
 from tests.ingest.conftest import StreamReader, event, profile
 from tests.ingest.test_handlers import Context, fresh_handlers  # noqa: F401  (fresh_handlers: autouse fixture)
 

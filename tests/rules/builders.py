@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from standing.aggregates import DayAggregate, ReportedScore
+from standing.day_aggregate import DayAggregate, ReportedScore
 from standing.rules import PartnerFacts, Program, load_program, load_programs
 from standing.rules.periods import local_instant
 

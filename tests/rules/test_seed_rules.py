@@ -1,7 +1,7 @@
 """Every seed rule as its seed says it (issue 9). Each test quotes the seed sentence it holds the engine to.
 
 Events go through the same pure path as production: validation (standing.events.models), the entity fold
-(standing.events.entities) and the daily aggregates (standing.events.daily), then the rules engine.
+(standing.events.entities) and the daily aggregates (standing.events.entity_days), then the rules engine.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from standing.aggregates import DayAggregate
-from standing.events.daily import aggregate_days
+from standing.day_aggregate import DayAggregate
 from standing.events.entities import ANCHOR_TYPES, EVENT_PREFIX, anchor_text, entity_record, entity_sk
+from standing.events.entity_days import aggregate_days
 from standing.events.models import ValidEvent, validate_event
 from standing.rules import Program, evaluate_partner
 from tests.rules.builders import BOOKING, KKDAY, RIDES, TIKI, day, facts, local

@@ -3,10 +3,10 @@
 Daily aggregates are not stored. An evaluation (or a projection, a simulation, a backtest) reads the partner's
 events once and folds them here: each event onto its entity (the `N#...` key of events/entities.py), each entity
 onto the local day of its anchor. The result is what the stored entities and days used to hold (events/entities.py
-and events/daily.py define it; tests/ingest/test_fold.py proves this module equal to them on generated histories in
-several time zones), so duplicates, voids, late and out-of-order events fold exactly as before: arrival order only
-decides which of two anchor events of one entity anchors it (the first to arrive, as the stored `if_not_exists`
-did) and which of two events with one id counts (the first stored).
+and events/entity_days.py define it; tests/ingest/test_fold.py proves this module equal to them on generated
+histories in several time zones), so duplicates, voids, late and out-of-order events fold exactly as before:
+arrival order only decides which of two anchor events of one entity anchors it (the first to arrive, as the stored
+`if_not_exists` did) and which of two events with one id counts (the first stored).
 
 Speed (it runs on every evaluation and in every backtest): each event is turned once into a `Prepared` tuple (its
 entity key, its compact record, its anchor), so a caller folding the same events again (the backtest, at each
@@ -25,8 +25,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from standing.aggregates import DayAggregate, ReportedScore
-from standing.events.daily import local_day
+from standing.day_aggregate import DayAggregate, ReportedScore
 from standing.events.entities import (
     ANCHOR_TYPES,
     EVENT_PREFIX,
@@ -36,6 +35,7 @@ from standing.events.entities import (
     entity_record,
     entity_sk,
 )
+from standing.events.entity_days import local_day
 from standing.events.models import parse_instant
 
 VOID_TYPE = "event.voided"

@@ -53,7 +53,7 @@ from standing.adapters.tables import (
     program_of_standing,
     risk_case_flag,
 )
-from standing.aggregates import DayAggregate
+from standing.day_aggregate import DayAggregate
 from standing.fold import Folded, fold_days
 from standing.outbox import HistoryEntry
 
@@ -119,7 +119,7 @@ def folded_days(partner_id: str, time_zone: str, first: date, last: date) -> Fol
         return fold_days(kept, time_zone, first, last)
 
 
-# What an event's own content can make the fold raise (as standing.aggregate.DATA_ERRORS).
+# What an event's own content can make the fold raise (as standing.ingest.partner_state.DATA_ERRORS).
 FOLD_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError)
 
 

@@ -26,7 +26,7 @@ from standing import catalog
 from standing.adapters import queue, simulations_store, standing_store
 from standing.adapters.standing_store import PartnerState
 from standing.adapters.tables import batch_marker_sk, page_marker_sk
-from standing.aggregates import DayAggregate
+from standing.day_aggregate import DayAggregate
 from standing.evaluate.partner import HISTORY, partner_facts
 from standing.keys import ENROLMENT_SHARDS
 from standing.rules import Period, Program, ProgramError, evaluate_partner, load_program, opt_in_check

@@ -20,7 +20,7 @@ from itertools import chain, repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from standing.aggregates import INSTANT_COUNTERS, DayAggregate, WindowTotals
+from standing.day_aggregate import INSTANT_COUNTERS, DayAggregate, WindowTotals
 from standing.rules import headroom as hr
 from standing.rules.periods import Period, add_months, local_date, month_end
 from standing.rules.schema import Metric, Program, ProgramVersion, Threshold

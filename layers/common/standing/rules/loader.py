@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from standing.aggregates import COUNTERS, INSTANT_COUNTERS, SETS, SUMS
+from standing.day_aggregate import COUNTERS, INSTANT_COUNTERS, SETS, SUMS
 from standing.rules.periods import Schedule, Window, local_instant
 from standing.rules.schema import (
     METRIC_KINDS,

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from standing.aggregates import INSTANT_COUNTERS
+from standing.day_aggregate import INSTANT_COUNTERS
 from standing.rules.periods import Period, Schedule, Window, local_date, local_instant
 
 Threshold = Fraction | str

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from standing.aggregates import DayAggregate, ReportedScore
+from standing.day_aggregate import DayAggregate, ReportedScore
 from standing.events.entities import fold_message, fold_order, fold_review, fold_score, weight
 
 _ANCHOR_FORMAT = "%Y-%m-%dT%H:%M:%SZ"

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from standing.aggregate import DATA_ERRORS, STATE_TYPES, Aggregator
 from standing.fold import fold_days
+from standing.ingest.partner_state import DATA_ERRORS, STATE_TYPES, PartnerStateService
 
 
 @dataclass
@@ -20,7 +20,7 @@ class RedriveReport:
 
 
 def redrive(
-    aggregator: Aggregator, apply_changes: Callable[[list[dict[str, Any]]], None], now: Callable[[], str]
+    aggregator: PartnerStateService, apply_changes: Callable[[list[dict[str, Any]]], None], now: Callable[[], str]
 ) -> RedriveReport:
     """Every parked event again: a partner-state event through the aggregation and the standing changes it owes, as
     the stream handler applies it; an activity event back to the partner's events once it folds."""

@@ -52,14 +52,14 @@ def _is_flag_event(image: Mapping[str, Any]) -> bool:
     return image.get("type") in FLAG_TYPES
 
 
-class Aggregator:
+class PartnerStateService:
     def __init__(self, store: IngestStore) -> None:
         self.store = store
 
-    def begin(self, images: Iterable[Mapping[str, Any]]) -> AggregationBatch:
+    def begin(self, images: Iterable[Mapping[str, Any]]) -> PartnerStateBatch:
         """Start a batch: fetch the voids that arrived before the batch's risk events (one read per 100)."""
         pairs = [(str(i.get("partner_id")), str(i.get("event_id"))) for i in images if _is_flag_event(i)]
-        return AggregationBatch(self.store, self.store.pending_voids(pairs))
+        return PartnerStateBatch(self.store, self.store.pending_voids(pairs))
 
     def apply_all(self, images: Iterable[Mapping[str, Any]]) -> None:
         images = list(images)
@@ -68,7 +68,7 @@ class Aggregator:
             batch.apply(image)
 
 
-class AggregationBatch:
+class PartnerStateBatch:
     def __init__(self, store: IngestStore, pending_voids: set[tuple[str, str]]) -> None:
         self._store = store
         self._pending = pending_voids
