@@ -204,8 +204,13 @@ def report(args: argparse.Namespace, batches: list[Batch], events: int, first: d
     for batch in batches:
         kinds["evaluation" if batch.scope.startswith("evaluation") else "projection"].append(batch)
     per_partner: dict[str, tuple[float, float, float]] = {}
+    # The pool's size: the most threads any batch used (a pool starts its threads as work comes, so a short batch
+    # on a busy machine can show fewer; evaluations and projections run on the same worker).
+    pool = max((b.pool_threads() for b in batches), default=0)
     for kind, found in kinds.items():
         p = pattern(found)
+        if p.pool_threads:
+            p.pool_threads = pool
         calls, trips, own = p.per_partner(args.batch_size)
         per_partner[kind] = (calls, trips, own)
         if p.pool_threads:
