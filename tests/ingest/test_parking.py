@@ -74,3 +74,15 @@ def test_a_partner_state_event_that_cannot_be_applied_is_parked_by_the_stream(aw
     records = StreamReader(aws).read()
     assert aggregate_handler.lambda_handler({"Records": records}, Context()) == {"batchItemFailures": []}
     assert [(p["event_id"], p["reason"]) for p in store.parked()] == [("flag", "KeyError: 'case_id'")]
+
+
+def test_an_opt_in_before_the_program_exists_is_parked_not_retried_forever(aws: Any) -> None:
+    """A marketplace may send an opt-in dated before the program's first version: no rule can judge it. It is
+    parked with the loader's reason; the stream batch does not fail every retry."""
+    store = IngestStore(aws, config.events_table(), config.state_table())
+    stored(aws, profile("prof", "2023-06-01T00:00:00Z", ["booking-preferred-property"]))
+    stored(aws, event("early", "program.opted_in", "2023-07-01T00:00:00Z", program_id="booking-preferred-property"))
+    records = [r for r in StreamReader(aws).read() if r["dynamodb"]["NewImage"]["type"]["S"] in STATE_TYPES]
+    assert aggregate_handler.lambda_handler({"Records": records}, Context()) == {"batchItemFailures": []}
+    reasons = {p["event_id"]: p["reason"] for p in store.parked()}  # the partner's batch events wait together
+    assert reasons["early"].startswith("ProgramError") and "no version is in force" in reasons["early"]

@@ -23,6 +23,7 @@ from standing.adapters.tables import parse_risk_case_sk
 from standing.events.entities import EVENT_PREFIX, FLAG_TYPES, VOID_PREFIX, entity_record, entity_sk, flag_open
 from standing.events.models import PROFILE_FIELDS, utc_text
 from standing.keys import enrolment_shard_key
+from standing.rules import ProgramError
 
 logger = Logger(child=True)
 
@@ -40,7 +41,8 @@ def _profile_values(data: Mapping[str, Any]) -> dict[str, Any]:
 # What an event's own content can make the fold raise: the event is parked with its reason (the rest of the batch,
 # and the shard, go on) and `standing redrive` applies it again once the cause is fixed. Anything else (throttling,
 # a store outage) fails the record, and the stream delivers it again.
-DATA_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError)
+DATA_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError, ProgramError)  # ProgramError: an opt-in dated
+# before the program's first version, say: no rule can judge it
 
 
 def _expiry(image: Mapping[str, Any]) -> int | None:
