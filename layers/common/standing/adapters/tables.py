@@ -20,6 +20,7 @@ Plumbing, once per process:
 
 from __future__ import annotations
 
+import json
 import threading
 import zlib
 from collections.abc import Iterator, Mapping
@@ -705,9 +706,20 @@ class HistoryItem(StateItem):
 
 
 class ProjectionItem(StateItem):
-    """`P#{partner}` / `PROJ#{program}`: the current period's projection."""
+    """`P#{partner}` / `PROJ#{program}`: the current period's projection, zlib-compressed JSON (`packed`: ~2 KB
+    of JSON in under 1 KB, one write unit a day instead of two or three); `projection` is the plain JSON earlier
+    releases wrote, still read."""
 
-    projection = UnicodeAttribute()  # JSON
+    packed = BinaryAttribute(null=True, legacy_encoding=False)
+    projection = UnicodeAttribute(null=True)
+
+    def document(self) -> dict[str, Any]:
+        text = zlib.decompress(self.packed).decode("utf-8") if self.packed is not None else str(self.projection)
+        return dict(json.loads(text))
+
+    @staticmethod
+    def pack(document: Mapping[str, Any]) -> bytes:
+        return zlib.compress(json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8"), 9)
 
     @classmethod
     def key(cls, partner_id: str, program_id: str) -> tuple[str, str]:
