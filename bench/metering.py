@@ -275,7 +275,7 @@ class Meter:
         if isinstance(text, bytes | bytearray):
             text = text.decode("utf-8", "replace")
         elif isinstance(text, dict | list):
-            text = json.dumps(text, ensure_ascii=False)
+            text = json.dumps(text, ensure_ascii=False, default=repr)  # binary attributes (a packed projection)
         elif not isinstance(text, str):
             return "-"  # a streamed body (S3 uploads): nobody's
         return "partner" if self.partners.search(text) else "shared"
