@@ -14,6 +14,7 @@ import importlib
 import io
 import json
 import os
+import threading
 import time
 import uuid
 import zipfile
@@ -187,6 +188,10 @@ class Deployment:
         module = importlib.import_module(fn.module)
         return getattr(module, fn.attr)
 
+    def _container(self, logical_id: str) -> threading.RLock:
+        with _containers_lock:
+            return _containers.setdefault((id(self), logical_id), threading.RLock())
+
     def request(
         self, method: str, path: str, body: Any = None, query: dict[str, str] | None = None, raw_body: str | None = None
     ) -> tuple[int, Any]:
@@ -205,7 +210,11 @@ class Deployment:
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         """Run the function's handler with its own environment, as Lambda would."""
         fn = self.functions[logical_id]
-        with _environment(fn.environment), contextlib.redirect_stdout(io.StringIO()) if self.quiet else _nothing():
+        # One invocation of a function at a time, as in one Lambda container: a handler's module globals (the
+        # Powertools resolver's current event, say) belong to the invocation that is running.
+        with self._container(logical_id), _environment(fn.environment), (
+            contextlib.redirect_stdout(io.StringIO()) if self.quiet else _nothing()
+        ):
             handler = self.handler(logical_id)
             self.invocations[logical_id] = self.invocations.get(logical_id, 0) + 1
             return handler(event, LambdaContext(fn.name))
@@ -330,6 +339,10 @@ class Deployment:
                 )["Attributes"]
                 counts[logical_id] = int(attrs["ApproximateNumberOfMessages"])
         return counts
+
+
+_containers: dict[tuple[int, str], threading.RLock] = {}
+_containers_lock = threading.Lock()
 
 
 @contextmanager
