@@ -54,7 +54,7 @@ from standing.adapters.tables import (
     risk_case_flag,
 )
 from standing.day_aggregate import DayAggregate
-from standing.fold import Folded, fold_days
+from standing.fold import FOLD_ERRORS, Folded, fold_days
 from standing.outbox import HistoryEntry
 
 
@@ -120,10 +120,6 @@ def folded_days(partner_id: str, time_zone: str, first: date, last: date) -> Fol
                 continue
             kept.append(event)
         return fold_days(kept, time_zone, first, last)
-
-
-# What an event's own content can make the fold raise (as standing.ingest.partner_state.DATA_ERRORS).
-FOLD_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError)
 
 
 def park_event(event: dict[str, Any], reason: str) -> None:

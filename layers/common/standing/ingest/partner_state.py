@@ -22,6 +22,7 @@ from standing.adapters.ingest_store import IngestStore, StaleWrite
 from standing.adapters.tables import parse_risk_case_sk
 from standing.events.entities import EVENT_PREFIX, FLAG_TYPES, VOID_PREFIX, entity_record, entity_sk, flag_open
 from standing.events.models import PROFILE_FIELDS, utc_text
+from standing.fold import FOLD_ERRORS
 from standing.keys import enrolment_shard_key
 from standing.rules import ProgramError
 
@@ -38,11 +39,11 @@ def _profile_values(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: data[k] for k in PROFILE_FIELDS if k in data}
 
 
-# What an event's own content can make the fold raise: the event is parked with its reason (the rest of the batch,
-# and the shard, go on) and `standing redrive` applies it again once the cause is fixed. Anything else (throttling,
-# a store outage) fails the record, and the stream delivers it again.
-DATA_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError, ProgramError)  # ProgramError: an opt-in dated
-# before the program's first version, say: no rule can judge it
+# What an event's own content can make its application raise: the event is parked with its reason (the rest of the
+# batch, and the shard, go on) and `standing redrive` applies it again once the cause is fixed. ProgramError: an
+# opt-in dated before the program's first version, say, that no rule can judge. Anything else (throttling, a store
+# outage) fails the record, and the stream delivers it again.
+DATA_ERRORS = (*FOLD_ERRORS, ProgramError)
 
 
 def _expiry(image: Mapping[str, Any]) -> int | None:
