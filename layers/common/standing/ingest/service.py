@@ -23,7 +23,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from standing import config
-from standing.adapters.ingest_store import IngestStore, event_sk, partner_pk
+from standing.adapters import tables
+from standing.adapters.ingest_store import IngestStore, event_item
 from standing.events.models import (
     CONFLICT,
     DEFAULT_EARLIEST,
@@ -32,7 +33,6 @@ from standing.events.models import (
     TimeWindow,
     ValidEvent,
     parse_instant,
-    utc_text,
     validate_event,
 )
 
@@ -203,22 +203,23 @@ class IngestService:
         return result
 
     def stored_item(self, event: ValidEvent, now: datetime) -> dict[str, Any]:
-        """The EventsTable item of an accepted event received at `now`: keyed by partner and occurred UTC day, kept
-        as long as the longest window that reads its type needs (`retention_days`), counted from when it happened."""
-        at = utc_text(event.occurred_at)
-        occurred = parse_instant(at)
+        """The EventsTable item of an accepted event received at `now` (`ingest_store.event_item` keys it by partner
+        and occurred UTC day), kept as long as the longest window that reads its type needs (`retention_days`),
+        counted from when it happened."""
         keep = timedelta(days=retention_days(event.type, self._ttl_days))
-        return {
-            "pk": partner_pk(event.partner_id),
-            "sk": event_sk(at[:10], event.event_id),
-            "type": event.type,
-            "at": at,
-            "data": event.data,
-            "digest": event.digest[:DIGEST_CHARS],
-            "received_at": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            # An event already older than its retention is still kept a while, so a resend is a duplicate.
-            "expires_at": int(max(occurred + keep, now + RESEND_GRACE).timestamp()),
-        }
+        return event_item(
+            {
+                "partner_id": event.partner_id,
+                "event_id": event.event_id,
+                "occurred_at": event.occurred_at,
+                "type": event.type,
+                "data": event.data,
+                "digest": event.digest[:DIGEST_CHARS],
+                "received_at": tables.utc_text(now),
+                # An event already older than its retention is still kept a while, so a resend is a duplicate.
+                "expires_at": int(max(parse_instant(event.occurred_at) + keep, now + RESEND_GRACE).timestamp()),
+            }
+        )
 
 
 def retention_days(type_name: str, default_days: int) -> int:
