@@ -19,6 +19,7 @@ from typing import Any
 import boto3
 from tqdm import tqdm
 
+from standing.adapters import tables
 from standing_local.clock import occurrences
 from standing_local.embedded import Deployment
 from standing_local.template import ACCOUNT_ID, REGION
@@ -175,12 +176,12 @@ def evaluation_records(deployment: Deployment) -> list[dict[str, Any]]:
     kwargs: dict[str, Any] = {
         "FilterExpression": "begins_with(sk, :p)",
         "ExpressionAttributeValues": {":p": "EVAL#"},
-        "ProjectionExpression": "#r",
-        "ExpressionAttributeNames": {"#r": "record"},
+        "ProjectionExpression": "#p, #r",
+        "ExpressionAttributeNames": {"#p": "packed", "#r": "record"},
     }
     while True:
         page = table.scan(**kwargs)
-        records += [json.loads(item["record"]) for item in page["Items"]]
+        records += [tables.document_of(item, "record") for item in page["Items"]]
         if "LastEvaluatedKey" not in page:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import boto3
 
+from standing.adapters import tables
 from standing_local.embedded import Deployment, Route, embedded_aws
 from standing_local.lambda_events import http_api_event
 from standing_local.template import ACCOUNT_ID, REGION, ROOT
@@ -272,7 +273,8 @@ def _examples(deployment: Deployment, now: datetime, base: str) -> str:
     latest: dict[str, dict[str, Any]] = {}
     for item in items:
         if str(item.attrs["sk"].value).startswith("EVAL#booking-preferred-property#"):
-            record = json.loads(item.attrs["record"].value)
+            plain = {name: base64.b64decode(a.value) if a.type == "B" else a.value for name, a in item.attrs.items()}
+            record = tables.document_of(plain, "record")
             if record["period"]["start"] >= latest.get(record["partner_id"], {}).get("period", {}).get("start", ""):
                 latest[record["partner_id"]] = record
     joinable = sorted(p for p, r in latest.items() if r["status"] == "opted_out" and not r["failing"])

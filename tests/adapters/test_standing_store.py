@@ -4,6 +4,7 @@ and parked images keep their numbers exact, cursors are plain, conditions become
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -56,7 +57,8 @@ def test_records_are_written_once_and_listed_newest_first_in_pages(aws, state):
     assert not standing_store.put_record({**record, "status": "bad"}, [])
     assert standing_store.put_record({**record, "period": {"start": "2024-06-01"}}, [])
     stored = state.get_item(Key={"pk": "P#kk-1", "sk": "EVAL#p#2024-07-01"})["Item"]
-    assert set(stored) == {"pk", "sk", "program", "status", "evaluated_at", "record", "owes"}
+    assert set(stored) == {"pk", "sk", "program", "status", "evaluated_at", "packed", "owes"}
+    assert tables.unpack_document(stored["packed"]) == record  # compressed: records are kept for 24 months
     assert stored["owes"] == OWES and standing_store.stored_record("kk-1", "p", "2024-07-01") == record
     assert [r["period"]["start"] for r in standing_store.records("kk-1")] == ["2024-07-01", "2024-06-01"]
     assert [r["period"]["start"] for r in standing_store.records("kk-1", "p", "2024-07-01", 5)] == ["2024-06-01"]
@@ -140,3 +142,13 @@ def test_a_missing_table_says_so(aws, monkeypatch):
     monkeypatch.setenv("STATE_TABLE_NAME", "no-such-table")
     with pytest.raises(TableMissing):
         standing_store.standing("kk-1", "p")
+
+
+def test_a_record_stored_as_plain_json_by_an_earlier_release_is_still_read(aws, state):
+    record = {"partner_id": "kk-1", "program": "p", "period": {"start": "2024-05-01"}, "status": "good",
+              "evaluated_at": "2024-06-01T00:00:00Z"}  # fmt: skip
+    state.put_item(Item={"pk": "P#kk-1", "sk": "EVAL#p#2024-05-01", "program": "p", "status": "good",
+                         "evaluated_at": record["evaluated_at"], "record": json.dumps(record)})  # fmt: skip
+    assert standing_store.stored_record("kk-1", "p", "2024-05-01") == record
+    assert standing_store.records("kk-1", "p") == [record]
+    assert standing_store.records_page("kk-1", "p", 5)[0] == [record]

@@ -17,7 +17,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from standing.adapters.tables import ENROLMENT_PREFIX, STANDING_PREFIX, history_sk, partner_of, program_of_enrolment
+from standing.adapters.tables import (
+    ENROLMENT_PREFIX,
+    STANDING_PREFIX,
+    document_of,
+    history_sk,
+    partner_of,
+    program_of_enrolment,
+)
 from standing.contracts import Detail
 from standing.events.models import utc_text
 
@@ -70,8 +77,8 @@ def newly_owed(new_image: Mapping[str, Any] | None, old_image: Mapping[str, Any]
         if event_id in before:
             continue
         detail = {**json.loads(str(entry["detail"])), "id": event_id}
-        if entry["type"] == RECORD_FROM_ITEM and "record" in new_image:
-            detail["record"] = json.loads(str(new_image["record"]))
+        if entry["type"] == RECORD_FROM_ITEM and ("packed" in new_image or "record" in new_image):
+            detail["record"] = document_of(new_image, "record")
         out.append(Outgoing(str(entry["type"]), detail))
     return out
 

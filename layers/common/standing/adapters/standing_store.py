@@ -233,7 +233,7 @@ def put_record(record: dict[str, Any], owes: list[dict[str, str]]) -> bool:
             program=record["program"],
             status=record["status"],
             evaluated_at=record["evaluated_at"],
-            record=json.dumps(record, sort_keys=True, separators=(",", ":")),
+            packed=tables.pack_document(record),
             owes=owes,
         )
     )
@@ -242,7 +242,7 @@ def put_record(record: dict[str, Any], owes: list[dict[str, str]]) -> bool:
 def stored_record(partner_id: str, program_id: str, period_start: str) -> dict[str, Any] | None:
     """The stored record of a period, if any."""
     item = tables.find(bind(RecordItem), *RecordItem.key(partner_id, program_id, period_start))
-    return json.loads(item.record) if item is not None else None
+    return item.document() if item is not None else None
 
 
 def records(
@@ -263,7 +263,7 @@ def records(
         partner_key(partner_id), condition, consistent=False, forward=False, limit=page_limit
     )
     for item in items:
-        record = json.loads(item.record) if isinstance(item, RecordItem) else {}
+        record = item.document() if isinstance(item, RecordItem) else {}
         if before and record["period"]["start"] >= before:
             continue
         out.append(record)
@@ -289,7 +289,7 @@ def records_page(
         limit=limit,
         start={"pk": pk, "sk": after} if after else None,
     )
-    found = [json.loads(str(item["record"])) for item in items]
+    found = [tables.document_of(item, "record") for item in items]
     return found, (str(last["sk"]) if last and len(found) == limit else None)
 
 
