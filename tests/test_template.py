@@ -11,6 +11,7 @@ import boto3
 import pytest
 from pyawscron import AWSCron
 
+from standing.adapters import tables
 from standing.rules import load_programs
 from standing_local.template import load_sam, transform_template
 
@@ -53,9 +54,9 @@ def test_tables_keys_indexes_stream_and_ttl(stack):
     assert {i["IndexName"]: [k["AttributeName"] for k in i["KeySchema"]] for i in state["GlobalSecondaryIndexes"]} == {
         "by_enrolment": ["gsi1pk", "gsi1sk"]
     }
-    for table in ("EventsTable", "StateTable"):
+    for table, expiry in (("EventsTable", tables.EventItem.expires_at.attr_name), ("StateTable", "expires_at")):
         ttl = ddb.describe_time_to_live(TableName=stack.name_of(table))["TimeToLiveDescription"]
-        assert ttl["TimeToLiveStatus"] == "ENABLED" and ttl["AttributeName"] == "expires_at"
+        assert ttl["TimeToLiveStatus"] == "ENABLED" and ttl["AttributeName"] == expiry
         props = RESOURCES[table]["Properties"]
         assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
         assert props["SSESpecification"]["SSEEnabled"] is True

@@ -22,8 +22,24 @@ def test_its_keys_are_the_builders_own():
     )
     event = {"partner_id": "kk-1", "event_id": "e#1", "occurred_at": "2024-07-02T07:30:00+08:00", "type": "t"}
     item = ingest_store.event_item(event)
-    assert (item["pk"], item["sk"], item["at"]) == ("P#kk-1", "2024-07-01#e#1", "2024-07-01T23:30:00.000000Z")
+    assert (item["pk"], item["sk"], item["a"]) == ("P#kk-1", "2024-07-01#e#1", "23:30:00.000000Z")
     assert ingest_store.stored_event(item) == {**event, "occurred_at": "2024-07-01T23:30:00.000000Z"}
+
+
+def test_an_event_item_is_stored_under_short_names_and_read_back_whole():
+    event = {"partner_id": "kk-1", "event_id": "e1", "occurred_at": "2024-07-01T08:00:00.000000Z",
+             "type": "order.placed", "data": {"order_id": "o1"}, "digest": "ab" * 16,
+             "received_at": "2024-07-01T08:00:01.000000Z", "expires_at": 1900000000}  # fmt: skip
+    item = ingest_store.event_item(event)
+    assert item == {"pk": "P#kk-1", "sk": "2024-07-01#e1", "a": "08:00:00.000000Z", "t": "order.placed",
+                    "d": {"order_id": "o1"}, "h": bytes([0xAB] * 16), "r": "2024-07-01T08:00:01.000000Z",
+                    "x": 1900000000}  # fmt: skip
+    assert ingest_store.stored_event(item) == event
+    assert ingest_store.stored_event(ingest_store.deserialize(ingest_store.serialize(item))) == event  # a stream image
+    # An item an earlier release stored under the long names reads the same.
+    legacy = {"pk": "P#kk-1", "sk": "2024-07-01#e1", "at": event["occurred_at"],
+              **{k: v for k, v in event.items() if k not in ("partner_id", "event_id", "occurred_at")}}  # fmt: skip
+    assert ingest_store.stored_event(legacy) == event
 
 
 def test_from_config_speaks_through_the_models_one_client(aws):

@@ -263,7 +263,7 @@ def test_activity_events_are_kept_as_long_as_their_windows_need(pipeline: Pipeli
     them any more (400 days for the fixture's RAW_EVENT_TTL_DAYS); the day is folded from them on read."""
     pipeline.send([profile("prof", "2024-06-01T00:00:00Z", [KK]), placed("a", "o1", "2024-07-01T10:00:00Z")])
     key = {"pk": {"S": "P#p1"}, "sk": {"S": "2024-07-01#a"}}
-    expiry = int(pipeline.ddb.get_item(TableName=config.events_table(), Key=key)["Item"]["expires_at"]["N"])
+    expiry = int(pipeline.ddb.get_item(TableName=config.events_table(), Key=key)["Item"]["x"]["N"])
     assert expiry == int(datetime(2024, 7, 1, 10, tzinfo=UTC).timestamp()) + 400 * 86400
     assert pipeline.state("p1", "N#O#o1") is None and pipeline.state("p1", f"A#{TAIPEI}#2024-07-01") is None
     day = pipeline.day("p1", TAIPEI, "2024-07-01")

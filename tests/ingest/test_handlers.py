@@ -69,7 +69,7 @@ def test_http_sample_is_stored_and_folded_on_read(aws: Any) -> None:
 
     records = StreamReader(aws).read()
     assert len(records) == 20
-    state = [r for r in records if r["dynamodb"]["NewImage"]["type"]["S"] in STATE_TYPES]  # the template's filter
+    state = [r for r in records if r["dynamodb"]["NewImage"]["t"]["S"] in STATE_TYPES]  # the template's filter
     assert aggregate_handler.lambda_handler({"Records": state}, Context()) == {"batchItemFailures": []}
     store = IngestStore(aws, config.events_table(), config.state_table())
     assert store.get_state("partner-0042", "A#Asia/Taipei#2024-07-01") is None  # nothing derived per event

@@ -45,19 +45,20 @@ def test_same_id_other_content_is_a_conflict(pipeline: Pipeline) -> None:
     later = pipeline.ingest([other])
     assert later.accepted == 0 and later.rejected[0].error == "conflict"
     item = stored(pipeline)[0]
-    assert item["data"]["M"]["buyer_id"]["S"] == "b1"  # the first content stays
+    assert item["d"]["M"]["buyer_id"]["S"] == "b1"  # the first content stays
 
 
 def test_stored_item_shape(pipeline: Pipeline) -> None:
     """Keyed by partner and the UTC day it happened (09:00 at +07:00 is 02:00 UTC), kept 400 days from then."""
     pipeline.ingest([placed("e1", "o1", "2024-07-01T09:00:00+07:00")])
     item = stored(pipeline)[0]
-    assert set(item) == {"pk", "sk", "type", "at", "data", "digest", "received_at", "expires_at"}
+    # Short names (tables.EventItem): type, time of day, data, digest (16 bytes), received, expires.
+    assert set(item) == {"pk", "sk", "t", "a", "d", "h", "r", "x"}
     assert (item["pk"]["S"], item["sk"]["S"]) == ("P#p1", "2024-07-01#e1")
-    assert item["at"]["S"] == "2024-07-01T02:00:00.000000Z"
+    assert item["a"]["S"] == "02:00:00.000000Z" and item["t"]["S"] == "order.placed"
     happened = datetime(2024, 7, 1, 2, tzinfo=UTC).timestamp()
-    assert int(item["expires_at"]["N"]) == int(happened) + 400 * 86400
-    assert len(item["digest"]["S"]) == 32
+    assert int(item["x"]["N"]) == int(happened) + 400 * 86400
+    assert len(item["h"]["B"]) == 16
 
 
 def test_retention_is_what_the_windows_need() -> None:
@@ -72,7 +73,7 @@ def test_an_event_older_than_its_retention_is_kept_long_enough_to_be_a_duplicate
     service = IngestService(store, 130, clock=lambda: datetime(2025, 8, 1, tzinfo=UTC))
     assert service.ingest([placed("old", "o1", "2024-07-01T00:00:00Z")]).accepted == 1
     item = aws.scan(TableName=config.events_table())["Items"][0]
-    assert int(item["expires_at"]["N"]) == int(datetime(2025, 8, 8, tzinfo=UTC).timestamp())
+    assert int(item["x"]["N"]) == int(datetime(2025, 8, 8, tzinfo=UTC).timestamp())
     assert service.ingest([placed("old", "o1", "2024-07-01T00:00:00Z")]).duplicates == 1
 
 
@@ -124,7 +125,7 @@ def test_two_requests_racing_with_one_id_and_other_content_exactly_one_wins(aws:
         winner = next(side for side in (0, 1) if results[side].accepted)
         key = {"pk": {"S": "P#p1"}, "sk": {"S": f"2024-07-01#race{round_}"}}
         item = aws.get_item(TableName=config.events_table(), Key=key)["Item"]
-        assert item["data"]["M"]["buyer_id"]["S"] == f"buyer-{winner}"
+        assert item["d"]["M"]["buyer_id"]["S"] == f"buyer-{winner}"
 
 
 class ThrottledPuts:

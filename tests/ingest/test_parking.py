@@ -42,7 +42,7 @@ def test_a_record_that_cannot_be_applied_is_parked_and_redriven(aws: Any) -> Non
     for envelope in (profile("prof", "2024-06-01T00:00:00Z", [KK]), good, bad):
         stored(aws, envelope)
 
-    records = [r for r in StreamReader(aws).read() if r["dynamodb"]["NewImage"]["type"]["S"] in STATE_TYPES]
+    records = [r for r in StreamReader(aws).read() if r["dynamodb"]["NewImage"]["t"]["S"] in STATE_TYPES]
     assert aggregate_handler.lambda_handler({"Records": records}, Context()) == {"batchItemFailures": []}
     assert store.parked() == []  # the profile applied; the orders derive nothing when they arrive
 
@@ -82,7 +82,7 @@ def test_an_opt_in_before_the_program_exists_is_parked_not_retried_forever(aws: 
     store = IngestStore(aws, config.events_table(), config.state_table())
     stored(aws, profile("prof", "2023-06-01T00:00:00Z", ["booking-preferred-property"]))
     stored(aws, event("early", "program.opted_in", "2023-07-01T00:00:00Z", program_id="booking-preferred-property"))
-    records = [r for r in StreamReader(aws).read() if r["dynamodb"]["NewImage"]["type"]["S"] in STATE_TYPES]
+    records = [r for r in StreamReader(aws).read() if r["dynamodb"]["NewImage"]["t"]["S"] in STATE_TYPES]
     assert aggregate_handler.lambda_handler({"Records": records}, Context()) == {"batchItemFailures": []}
     reasons = {p["event_id"]: p["reason"] for p in store.parked()}  # the partner's batch events wait together
     assert reasons["early"].startswith("ProgramError") and "no version is in force" in reasons["early"]

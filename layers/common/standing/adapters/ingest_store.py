@@ -81,20 +81,48 @@ def event_id_of(sk: str) -> str:
     return tables.event_id_of(sk)
 
 
+_EVENT_FIELDS = {stored: name for name, stored in tables.EVENT_STORED_NAMES.items()}
+_KEPT_APART = ("partner_id", "event_id", "occurred_at")  # in the key, or the key and the time of day
+
+
 def event_item(event: Mapping[str, Any]) -> dict[str, Any]:
-    """The EventsTable item of a stored event (the inverse of `stored_event`)."""
-    item = {k: v for k, v in event.items() if k not in ("partner_id", "event_id", "occurred_at")}
+    """The EventsTable item of a stored event (the inverse of `stored_event`): its fields under the item's short
+    names (`tables.EventItem`), the digest as bytes, the occurred instant split into the sort key's UTC day and the
+    time of day."""
     at = utc_text(str(event["occurred_at"]))  # an operator's correction may spell it with an offset
-    key = {"pk": partner_pk(str(event["partner_id"])), "sk": event_sk(at[:10], str(event["event_id"]))}
-    return {**item, **key, "at": at}
+    item: dict[str, Any] = {
+        "pk": partner_pk(str(event["partner_id"])),
+        "sk": event_sk(at[:10], str(event["event_id"])),
+        tables.EVENT_TIME: at[11:],
+    }
+    stored_names = tables.EVENT_STORED_NAMES
+    for name, value in event.items():
+        if name in _KEPT_APART:
+            continue
+        if name == "digest" and isinstance(value, str):
+            value = bytes.fromhex(value)
+        item[stored_names.get(name, name)] = value
+    return item
 
 
 def stored_event(item: Mapping[str, Any]) -> dict[str, Any]:
-    """An EventsTable item (or stream image) as the fold and the aggregation read it."""
-    event = {k: v for k, v in item.items() if k not in ("pk", "sk", "at")}
+    """An EventsTable item (or stream image, or the item of an earlier release under the long names) as the fold,
+    partner state and redrive read it: {event_id, partner_id, type, occurred_at, data, digest (hex), received_at,
+    expires_at}."""
+    sk = str(item["sk"])
+    event: dict[str, Any] = {}
+    fields = _EVENT_FIELDS
+    for stored, value in item.items():
+        if stored in ("pk", "sk", "at", tables.EVENT_TIME):
+            continue
+        name = fields.get(stored, stored)
+        if name == "digest" and not isinstance(value, str):
+            value = bytes(getattr(value, "value", value)).hex()
+        event[name] = value
     event["partner_id"] = partner_of(str(item["pk"]))
-    event["event_id"] = event_id_of(str(item["sk"]))
-    event["occurred_at"] = str(item["at"])
+    event["event_id"] = event_id_of(sk)
+    time_of_day = item.get(tables.EVENT_TIME)
+    event["occurred_at"] = f"{sk[:10]}T{time_of_day}" if time_of_day is not None else str(item["at"])
     return event
 
 
@@ -187,7 +215,7 @@ class IngestStore:
                 raise error from exc
             old = exc.response.get("Item")
             stored = deserialize(old) if old else self._get_event(str(item["pk"]), str(item["sk"]))
-            return event_id, str((stored or {}).get("digest", ""))
+            return event_id, str(stored_event(stored).get("digest", "")) if stored else ""
         return event_id, None
 
     def _get_event(self, pk: str, sk: str) -> dict[str, Any] | None:

@@ -939,21 +939,35 @@ class SimulationRowsItem(StateItem):
 
 # ---------------------------------------------------------------------------------------------------- events
 class EventItem(_Item):
-    """EventsTable: one stored event, `P#{partner}` / `{UTC day}#{event_id}`, kept until `expires_at`."""
+    """EventsTable: one stored event, `P#{partner}` / `{UTC day}#{event_id}`, kept until `expires_at`.
+
+    Stored under one-letter names, with the digest as bytes and only the time of day (the day is the sort key's):
+    every byte of an event is kept for months, backed up, and read by every fold of a window that holds it
+    (docs/data-model.md). Items stored by earlier releases, under the long names, are still read
+    (`ingest_store.stored_event`)."""
 
     TABLE = "events"
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
-    type = UnicodeAttribute()
-    at = UnicodeAttribute()  # occurred instant, UTC text
-    data = MapAttribute[str, Any](null=True)
-    digest = UnicodeAttribute()
-    received_at = UnicodeAttribute()  # UTC text
-    expires_at = TTLAttribute(null=True)
+    type = UnicodeAttribute(attr_name="t")
+    time = UnicodeAttribute(attr_name="a")  # occurred UTC time of day, "HH:MM:SS.ffffffZ"
+    data = MapAttribute[str, Any](null=True, attr_name="d")
+    digest = BinaryAttribute(attr_name="h", legacy_encoding=False)  # the first 16 bytes of the content's sha256
+    received_at = UnicodeAttribute(attr_name="r")  # UTC text
+    expires_at = TTLAttribute(null=True, attr_name="x")
 
     @classmethod
     def key(cls, partner_id: str, occurred_at: datetime, event_id: str) -> tuple[str, str]:
         return partner_key(partner_id), event_sk(occurred_at, event_id)
+
+
+# An event's fields (as ingest, the fold and partner state name them) and the names its item stores them under.
+EVENT_STORED_NAMES = {
+    name: attribute.attr_name
+    for name, attribute in EventItem.get_attributes().items()
+    if name not in ("pk", "sk", "time")
+}
+EVENT_TIME = EventItem.time.attr_name
 
 
 def state_model_of(pk: str, sk: str) -> type[StateItem] | None:
