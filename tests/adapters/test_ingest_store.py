@@ -17,8 +17,8 @@ from standing.adapters.ingest_store import IngestStore
 
 def test_its_keys_are_the_builders_own():
     occurred = datetime(2024, 7, 1, 23, 30, tzinfo=UTC)
-    assert (ingest_store.partner_pk("kk-1"), ingest_store.event_sk("2024-07-01", "e#1")) == tables.EventItem.key(
-        "kk-1", occurred, "e#1"
+    assert (ingest_store.partner_pk("kk-1"), ingest_store.event_sk("2024-07-01", "e#1", "t")) == tables.EventItem.key(
+        "kk-1", occurred, "e#1", "t"
     )
     event = {"partner_id": "kk-1", "event_id": "e#1", "occurred_at": "2024-07-02T07:30:00+08:00", "type": "t"}
     item = ingest_store.event_item(event)

@@ -152,3 +152,20 @@ def test_a_record_stored_as_plain_json_by_an_earlier_release_is_still_read(aws, 
     assert standing_store.stored_record("kk-1", "p", "2024-05-01") == record
     assert standing_store.records("kk-1", "p") == [record]
     assert standing_store.records_page("kk-1", "p", 5)[0] == [record]
+
+
+def test_reviews_are_read_further_back_than_the_rest_when_asked(aws):
+    from standing.adapters.ingest_store import event_item, serialize
+
+    table = tables.bind(tables.EventItem).Meta.table_name
+    stored = [("2024-06-10", "o-june", "order.placed"), ("2024-06-10", "r-june", "review.submitted"),
+              ("2024-07-05", "o-july", "order.placed"), ("2024-07-05", "r-july", "review.submitted"),
+              ("2024-05-01", "r-may", "review.submitted")]  # fmt: skip
+    for day, event_id, type_name in stored:
+        event = {"partner_id": "kk-1", "event_id": event_id, "type": type_name, "occurred_at": f"{day}T08:00:00Z",
+                 "data": {}, "digest": "00" * 16, "received_at": f"{day}T08:00:01.000000Z"}  # fmt: skip
+        aws.put_item(TableName=table, Item=serialize(event_item(event)))
+    ids = [e["event_id"] for e in standing_store.partner_events("kk-1", date(2024, 6, 1), date(2024, 7, 1))]
+    assert sorted(ids) == ["o-july", "r-july", "r-june"]
+    assert sorted(e["event_id"] for e in standing_store.partner_events("kk-1", date(2024, 6, 1))) == [
+        "o-july", "o-june", "r-july", "r-june"]  # fmt: skip

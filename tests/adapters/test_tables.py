@@ -77,7 +77,7 @@ def test_the_utc_text_is_fixed_width_sorts_as_time_and_parses_back():
 
 def test_event_keys_use_the_utc_day_and_a_day_range_holds_every_id_of_its_days():
     occurred = datetime(2024, 7, 1, 1, 30, tzinfo=timezone(timedelta(hours=8)))  # 30 June in UTC
-    pk, sk = EventItem.key("kk-1", occurred, "e#1")
+    pk, sk = EventItem.key("kk-1", occurred, "e#1", "order.placed")
     assert (pk, sk) == ("P#kk-1", "2024-06-30#e#1")
     assert tables.parse_event_sk(sk) == (date(2024, 6, 30), "e#1")
     low, high = tables.event_day_range(date(2024, 6, 30), date(2024, 7, 1))
@@ -88,6 +88,20 @@ def test_event_keys_use_the_utc_day_and_a_day_range_holds_every_id_of_its_days()
         tables.parse_event_sk("P#kk-1")
     with pytest.raises(ValueError, match="reversed"):
         tables.event_day_range(date(2024, 7, 2), date(2024, 7, 1))
+
+
+def test_reviews_and_voids_are_keyed_apart_after_every_activity_day():
+    occurred = datetime(2024, 7, 1, 10, tzinfo=UTC)
+    _, review = EventItem.key("kk-1", occurred, "r1", "review.submitted")
+    _, void = EventItem.key("kk-1", occurred, "v1", "event.voided")
+    _, order = EventItem.key("kk-1", occurred, "o1", "order.placed")
+    assert (review, void, order) == ("R#2024-07-01#r1", "R#2024-07-01#v1", "2024-07-01#o1")
+    assert tables.parse_event_sk(review) == (date(2024, 7, 1), "r1") and tables.event_day_of(review) == "2024-07-01"
+    low, high = tables.event_day_range(date(2024, 6, 1))  # every activity day from June on, and no review
+    assert low <= order <= high and not low <= review <= high and not low <= "2024-05-31#o" <= high
+    low, high = tables.event_day_range(date(2024, 7, 1), long_read=True)
+    assert low <= review <= high and low <= void <= high and not low <= order <= high
+    assert not low <= "R#2024-06-30#r0" <= high
 
 
 def test_enrolment_shards_are_stable_and_spread():
@@ -123,8 +137,8 @@ def test_models_write_what_the_template_deploys_and_query_its_index(aws, state):
     at = tables.utc_text(occurred)
     data = {"order_id": "o1", "amount": 12.5}
     events(
-        *EventItem.key("kk-1", occurred, "e-1"), type="order.placed", time=at[11:], data=data, digest=b"d" * 16,
-        received_at=at,
+        *EventItem.key("kk-1", occurred, "e-1", "order.placed"),
+        type="order.placed", time=at[11:], data=data, digest=b"d" * 16, received_at=at,
     ).save()
     low, high = tables.event_day_range(date(2024, 7, 1), date(2024, 7, 1))
     (event,) = events.query(tables.partner_key("kk-1"), EventItem.sk.between(low, high))
@@ -206,7 +220,8 @@ def test_every_key_builder_names_its_item_type():
     assert tables.state_model_of("P#kk-1", "N#O#o1") is None  # not a key this module defines
     assert tables.parse_risk_case_sk(tables.risk_case_sk("counterfeit", "c#1")) == ("counterfeit", "c#1")
     assert tables.event_of_void_marker(tables.void_marker_sk("e-1")) == "e-1"
-    assert tables.event_id_of(tables.day_event_sk("2024-07-01", "e#1")) == "e#1"
+    assert tables.event_id_of(tables.day_event_sk("2024-07-01", "e#1", "order.placed")) == "e#1"
+    assert tables.event_id_of(tables.day_event_sk("2024-07-01", "e#1", "review.submitted")) == "e#1"
 
 
 def test_one_query_reads_several_item_types_each_as_its_own(aws, state):

@@ -62,10 +62,12 @@ def test_stored_item_shape(pipeline: Pipeline) -> None:
 
 
 def test_retention_is_what_the_windows_need() -> None:
-    """Reviews feed Booking's 365-day score; everything else at most Tiki's three months (RAW_EVENT_TTL_DAYS)."""
+    """Reviews feed Booking's 365-day score, and voids live as long; everything else at most Tiki's three months
+    (RAW_EVENT_TTL_DAYS)."""
     assert retention_days("review.submitted", 130) == 400
     assert retention_days("order.placed", 130) == 130
     assert retention_days("review.submitted", 500) == 500
+    assert retention_days("event.voided", 130) == 400  # a voided review must not count again when its void expires
 
 
 def test_an_event_older_than_its_retention_is_kept_long_enough_to_be_a_duplicate(aws: Any) -> None:

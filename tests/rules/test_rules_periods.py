@@ -81,6 +81,9 @@ def test_window_ending_now_and_query_range():
     first, last = BOOKING.query_range(P("2024-01-01", "2024-03-30"))
     assert (first, last) == (date(2023, 4, 1), date(2024, 3, 30))  # reviews: 365 days (leap year)
     assert KKDAY.query_range(P("2024-07-01", "2024-07-31")) == (date(2024, 7, 1), date(2024, 7, 31))
+    # Only the review score looks back a year: everything but reviews is needed from the period's start.
+    assert BOOKING.activity_from(P("2024-01-01", "2024-03-30")) == date(2024, 1, 1)
+    assert KKDAY.activity_from(P("2024-07-01", "2024-07-31")) == date(2024, 7, 1)
     assert Window("calendar_months", 3).period_ending_on(date(2024, 8, 10)) == P("2024-06-01", "2024-08-10")
 
 
@@ -132,3 +135,17 @@ def test_schedule_properties(program, moment):
     # the period in progress is the one the next evaluation judges (between the 1st and the 4th, KKday's is
     # last month: complete, not yet judged)
     assert program.current_period(when) == period
+
+
+def test_a_long_window_that_reads_more_than_ratings_needs_every_event_that_far_back():
+    from dataclasses import replace
+
+    from standing.rules.schema import reads_ratings_only
+
+    review_score = next(m for v in BOOKING.versions for m in v.metrics if m.id == "review_score")
+    assert reads_ratings_only(review_score)
+    widened = replace(review_score, id="bookings", kind="count", sum=None, count="orders_placed")
+    assert not reads_ratings_only(widened)
+    version = replace(BOOKING.versions[0], metrics=(*BOOKING.versions[0].metrics, widened))
+    program = replace(BOOKING, versions=(version,))
+    assert program.activity_from(P("2024-01-01", "2024-03-30")) == date(2023, 4, 1)

@@ -72,9 +72,10 @@ def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 partner_pk = partner_key  # the name ingest and its tests import
 
 
-def event_sk(utc_day: str, event_id: str) -> str:
-    """EventsTable sort key: the occurred UTC day first, so a window is one key range of the partner's events."""
-    return tables.day_event_sk(utc_day, event_id)
+def event_sk(utc_day: str, event_id: str, type_name: str) -> str:
+    """EventsTable sort key: the family (reviews and voids apart), then the occurred UTC day, so a window is one key
+    range of each family of the partner's events."""
+    return tables.day_event_sk(utc_day, event_id, type_name)
 
 
 def event_id_of(sk: str) -> str:
@@ -92,7 +93,7 @@ def event_item(event: Mapping[str, Any]) -> dict[str, Any]:
     at = utc_text(str(event["occurred_at"]))  # an operator's correction may spell it with an offset
     item: dict[str, Any] = {
         "pk": partner_pk(str(event["partner_id"])),
-        "sk": event_sk(at[:10], str(event["event_id"])),
+        "sk": event_sk(at[:10], str(event["event_id"]), str(event["type"])),
         tables.EVENT_TIME: at[11:],
     }
     stored_names = tables.EVENT_STORED_NAMES
@@ -122,7 +123,7 @@ def stored_event(item: Mapping[str, Any]) -> dict[str, Any]:
     event["partner_id"] = partner_of(str(item["pk"]))
     event["event_id"] = event_id_of(sk)
     time_of_day = item.get(tables.EVENT_TIME)
-    event["occurred_at"] = f"{sk[:10]}T{time_of_day}" if time_of_day is not None else str(item["at"])
+    event["occurred_at"] = f"{tables.event_day_of(sk)}T{time_of_day}" if time_of_day is not None else str(item["at"])
     return event
 
 

@@ -47,6 +47,7 @@ from standing.adapters.tables import (
     enrolment_partition,
     evaluation_prefix,
     evaluation_sk,
+    event_day_range,
     partner_key,
     program_of_enrolment,
     program_of_projection,
@@ -84,11 +85,18 @@ def partner_state(partner_id: str) -> PartnerState:
     return PartnerState(partner_id, profile, enrolments, flags)
 
 
-def partner_events(partner_id: str, since: date) -> list[dict[str, Any]]:
-    """The partner's stored events that happened on or after the UTC day `since`: one Query (paged per MB), the
-    content as stored (numbers as Decimal)."""
+def partner_events(partner_id: str, since: date, activity_since: date | None = None) -> list[dict[str, Any]]:
+    """The partner's stored events that happened on or after the UTC day `since`, every event but reviews and voids
+    only from `activity_since` on (when later): one Query per family (paged per MB), the content as stored
+    (numbers as Decimal)."""
+    activity = event_day_range(max(since, activity_since or since))
+    reviews = event_day_range(since, long_read=True)
+    return [*_events_between(partner_id, activity), *_events_between(partner_id, reviews)]
+
+
+def _events_between(partner_id: str, bounds: tuple[str, str]) -> list[dict[str, Any]]:
     events_table = bind(EventItem)
-    condition = EventItem.sk >= since.isoformat()
+    condition = EventItem.sk.between(*bounds)
     events: list[dict[str, Any]] = []
     start: dict[str, Any] | None = None
     while True:
@@ -101,11 +109,17 @@ def partner_events(partner_id: str, since: date) -> list[dict[str, Any]]:
             return events
 
 
-def folded_days(partner_id: str, time_zone: str, first: date, last: date) -> Folded:
+def folded_days(
+    partner_id: str, time_zone: str, first: date, last: date, *, activity_from: date | None = None
+) -> Folded:
     """The partner's days in [first, last], folded on read from its events (standing.fold); events after `last`
     still count on the day their entity anchors on (a confirmation after the period ends), as they always did.
-    Read from the UTC day before `first`, whatever the zone's offset: an entity anchors on its first event."""
-    events = partner_events(partner_id, first - timedelta(days=1))
+    Read from the UTC day before `first`, whatever the zone's offset: an entity anchors on its first event.
+
+    `activity_from` (`Program.activity_from`): where the windows that read more than reviews begin, when later than
+    `first`; the days before it hold reviews only (Booking reads a year of reviews and 90 days of the rest)."""
+    since = first - timedelta(days=1)
+    events = partner_events(partner_id, since, activity_from - timedelta(days=1) if activity_from else None)
     try:
         return fold_days(events, time_zone, first, last)
     except FOLD_ERRORS:

@@ -303,43 +303,66 @@ def rows_sk(batch: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------- events
-def event_sk(occurred_at: datetime, event_id: str) -> str:
-    """An event's sort key in the EventsTable: the UTC day it occurred, then its id (a partner's day is a range)."""
-    return day_event_sk(utc_day(occurred_at), event_id)
+# Reviews are read further back than anything else (Booking's review score: 365 days; every other window at most
+# three months), so they are keyed apart: `R#{UTC day}#{event_id}`, after every activity day. A year of reviews is
+# one key range and 90 days of the rest another, instead of a year of everything. Voids go with the reviews: a void
+# is read wherever the event it voids can be (they are few).
+LONG_READ_PREFIX = "R#"
+LONG_READ_TYPES = frozenset({"review.submitted", "event.voided"})
+_LAST_DAY = "9999-12-31"
 
 
-def day_event_sk(day: str, event_id: str) -> str:
+def event_sk(occurred_at: datetime, event_id: str, type_name: str) -> str:
+    """An event's sort key in the EventsTable: its family, the UTC day it occurred, then its id (a partner's days
+    of one family are a range)."""
+    return day_event_sk(utc_day(occurred_at), event_id, type_name)
+
+
+def day_event_sk(day: str, event_id: str, type_name: str) -> str:
     """An event's sort key from its UTC day as text (`YYYY-MM-DD`, the first ten characters of its UTC text)."""
     if not event_id:
         raise ValueError("an event key needs an event id")
-    return f"{day}#{event_id}"
+    family = LONG_READ_PREFIX if type_name in LONG_READ_TYPES else ""
+    return f"{family}{day}#{event_id}"
+
+
+def _day_and_id(sk: str) -> str:
+    return sk[len(LONG_READ_PREFIX) :] if sk.startswith(LONG_READ_PREFIX) else sk
 
 
 def event_id_of(sk: str) -> str:
     """The event id of an event's sort key, without checking the day (the hot path of ingest and the stream)."""
-    _, sep, event_id = sk.partition("#")
+    _, sep, event_id = _day_and_id(sk).partition("#")
     if not sep or not event_id:
-        raise ValueError(f"{sk!r} is not an event key (expected {{yyyy-mm-dd}}#{{event id}})")
+        raise ValueError(f"{sk!r} is not an event key (expected [R#]{{yyyy-mm-dd}}#{{event id}})")
     return event_id
+
+
+def event_day_of(sk: str) -> str:
+    """The UTC day (`YYYY-MM-DD`) of an event's sort key, unchecked."""
+    return _day_and_id(sk)[:10]
 
 
 def parse_event_sk(sk: str) -> tuple[date, str]:
     """(UTC day, event id) of an event's sort key."""
-    day, sep, event_id = sk.partition("#")
+    day, sep, event_id = _day_and_id(sk).partition("#")
     try:
         parsed = date.fromisoformat(day)
     except ValueError:
         parsed = None
     if not sep or not event_id or parsed is None or len(day) != 10:
-        raise ValueError(f"{sk!r} is not an event key (expected {{yyyy-mm-dd}}#{{event id}})")
+        raise ValueError(f"{sk!r} is not an event key (expected [R#]{{yyyy-mm-dd}}#{{event id}})")
     return parsed, event_id
 
 
-def event_day_range(first: date, last: date) -> tuple[str, str]:
-    """Sort-key bounds (for BETWEEN) of a partner's events on the UTC days first..last, both included."""
-    if last < first:
+def event_day_range(first: date, last: date | None = None, *, long_read: bool = False) -> tuple[str, str]:
+    """Sort-key bounds (for BETWEEN) of a partner's events of one family (`long_read`: reviews and voids) on the
+    UTC days first..last, both included (`last` None: every later day)."""
+    if last is not None and last < first:
         raise ValueError(f"event days {first.isoformat()}..{last.isoformat()} are reversed")
-    return f"{first.isoformat()}#", f"{last.isoformat()}$"  # "$" sorts right after "#": every id of the last day
+    family = LONG_READ_PREFIX if long_read else ""
+    end = last.isoformat() if last is not None else _LAST_DAY
+    return f"{family}{first.isoformat()}#", f"{family}{end}$"  # "$" sorts right after "#": every id of the last day
 
 
 # ==================================================================================================== plumbing
@@ -939,7 +962,7 @@ class SimulationRowsItem(StateItem):
 
 # ---------------------------------------------------------------------------------------------------- events
 class EventItem(_Item):
-    """EventsTable: one stored event, `P#{partner}` / `{UTC day}#{event_id}`, kept until `expires_at`.
+    """EventsTable: one stored event, `P#{partner}` / `[R#]{UTC day}#{event_id}`, kept until `expires_at`.
 
     Stored under one-letter names, with the digest as bytes and only the time of day (the day is the sort key's):
     every byte of an event is kept for months, backed up, and read by every fold of a window that holds it
@@ -957,8 +980,8 @@ class EventItem(_Item):
     expires_at = TTLAttribute(null=True, attr_name="x")
 
     @classmethod
-    def key(cls, partner_id: str, occurred_at: datetime, event_id: str) -> tuple[str, str]:
-        return partner_key(partner_id), event_sk(occurred_at, event_id)
+    def key(cls, partner_id: str, occurred_at: datetime, event_id: str, type_name: str) -> tuple[str, str]:
+        return partner_key(partner_id), event_sk(occurred_at, event_id, type_name)
 
 
 # An event's fields (as ingest, the fold and partner state name them) and the names its item stores them under.

@@ -225,8 +225,10 @@ class IngestService:
 def retention_days(type_name: str, default_days: int) -> int:
     """How long an event is kept after it happened: reviews feed a 365-day window; every other metric reads at most
     three calendar months (Tiki), so `default_days` (RAW_EVENT_TTL_DAYS, 130 by default: 92 days and a month of
-    late-arrival and rerun slack) covers them. Profiles, memberships and risk cases live on the partner's state."""
-    return max(default_days, REVIEW_RETENTION_DAYS) if type_name == "review.submitted" else default_days
+    late-arrival and rerun slack) covers them. A void is kept as long as a review: the event it voids may be one,
+    and must not count again when the void expires. Profiles, memberships and risk cases live on the partner's
+    state."""
+    return max(default_days, REVIEW_RETENTION_DAYS) if type_name in tables.LONG_READ_TYPES else default_days
 
 
 def _conflict(event: ValidEvent, other: str) -> Rejection:

@@ -80,6 +80,18 @@ class Metric:
     units: dict[str, Unit] = field(default_factory=dict)  # hit / miss / sample / amount
 
 
+# The day aggregates the fold makes of reviews alone (standing.fold `_add_review`).
+RATING_INPUTS = ("reviews_", "rating_sum_")
+
+
+def reads_ratings_only(metric: Metric) -> bool:
+    """Whether a metric reads nothing but the days' ratings (its window needs only reviews and voids)."""
+    names = [*(metric.numerator or ()), *(metric.denominator or ()), metric.sum, metric.count, metric.set, metric.score]
+    used = [name for name in names if name]
+    unrated = metric.flag is not None or metric.attribute is not None
+    return bool(used) and not unrated and all(name.startswith(RATING_INPUTS) for name in used)
+
+
 @dataclass(frozen=True)
 class LadderStep:
     """A consequence given when `min_failing` or more metrics fail in this and the `consecutive - 1` evaluations
@@ -116,6 +128,8 @@ class ProgramVersion:
         tuple[str | None, str | None], tuple[tuple[Metric, Threshold, int | float | str, tuple[int, int]], ...]
     ] = field(default_factory=dict, repr=False, compare=False)
     _inputs: dict[int | None, tuple[tuple[str, ...], ...]] | None = field(default=None, repr=False, compare=False)
+    # The engine's plan per (segment, region): each metric with what judging it needs, built once (rules/engine.py)
+    plans: dict[tuple[str | None, str | None], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def inputs_by_window(self) -> dict[int | None, tuple[tuple[str, ...], ...]]:
         """The aggregate inputs each window needs: window (None = the period, else days) -> (counters, sums,
@@ -328,6 +342,18 @@ class Program:
         if longest:
             first = min(first, period.end - timedelta(days=longest - 1))
         return first, period.end
+
+    def activity_from(self, period: Period) -> date:
+        """The first local day an evaluation of `period` needs of events other than reviews and voids: the period's
+        start, or earlier for a longer window that reads more than ratings. `query_range` covers the reviews (the
+        EventsTable keys them apart, so Booking reads a year of reviews and 90 days of everything else)."""
+        longest = self.remember(
+            ("activity_window",),
+            lambda: max(
+                (m.window_days or 0 for v in self.versions for m in v.metrics if not reads_ratings_only(m)), default=0
+            ),
+        )
+        return min(period.start, period.end - timedelta(days=longest - 1)) if longest else period.start
 
     def segment_of(self, attributes: dict[str, Any]) -> str | None:
         return self.segments.of(attributes) if self.segments is not None else None
