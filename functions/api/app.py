@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from standing.adapters import standing_store
 from standing.catalog import UnknownProgram
 from standing.evaluate import changes, views
+from standing.evaluate.wiring import standing_changes, standing_views
 
 if __package__:  # tests and the local run import functions.api.app; Lambda loads this file as the module `app`
     from .models import (
@@ -157,7 +158,7 @@ def _invalid_cursor(error: InvalidCursor) -> Response:
     responses={**_ok(ProgramList, "every program"), **_errors(422)},
 )
 def list_programs() -> ProgramList:
-    return ProgramList.model_validate({"programs": views.list_programs()})
+    return ProgramList.model_validate({"programs": standing_views().list_programs()})
 
 
 @app.get(
@@ -171,7 +172,7 @@ def list_programs() -> ProgramList:
     },
 )
 def get_program(program_id: str) -> ProgramSummary:
-    return ProgramSummary.model_validate(views.get_program(program_id))
+    return ProgramSummary.model_validate(standing_views().get_program(program_id))
 
 
 @app.get(
@@ -186,7 +187,7 @@ def get_program(program_id: str) -> ProgramSummary:
     },
 )
 def get_standing(partner_id: str) -> PartnerStanding:
-    return PartnerStanding.model_validate(views.partner_standing(partner_id))
+    return PartnerStanding.model_validate(standing_views().partner_standing(partner_id))
 
 
 @app.get(
@@ -206,7 +207,7 @@ def list_evaluations(
     limit: Annotated[int, Query(ge=1, le=100, description="records per page")] = 24,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
 ) -> EvaluationPage:
-    views.partner_evaluations(partner_id, program, 0)  # unknown partner or program: 404 before paging
+    standing_views().partner_evaluations(partner_id, program, 0)  # unknown partner or program: 404 before paging
     try:
         items, last = standing_store.records_page(partner_id, program, limit, _after(cursor))
     except ValueError:
@@ -241,7 +242,9 @@ def list_evaluations(
     },
 )
 def change_membership(partner_id: str, program_id: str, request: MembershipRequest) -> Response[dict[str, Any]]:
-    result = changes.change_membership(partner_id, program_id, request.action, datetime.now(UTC), by=_caller())
+    result = standing_changes().change_membership(
+        partner_id, program_id, request.action, datetime.now(UTC), by=_caller()
+    )
     if not result.granted:
         return _error(
             409,
@@ -267,7 +270,7 @@ def get_history(
     program: Annotated[str | None, Query(description="only this program's changes")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="changes to return")] = 100,
 ) -> PartnerHistory:
-    views.partner_evaluations(partner_id, program, 0)  # unknown partner or program: 404
+    standing_views().partner_evaluations(partner_id, program, 0)  # unknown partner or program: 404
     items = standing_store.history(partner_id, program, limit)
     return PartnerHistory.model_validate({"partner_id": partner_id, "program": program, "items": items})
 

@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from standing import catalog, signing
 from standing.adapters import secrets
 from standing.evaluate import changes, views
+from standing.evaluate.wiring import standing_changes, standing_views
 from standing.portal import service
 from standing.portal.texts import LOCALE_NAMES
 
@@ -92,6 +93,7 @@ def partner_page(
             now,
             lambda program_id: service.form_token(token, partner_id, program_id, keys[0], now),
             notice,
+            standing_views=standing_views(),
         )
     except views.UnknownPartner:
         return _html(403, service.denied_html(_lang(lang)))  # a genuine link to a partner without data: no page
@@ -127,7 +129,9 @@ def page_membership(token: str) -> Response[str]:
         return _html(403, service.denied_html(lang))
     failing: list[str] = []
     try:
-        result = changes.change_membership(partner_id, program_id, action, now, by=f"partner page:{partner_id}")
+        result = standing_changes().change_membership(
+            partner_id, program_id, action, now, by=f"partner page:{partner_id}"
+        )
         done = "left" if action == "opt_out" else ("joined" if result.granted else "refused")
         failing = list(result.failing)
     except (changes.NotEnrolled, changes.NotOptIn, LookupError):

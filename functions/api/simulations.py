@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 import standing.evaluate.simulation as simulation
 from standing.adapters import simulations_store
 from standing.adapters.simulations_store import SimulationNotFound, SimulationUnavailable
+from standing.evaluate.wiring import simulations
 from standing.rules import ProgramError
 
 router = APIGatewayHttpRouter()
@@ -64,7 +65,7 @@ def start_simulation(
         return _error(422, "invalid_request", "to is before from", [{"field": "to", "reason": "before from"}])
     text = router.current_event.decoded_body or ""
     try:
-        started = simulation.start_simulation(program_id, text, first, last, now)
+        started = simulations().start(program_id, text, first, last, now)
     except ProgramError as error:
         details = [{"file": error.file, "path": error.path, "reason": error.message}]
         return _error(422, "invalid_program", f"the draft program does not load: {error}", details)
@@ -89,7 +90,7 @@ def get_simulation(simulation_id: str) -> Response[dict[str, Any]]:
 @router.get("/simulations/<simulation_id>/results.csv", summary="A simulation's rows: one per partner and period")
 def get_results(simulation_id: str) -> Response[str]:
     try:
-        text = simulation.results_csv(simulation_id)
+        text = simulations().results_csv(simulation_id)
     except SimulationNotFound as error:
         return _error(404, "unknown_simulation", str(error))
     except SimulationUnavailable as error:

@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from standing import config
 from standing.adapters.ingest_store import IngestStore, deserialize, stored_event
-from standing.evaluate import changes
+from standing.evaluate.wiring import standing_changes
 from standing.ingest.partner_state import DATA_ERRORS, PartnerStateBatch, PartnerStateService
 from standing.ingest.redrive import RedriveReport, redrive
 
@@ -86,7 +86,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     # partner's failure parks its events and leaves the others'.
     for partner_images in by_partner.values():
         try:
-            changes.apply_stored_events(partner_images)
+            standing_changes().apply_stored_events(partner_images)
         except DATA_ERRORS as error:
             for image in partner_images:
                 park(image, f"{type(error).__name__}: {error}"[:1000])
@@ -97,4 +97,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
 
 def redrive_parked() -> RedriveReport:
     """Apply every parked event again (`standing redrive`, or this function invoked with `{"redrive": true}`)."""
-    return redrive(_aggregator(), changes.apply_stored_events, lambda: datetime.now(UTC).isoformat())
+    return redrive(_aggregator(), standing_changes().apply_stored_events, lambda: datetime.now(UTC).isoformat())

@@ -5,8 +5,12 @@ one record and one "Partner Evaluated".
 
 Scale: embedded moto costs about 40 ms per partner to ingest and 120 ms per partner to evaluate on the shared
 2-core box (see bench/scale.py), so 2,500 partners take minutes, not the ~60 s this file may use. The run here
-has 200 partners with the planner page and the worker batch shrunk (runs.PAGE_SIZE / runs.BATCH_SIZE) so that it
-has the shape of a large run: several pages per shard (continuation cursors) and several batches per page.
+has 200 partners with the planner page and the worker batch shrunk (the Evaluator's page_size / batch_size) so that
+it has the shape of a large run: several pages per shard (continuation cursors) and several batches per page.
+
+The handlers run the evaluator this file builds from the real adapters, as standing.evaluate.wiring does, with
+those sizes, a record of the batches it works, and a store that can be made to fail at a chosen call (the worker
+dying halfway): it is what `functions.evaluate.app.evaluator` / `worker.evaluator` return.
 """
 
 from __future__ import annotations
@@ -14,15 +18,22 @@ from __future__ import annotations
 import zlib
 from collections import Counter
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from standing.adapters import standing_store
-from standing.evaluate import partner as partner_module
-from standing.evaluate import runs
+from functions.evaluate import app as evaluate_app
+from functions.evaluate import worker as evaluate_worker
+from standing import catalog
+from standing.adapters import queue, standing_store
+from standing.evaluate.ports import utc_now
+from standing.evaluate.runs import Evaluator
+from standing.evaluate.wiring import simulations_from_config
 from standing.keys import ENROLMENT_SHARDS
 from tests.evaluate.conftest import profile
+from tests.evaluate.fakes import FailingStore, Failure
 
 PROGRAM = "tiki-trusted-store"
 SCHEDULE = "TikiTrustedStoreSchedule"
@@ -35,8 +46,12 @@ def _enrol(scenario, count: int, prefix: str) -> list[str]:
     """`count` partner.profile events enrolled in the program, through POST /events in batches of 500."""
     ids = [f"{prefix}{n:05d}" for n in range(count)]
     for start in range(0, count, 500):
-        scenario.post([profile(p, "2024-05-01T09:00:00+07:00", [PROGRAM], category="high_value", region="VN")
-                       for p in ids[start : start + 500]])
+        scenario.post(
+            [
+                profile(p, "2024-05-01T09:00:00+07:00", [PROGRAM], category="high_value", region="VN")
+                for p in ids[start : start + 500]
+            ]
+        )
     return ids
 
 
@@ -73,24 +88,39 @@ def state_table(scenario, monkeypatch):
     monkeypatch.setenv("STATE_TABLE_NAME", scenario.stack.name_of("StateTable"))
 
 
-@pytest.fixture
-def batches(monkeypatch) -> list[list[str]]:
-    """The partner ids of every batch the worker handles, in order (a spy: the real batch code runs)."""
-    seen: list[list[str]] = []
-    real = runs._batch
+class RecordingEvaluator(Evaluator):
+    """The real evaluator, recording the partner ids of every batch it works, in order."""
 
-    def spy(request, body):
-        seen.append(list(body["partners"]))
-        return real(request, body)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.batches: list[list[str]] = []
 
-    monkeypatch.setattr(runs, "_batch", spy)
-    return seen
+    def batch(self, request, body) -> None:
+        self.batches.append(list(body["partners"]))
+        super().batch(request, body)
 
 
-def test_a_run_fans_out_over_pages_and_batches_and_completes_once(scenario, state_table, batches, monkeypatch):
+def _install(scenario, monkeypatch, fail: Failure | None = None, **sizes: int) -> RecordingEvaluator:
+    """The evaluator the planner and worker handlers will run: the deployed adapters (the store behind a hook)."""
+    margin = scenario.stack.functions["EvaluateWorkerFunction"].environment["AT_RISK_MARGIN"]
+    store = FailingStore(standing_store, fail) if fail else FailingStore(standing_store)
+    evaluator = RecordingEvaluator(
+        store,
+        queue,
+        catalog,
+        utc_now,
+        at_risk_margin=Decimal(margin),
+        simulations=simulations_from_config().on_work,
+        **sizes,
+    )
+    monkeypatch.setattr(evaluate_app, "evaluator", lambda: evaluator)
+    monkeypatch.setattr(evaluate_worker, "evaluator", lambda: evaluator)
+    return evaluator
+
+
+def test_a_run_fans_out_over_pages_and_batches_and_completes_once(scenario, state_table, monkeypatch):
     page, batch = 6, 4
-    monkeypatch.setattr(runs, "PAGE_SIZE", page)
-    monkeypatch.setattr(runs, "BATCH_SIZE", batch)
+    batches = _install(scenario, monkeypatch, page_size=page, batch_size=batch).batches
     ids = _enrol(scenario, 200, "fan-")
     assert max(len(s) for s in _shards(ids).values()) > 2 * page  # some shard needs three pages or more
 
@@ -126,10 +156,10 @@ def test_a_run_fans_out_over_pages_and_batches_and_completes_once(scenario, stat
 
 
 @pytest.mark.parametrize("dies", ["before_judging", "after_storing_the_record"])
-def test_a_batch_that_dies_halfway_is_retried_without_duplicates(scenario, state_table, batches, monkeypatch, dies):
+def test_a_batch_that_dies_halfway_is_retried_without_duplicates(scenario, state_table, monkeypatch, dies):
     ids = _enrol(scenario, 48, f"crash-{dies[:5]}-")
-    calls: Counter = Counter()
     victim: list[str] = []
+    batches: list[list[str]] = []  # the evaluator's, once installed
 
     def dies_here(partner_id: str) -> bool:
         """The middle partner of the first batch of three or more, the first time it is judged."""
@@ -139,33 +169,23 @@ def test_a_batch_that_dies_halfway_is_retried_without_duplicates(scenario, state
             return True
         return False
 
-    if dies == "before_judging":
-        real = partner_module.evaluate_scheduled
+    # Before judging: at its fold read. After storing the record with its event: at the standing read that comes
+    # before the standing moves.
+    step = "folded_days" if dies == "before_judging" else "standing"
 
-        def flaky(program, partner_id, evaluated_at, period):
-            calls[partner_id] += 1
-            if dies_here(partner_id):
-                raise RuntimeError("worker died halfway through a batch")
-            return real(program, partner_id, evaluated_at, period)
+    def fail(name: str, args: tuple[Any, ...]) -> None:
+        if name == step and dies_here(str(args[0])):
+            raise RuntimeError("worker died halfway through a batch")
 
-        monkeypatch.setattr(partner_module, "evaluate_scheduled", flaky)
-    else:
-        real = partner_module._follow_record
-
-        def flaky(program, partner_id, record):  # the record is stored with its event, the standing not moved yet
-            calls[partner_id] += 1
-            if dies_here(partner_id):
-                raise RuntimeError("worker died halfway through a batch")
-            return real(program, partner_id, record)
-
-        monkeypatch.setattr(partner_module, "_follow_record", flaky)
+    evaluator = _install(scenario, monkeypatch, fail)
+    batches = evaluator.batches  # what dies_here reads
 
     _fire_and_work(scenario)
 
     assert len(victim) == 1
     failed = next(b for b in batches if victim[0] in b)
     assert failed.index(victim[0]) > 0  # partners before it in the batch were done when it died
-    assert calls[victim[0]] == 2  # the failed batch really was delivered again
+    assert evaluator.store.calls[("partner_state", victim[0])] == 2  # the failed batch really was delivered again
     assert sum(victim[0] in b for b in batches) == 2
     assert any("worker died halfway" in e for e in scenario.stack.errors)
     if dies == "after_storing_the_record":

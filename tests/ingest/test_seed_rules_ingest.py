@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from standing import catalog
 from standing.adapters import standing_store
-from standing.evaluate.partner import seen_first_sale
+from standing.evaluate.partner import PartnerEvaluator
 from standing.events.models import Rejection, ValidEvent, validate_event
 from tests.ingest.conftest import Pipeline, event, profile
 
@@ -36,7 +37,7 @@ def seen(pipeline: Pipeline) -> str | None:
     """What an evaluation of July does: fold the partner's events on read, keep the earliest sale on the profile."""
     state = standing_store.partner_state("p1")
     folded = standing_store.folded_days("p1", "Asia/Ho_Chi_Minh", date(2024, 7, 1), date(2024, 7, 31))
-    seen_first_sale(state, folded.first_sale_at)
+    PartnerEvaluator(standing_store, catalog).seen_first_sale(state, folded.first_sale_at)
     return pipeline.state("p1", "PROFILE").get("first_sale_seen_at")
 
 

@@ -1,23 +1,34 @@
-"""Judging one partner: facts and daily aggregates in, an immutable record and its events out.
+"""Judging one partner: facts and its events folded into days in, an immutable record and its events out.
 
-A scheduled evaluation writes the record once (conditional put) with the "Partner Evaluated" it owes, then moves
-the current standing with the "Standing Changed" it owes (standing.outbox: each write carries its events, and the
-StateTable stream publishes them). A redelivered batch finds the record and only finishes moving the standing.
+`PartnerEvaluator` is built from the store and the programs (standing.evaluate.ports). Its scheduled step is one
+read (the partner's state, its stored record of the period, its history and its events folded on read), the pure
+rules engine, one write: the record, once (conditional put), with the "Partner Evaluated" it owes; then the current
+standing follows the record, with the "Standing Changed" it owes (standing.outbox: each write carries its events,
+and the StateTable stream publishes them). A redelivered batch finds the record and only finishes moving the
+standing.
+
+The functions of this module are pure: what the engine sees of a partner, and the standing a record makes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from standing import catalog, contracts
-from standing.adapters import standing_store
+from standing import contracts
 from standing.adapters.standing_store import MembershipChange, PartnerState
 from standing.contracts import EvaluationRecord, PartnerEvaluated, Standing, StandingChanged
+from standing.evaluate.ports import Programs, StateStore
+from standing.fold import Folded
 from standing.outbox import Owed, owes
 from standing.rules import PartnerFacts, Period, Program, evaluate_partner
 
 HISTORY = 5  # previous records the consequence ladder may look at
+
+# `build(previous standing)` -> the new standing, or None to leave it as it is
+StandingBuilder = Callable[[dict[str, Any] | None], dict[str, Any] | None]
 
 
 def partner_summary(profile: dict[str, Any] | None) -> dict[str, Any]:
@@ -31,38 +42,22 @@ def is_enrolled(state: PartnerState, program_id: str) -> bool:
     return state.profile is not None and bool(enrolment and enrolment.get("enrolled"))
 
 
-def judge(
-    program: Program,
-    state: PartnerState,
-    evaluated_at: datetime,
-    period: Period,
-    membership: str | None = None,
-    with_history: bool = True,
+@dataclass(frozen=True)
+class PartnerInputs:
+    """Everything the engine is given about one partner over one period, as read from the store."""
+
+    state: PartnerState
+    previous: list[dict[str, Any]]  # its records before the period, newest first (at most HISTORY)
+    folded: Folded  # its events folded into the days the program's windows read
+
+
+def judged(
+    program: Program, inputs: PartnerInputs, evaluated_at: datetime, period: Period, membership: str | None = None
 ) -> dict[str, Any]:
-    """Run the rules engine for one partner over one period (a scheduled one, the current one, or "now"): the
-    record, validated by its contract (standing.contracts.EvaluationRecord)."""
-    previous = (
-        standing_store.records(state.partner_id, program.id, before=period.start.isoformat(), limit=HISTORY)
-        if with_history
-        else []
-    )
-    first, last = program.query_range(period)
-    folded = standing_store.folded_days(state.partner_id, program.time_zone, first, last)
-    seen_first_sale(state, folded.first_sale_at)
-    facts = partner_facts(state, program.id, previous, membership)
-    return contracts.build(EvaluationRecord, evaluate_partner(program, facts, folded.days, evaluated_at, period))
-
-
-def seen_first_sale(state: PartnerState, sale_at: str | None) -> None:
-    """Keep the earliest successful order the fold has seen on the profile, for good: Tiki's store lifetime counts
-    from the first sale, which a later window no longer holds. Written once per partner in practice."""
-    if sale_at is None or state.profile is None:
-        return
-    known = state.profile.get("first_sale_seen_at")
-    if known is not None and str(known) <= sale_at:
-        return
-    standing_store.keep_first_sale(state.partner_id, sale_at)
-    state.profile["first_sale_seen_at"] = sale_at
+    """The pure step: the rules engine over one partner's inputs, the record validated by its contract
+    (standing.contracts.EvaluationRecord). `membership` overrides the stored one (an opt-in check)."""
+    facts = partner_facts(inputs.state, program.id, inputs.previous, membership)
+    return contracts.build(EvaluationRecord, evaluate_partner(program, facts, inputs.folded.days, evaluated_at, period))
 
 
 def partner_facts(
@@ -125,7 +120,7 @@ def standing_event_id(program_id: str, partner_id: str, previous: dict[str, Any]
     return f"standing#{program_id}#{partner_id}#{(version or 0) + 1}"
 
 
-def change_between(previous: dict[str, Any] | None, new: dict[str, Any]) -> StandingChanged | None:
+def change_between(previous: dict[str, Any] | None, new: dict[str, Any], program_name: str) -> StandingChanged | None:
     """The "Standing Changed" detail, or None when status, consequences and benefits are all the same."""
     before = previous or {}
     keys = ("status", "consequences", "benefits")
@@ -135,7 +130,7 @@ def change_between(previous: dict[str, Any] | None, new: dict[str, Any]) -> Stan
         {
             "id": standing_event_id(new["program"], new["partner_id"], previous),
             "program": new["program"],
-            "program_name": catalog.program(new["program"]).name,
+            "program_name": program_name,
             "partner_id": new["partner_id"],
             "previous_status": before.get("status"),
             "status": new["status"],
@@ -148,53 +143,8 @@ def change_between(previous: dict[str, Any] | None, new: dict[str, Any]) -> Stan
     )
 
 
-def save_standing(
-    partner_id: str,
-    program_id: str,
-    build: Any,
-    changed_by: str,
-    membership: MembershipChange | None = None,
-    attempts: int = 5,
-) -> tuple[dict | None, dict | None]:
-    """Read-modify-write the current standing with optimistic concurrency, and the "Standing Changed" it owes in
-    the same write (with `membership`, the enrolment's change too, in one transaction). `build(previous)` returns
-    the new standing, or None to leave it as it is (then nothing is written, not even `membership`); what it
-    returns is validated by the contract (standing.contracts.Standing). Returns (previous, new)."""
-    for _ in range(attempts):
-        previous = standing_store.standing(partner_id, program_id)
-        built = build(previous)
-        if built is None:
-            return previous, None
-        new = contracts.build(Standing, built)
-        version = previous.get("version") if previous else None
-        change = change_between(previous, new)
-        owed = [Owed.of(change)] if change else []
-        if standing_store.put_standing(partner_id, program_id, new, version, owes(owed), changed_by, membership):
-            return previous, new
-    raise RuntimeError(f"standing of {partner_id} in {program_id} kept changing under us")
-
-
-def evaluate_scheduled(program: Program, partner_id: str, evaluated_at: datetime, period: Period) -> str | None:
-    """One partner of a scheduled run. Returns its status, or None if it is not enrolled (nothing written).
-
-    The record is written once with the "Partner Evaluated" it owes; then the standing moves, with the "Standing
-    Changed" it owes. A redelivery finds the record and only finishes moving the standing (nothing is written when
-    the standing already follows it), so a crash between the two writes loses nothing and sends nothing twice."""
-    state = standing_store.partner_state(partner_id)
-    if not is_enrolled(state, program.id):
-        return None
-    period_start = period.start.isoformat()
-    record = standing_store.stored_record(partner_id, program.id, period_start)
-    if record is None:
-        record = judge(program, state, evaluated_at, period)
-        evaluated = Owed.of(_evaluated_detail(program, state, record, evaluated_at))
-        if not standing_store.put_record(record, owes([evaluated])):  # a concurrent delivery won the race
-            record = standing_store.stored_record(partner_id, program.id, period_start) or record
-    _follow_record(program, partner_id, record)
-    return str(record["status"])
-
-
-def _evaluated_detail(program: Program, state: PartnerState, record: dict[str, Any], at: datetime) -> PartnerEvaluated:
+def evaluated_detail(program: Program, state: PartnerState, record: dict[str, Any], at: datetime) -> PartnerEvaluated:
+    """The "Partner Evaluated" a scheduled record owes."""
     # Anchored: a rate() schedule may fire an hour before local midnight; the next one is still 90 days on.
     next_evaluation = program.next_evaluation_after(program.evaluation_anchor(at)).astimezone(program.tz).date()
     return PartnerEvaluated.model_validate(
@@ -210,18 +160,120 @@ def _evaluated_detail(program: Program, state: PartnerState, record: dict[str, A
     )
 
 
-def _follow_record(program: Program, partner_id: str, record: dict[str, Any]) -> None:
-    def build(previous: dict[str, Any] | None) -> dict[str, Any] | None:
-        # A late redelivery of an older period never rolls the current standing back.
-        previous_period = (previous or {}).get("period") or {}
-        if previous_period.get("start", "") > record["period"]["start"]:
-            return None
-        if previous_period == record["period"] and previous and previous.get("reason") != "evaluation":
-            return None  # a mid-period change (suspension, opt-out) already superseded this record
-        new = standing_from(record, "evaluation")
-        if previous is not None and all(previous.get(k) == v for k, v in new.items()):
-            return None  # already follows this record (a redelivery): nothing to write
-        return new
+def follows(record: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The standing a scheduled record makes over `previous`, or None when nothing is to be written."""
+    # A late redelivery of an older period never rolls the current standing back.
+    previous_period = (previous or {}).get("period") or {}
+    if previous_period.get("start", "") > record["period"]["start"]:
+        return None
+    if previous_period == record["period"] and previous and previous.get("reason") != "evaluation":
+        return None  # a mid-period change (suspension, opt-out) already superseded this record
+    new = standing_from(record, "evaluation")
+    if previous is not None and all(previous.get(k) == v for k, v in new.items()):
+        return None  # already follows this record (a redelivery): nothing to write
+    return new
 
-    run = f"evaluation#{program.id}#{record['period']['start']}"
-    save_standing(partner_id, program.id, build, changed_by=run)
+
+class PartnerEvaluator:
+    """One partner judged and its standing moved, on the store and programs it is built from."""
+
+    def __init__(self, store: StateStore, programs: Programs) -> None:
+        self.store = store
+        self.programs = programs
+
+    # ------------------------------------------------------------------------------------------------ reads
+    def inputs(self, program: Program, state: PartnerState, period: Period, with_history: bool = True) -> PartnerInputs:
+        """The read: the partner's records before the period (the consequence ladder's history) and its events
+        folded into the days the program's windows read over `period`."""
+        previous = (
+            self.store.records(state.partner_id, program.id, before=period.start.isoformat(), limit=HISTORY)
+            if with_history
+            else []
+        )
+        first, last = program.query_range(period)
+        folded = self.store.folded_days(
+            partner_id=state.partner_id, time_zone=program.time_zone, first=first, last=last
+        )
+        return PartnerInputs(state, previous, folded)
+
+    def judge(
+        self,
+        program: Program,
+        state: PartnerState,
+        evaluated_at: datetime,
+        period: Period,
+        membership: str | None = None,
+        with_history: bool = True,
+    ) -> dict[str, Any]:
+        """Run the rules engine for one partner over one period (a scheduled one, the current one, or "now"): read,
+        keep the first sale the fold saw, judge."""
+        inputs = self.inputs(program, state, period, with_history)
+        self.seen_first_sale(state, inputs.folded.first_sale_at)
+        return judged(program, inputs, evaluated_at, period, membership)
+
+    def seen_first_sale(self, state: PartnerState, sale_at: str | None) -> None:
+        """Keep the earliest successful order the fold has seen on the profile, for good: Tiki's store lifetime
+        counts from the first sale, which a later window no longer holds. Written once per partner in practice."""
+        if sale_at is None or state.profile is None:
+            return
+        known = state.profile.get("first_sale_seen_at")
+        if known is not None and str(known) <= sale_at:
+            return
+        self.store.keep_first_sale(state.partner_id, sale_at)
+        state.profile["first_sale_seen_at"] = sale_at
+
+    # ------------------------------------------------------------------------------------------------ writes
+    def save_standing(
+        self,
+        partner_id: str,
+        program_id: str,
+        build: StandingBuilder,
+        changed_by: str,
+        membership: MembershipChange | None = None,
+        attempts: int = 5,
+    ) -> tuple[dict | None, dict | None]:
+        """Read-modify-write the current standing with optimistic concurrency, and the "Standing Changed" it owes
+        in the same write (with `membership`, the enrolment's change too, in one transaction). `build(previous)`
+        returns the new standing, or None to leave it as it is (then nothing is written, not even `membership`);
+        what it returns is validated by the contract (standing.contracts.Standing). Returns (previous, new)."""
+        program_name = self.programs.program(program_id).name
+        for _ in range(attempts):
+            previous = self.store.standing(partner_id, program_id)
+            built = build(previous)
+            if built is None:
+                return previous, None
+            new = contracts.build(Standing, built)
+            version = previous.get("version") if previous else None
+            change = change_between(previous, new, program_name)
+            owed = [Owed.of(change)] if change else []
+            if self.store.put_standing(partner_id, program_id, new, version, owes(owed), changed_by, membership):
+                return previous, new
+        raise RuntimeError(f"standing of {partner_id} in {program_id} kept changing under us")
+
+    # ------------------------------------------------------------------------------------------------ the step
+    def evaluate_scheduled(
+        self, program: Program, partner_id: str, evaluated_at: datetime, period: Period
+    ) -> str | None:
+        """One partner of a scheduled run. Returns its status, or None if it is not enrolled (nothing written).
+
+        The record is written once with the "Partner Evaluated" it owes; then the standing moves, with the
+        "Standing Changed" it owes. A redelivery finds the record and only finishes moving the standing (nothing
+        is written when the standing already follows it), so a crash between the two writes loses nothing and
+        sends nothing twice."""
+        state = self.store.partner_state(partner_id)
+        if not is_enrolled(state, program.id):
+            return None
+        period_start = period.start.isoformat()
+        record = self.store.stored_record(partner_id, program.id, period_start)
+        if record is None:
+            record = self.judge(program, state, evaluated_at, period)
+            evaluated = Owed.of(evaluated_detail(program, state, record, evaluated_at))
+            if not self.store.put_record(record, owes([evaluated])):  # a concurrent delivery won the race
+                record = self.store.stored_record(partner_id, program.id, period_start) or record
+        self.follow_record(program, partner_id, record)
+        return str(record["status"])
+
+    def follow_record(self, program: Program, partner_id: str, record: dict[str, Any]) -> None:
+        """Move the current standing to what a scheduled record says (nothing written when it already does)."""
+        run = f"evaluation#{program.id}#{record['period']['start']}"
+        self.save_standing(partner_id, program.id, lambda previous: follows(record, previous), changed_by=run)

@@ -1,7 +1,8 @@
 """Backtests: one partner judged twice, under the program in force (the base) and under a draft, and the two
 records compared. Shared by `standing backtest` (history folded in memory) and the deployed simulations
 (`POST /programs/{id}/simulations`, stored history): both feed the same rules engine the same facts a scheduled
-evaluation would (`standing.evaluate.partner.judge`), only the history of records is each side's own.
+evaluation would (`standing.evaluate.partner.PartnerEvaluator.judge`), only the history of records is each side's
+own.
 
 Nothing here writes anything: callers decide where rows go (a CSV, or items under the simulation's id).
 """
@@ -22,12 +23,11 @@ from typing import Any
 
 import yaml
 
-from standing import catalog
-from standing.adapters import queue, simulations_store, standing_store
 from standing.adapters.standing_store import PartnerState
 from standing.adapters.tables import batch_marker_sk, page_marker_sk
 from standing.day_aggregate import DayAggregate
 from standing.evaluate.partner import HISTORY, partner_facts
+from standing.evaluate.ports import Clock, Programs, SimulationStore, StateStore, WorkQueue
 from standing.keys import ENROLMENT_SHARDS
 from standing.rules import Period, Program, ProgramError, evaluate_partner, load_program, opt_in_check
 
@@ -262,34 +262,6 @@ def scheduled_instants(program: Program, start: datetime, end: datetime) -> list
     return found
 
 
-def start_simulation(program_id: str, draft_text: str, start: date, end: date, now: datetime) -> dict[str, Any]:
-    """Validate the draft (ProgramError, DraftMismatch), record the simulation and enqueue its planner pages."""
-    base = catalog.program(program_id)
-    draft = load_draft(draft_text, "request body")
-    if draft.id != base.id:
-        raise DraftMismatch(f"the draft's id is {draft.id!r}; this simulation is of {base.id!r}")
-    first = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
-    last = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC) - timedelta(microseconds=1)
-    instants = [t.isoformat() for t in scheduled_instants(draft, first, last)]
-    simulation_id = uuid.uuid4().hex
-    detail = {
-        "id": simulation_id,
-        "program": program_id,
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "instants": instants,
-        "created_at": now.astimezone(UTC).isoformat(),
-    }
-    simulations_store.create(simulation_id, detail, draft_text, pages=ENROLMENT_SHARDS)
-    queue.enqueue(
-        [
-            {"mode": "simulation", "kind": "plan_page", "simulation": simulation_id, "shard": s, "page": 0}
-            for s in range(ENROLMENT_SHARDS)
-        ]
-    )
-    return view(simulations_store.get(simulation_id))
-
-
 def view(item: dict[str, Any]) -> dict[str, Any]:
     """GET /simulations/{id}: the request, progress and the summary so far."""
     counts = {k: int(v) for k, v in item.items() if "|" in k}
@@ -313,25 +285,81 @@ def view(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def results_csv(simulation_id: str) -> str:
-    item = simulations_store.get(simulation_id)
-    ids = metric_ids(catalog.program(item["program"]), _draft(simulation_id, item["draft"]))
-    return csv_text([], ids) + "".join(simulations_store.rows(simulation_id))
-
-
 @functools.lru_cache(maxsize=32)
 def _draft(simulation_id: str, text: str) -> Program:
     return load_draft(text, f"simulation {simulation_id}")
 
 
-def on_work(body: dict[str, Any]) -> None:
-    """One EvaluateQueue message of a simulation: a planner page or a partner batch."""
-    simulation_id = body["simulation"]
-    item = simulations_store.get(simulation_id)
-    if body["kind"] == "plan_page":
+class Simulations:
+    """Deployed simulations, on the ports they are built from: the partners' store (read only), the simulations'
+    own store (everything a simulation writes), the work queue, the programs and the clock."""
+
+    def __init__(
+        self,
+        store: StateStore,
+        simulations: SimulationStore,
+        queue: WorkQueue,
+        programs: Programs,
+        clock: Clock,
+        *,
+        page_size: int = PAGE_SIZE,
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.store = store
+        self.simulations = simulations
+        self.queue = queue
+        self.programs = programs
+        self.clock = clock
+        self.page_size = page_size
+        self.batch_size = batch_size
+
+    def start(self, program_id: str, draft_text: str, start: date, end: date, now: datetime) -> dict[str, Any]:
+        """Validate the draft (ProgramError, DraftMismatch), record the simulation and enqueue its planner pages."""
+        base = self.programs.program(program_id)
+        draft = load_draft(draft_text, "request body")
+        if draft.id != base.id:
+            raise DraftMismatch(f"the draft's id is {draft.id!r}; this simulation is of {base.id!r}")
+        first = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
+        last = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC) - timedelta(microseconds=1)
+        instants = [t.isoformat() for t in scheduled_instants(draft, first, last)]
+        simulation_id = uuid.uuid4().hex
+        detail = {
+            "id": simulation_id,
+            "program": program_id,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "instants": instants,
+            "created_at": now.astimezone(UTC).isoformat(),
+        }
+        self.simulations.create(simulation_id, detail, draft_text, pages=ENROLMENT_SHARDS)
+        self.queue.enqueue(
+            [
+                {"mode": "simulation", "kind": "plan_page", "simulation": simulation_id, "shard": s, "page": 0}
+                for s in range(ENROLMENT_SHARDS)
+            ]
+        )
+        return view(self.simulations.get(simulation_id))
+
+    def results_csv(self, simulation_id: str) -> str:
+        item = self.simulations.get(simulation_id)
+        ids = metric_ids(self.programs.program(item["program"]), _draft(simulation_id, item["draft"]))
+        return csv_text([], ids) + "".join(self.simulations.rows(simulation_id))
+
+    def on_work(self, body: dict[str, Any]) -> None:
+        """One EvaluateQueue message of a simulation: a planner page or a partner batch."""
+        simulation_id = body["simulation"]
+        item = self.simulations.get(simulation_id)
+        if body["kind"] == "plan_page":
+            self._plan_page(simulation_id, item, body)
+        elif body["kind"] == "batch":
+            self._batch(simulation_id, item, body)
+        else:
+            raise ValueError(f"unknown simulation work kind {body['kind']!r}")
+
+    def _plan_page(self, simulation_id: str, item: dict[str, Any], body: dict[str, Any]) -> None:
         shard, page = int(body["shard"]), int(body["page"])
-        ids, cursor = standing_store.enrolled_partners(item["program"], shard, body.get("cursor"), PAGE_SIZE)
-        batches = [ids[i : i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
+        ids, cursor = self.store.enrolled_partners(item["program"], shard, body.get("cursor"), self.page_size)
+        batches = [ids[i : i + self.batch_size] for i in range(0, len(ids), self.batch_size)]
         messages: list[dict[str, Any]] = [
             {
                 "mode": "simulation",
@@ -344,55 +372,57 @@ def on_work(body: dict[str, Any]) -> None:
         ]
         if cursor:
             messages.append({**body, "page": page + 1, "cursor": cursor})
-        queue.enqueue(messages)
+        self.queue.enqueue(messages)
         adds = {"batches_planned": len(batches), "pages_pending": (1 if cursor else 0) - 1}
-        if simulations_store.count_once(simulation_id, page_marker_sk(shard, page), adds):
-            _complete_if_done(simulation_id)
-        return
-    if body["kind"] != "batch":
-        raise ValueError(f"unknown simulation work kind {body['kind']!r}")
-    base = catalog.program(item["program"])
-    draft = _draft(simulation_id, item["draft"])
-    instants = [datetime.fromisoformat(t) for t in item.get("instants", [])]
-    rows: list[dict[str, Any]] = []
-    partners = 0
-    for partner_id in body["partners"]:
-        state = standing_store.partner_state(partner_id)
-        if not is_enrolled(state, base.id) or not instants:
-            continue
-        partners += 1
-        rows += _judge_partner(base, draft, state, instants)
-    simulations_store.put_rows(simulation_id, body["batch"], csv_text(rows, metric_ids(base, draft), header=False))
-    adds = {"batches_done": 1, "partners": partners, "rows": len(rows), **summary_counts(rows)}
-    if simulations_store.count_once(simulation_id, batch_marker_sk(body["batch"]), adds):
-        _complete_if_done(simulation_id)
+        if self.simulations.count_once(simulation_id, page_marker_sk(shard, page), adds):
+            self._complete_if_done(simulation_id)
 
+    def _batch(self, simulation_id: str, item: dict[str, Any], body: dict[str, Any]) -> None:
+        base = self.programs.program(item["program"])
+        draft = _draft(simulation_id, item["draft"])
+        instants = [datetime.fromisoformat(t) for t in item.get("instants", [])]
+        rows: list[dict[str, Any]] = []
+        partners = 0
+        for partner_id in body["partners"]:
+            state = self.store.partner_state(partner_id)
+            if not is_enrolled(state, base.id) or not instants:
+                continue
+            partners += 1
+            rows += self._judge_partner(base, draft, state, instants)
+        text = csv_text(rows, metric_ids(base, draft), header=False)
+        self.simulations.put_rows(simulation_id, body["batch"], text)
+        adds = {"batches_done": 1, "partners": partners, "rows": len(rows), **summary_counts(rows)}
+        if self.simulations.count_once(simulation_id, batch_marker_sk(body["batch"]), adds):
+            self._complete_if_done(simulation_id)
 
-def _judge_partner(
-    base: Program, draft: Program, state: PartnerState, instants: list[datetime]
-) -> list[dict[str, Any]]:
-    """Both sides at every instant, oldest first, each on its own history (seeded with the stored records)."""
-    sides = {"base": base, "draft": draft}
-    first_period = min(p.period_for(instants[0]).start for p in sides.values())
-    seed = standing_store.records(state.partner_id, base.id, before=first_period.isoformat(), limit=HISTORY)
-    histories = {side: History({state.partner_id: list(seed)}) for side in SIDES}
-    days: dict[str, list[DayAggregate]] = {}
-    for program in sides.values():
-        if program.time_zone not in days:
-            ranges = [program.query_range(program.period_for(t)) for t in instants]
-            first = min(r[0] for r in ranges)
-            last = max(r[1] for r in ranges)
-            days[program.time_zone] = standing_store.daily_aggregates(state.partner_id, program.time_zone, first, last)
-    rows = []
-    for at in instants:
-        records = {
-            side: judge(program, state, days[program.time_zone], at, histories[side]) for side, program in sides.items()
-        }
-        rows.append(compare(records["base"], records["draft"]))
-    return rows
+    def _judge_partner(
+        self, base: Program, draft: Program, state: PartnerState, instants: list[datetime]
+    ) -> list[dict[str, Any]]:
+        """Both sides at every instant, oldest first, each on its own history (seeded with the stored records)."""
+        sides = {"base": base, "draft": draft}
+        first_period = min(p.period_for(instants[0]).start for p in sides.values())
+        seed = self.store.records(state.partner_id, base.id, before=first_period.isoformat(), limit=HISTORY)
+        histories = {side: History({state.partner_id: list(seed)}) for side in SIDES}
+        days: dict[str, list[DayAggregate]] = {}
+        for program in sides.values():
+            if program.time_zone not in days:
+                ranges = [program.query_range(program.period_for(t)) for t in instants]
+                first = min(r[0] for r in ranges)
+                last = max(r[1] for r in ranges)
+                folded = self.store.folded_days(
+                    partner_id=state.partner_id, time_zone=program.time_zone, first=first, last=last
+                )
+                days[program.time_zone] = folded.days
+        rows = []
+        for at in instants:
+            records = {
+                side: judge(program, state, days[program.time_zone], at, histories[side])
+                for side, program in sides.items()
+            }
+            rows.append(compare(records["base"], records["draft"]))
+        return rows
 
-
-def _complete_if_done(simulation_id: str) -> None:
-    item = simulations_store.get(simulation_id)
-    if item.get("pages_pending", 0) == 0 and item.get("batches_done", 0) >= item.get("batches_planned", 0):
-        simulations_store.complete(simulation_id, datetime.now(UTC).isoformat())
+    def _complete_if_done(self, simulation_id: str) -> None:
+        item = self.simulations.get(simulation_id)
+        if item.get("pages_pending", 0) == 0 and item.get("batches_done", 0) >= item.get("batches_planned", 0):
+            self.simulations.complete(simulation_id, self.clock().isoformat())

@@ -1,6 +1,6 @@
 """The partner's page and the operator console, read and rendered: the same reads as the HTTP API (standing,
-projections, records through `standing.evaluate.views` and the standing store), laid out by the Jinja2 templates
-in `templates/` (autoescaped: every partner-supplied text is escaped).
+projections, records through `standing.evaluate.views.StandingViews` and the standing store), laid out by the
+Jinja2 templates in `templates/` (autoescaped: every partner-supplied text is escaped).
 
 Access is the caller's business: the API checks the signed link before it asks for a partner's page, and the
 console route is IAM-authorised on AWS.
@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from standing import catalog, config
 from standing.adapters import standing_store
-from standing.evaluate import views
+from standing.evaluate.views import StandingViews
 from standing.keys import ENROLMENT_SHARDS
 from standing.notify.catalog import resolve_locale
 from standing.portal import page
@@ -69,10 +69,12 @@ def page_html(
     now: datetime,
     csrf: Callable[[str], str],
     notice: tuple[str, str, list[str]] | None = None,
+    *,
+    standing_views: StandingViews,
 ) -> tuple[str, str]:
-    """(HTML, locale) of the partner's page served on link `token`. `views.UnknownPartner` if no profile was
-    ever received."""
-    standing = views.partner_standing(partner_id, now)
+    """(HTML, locale) of the partner's page served on link `token`, its standing read through `standing_views`.
+    `standing.evaluate.views.UnknownPartner` if no profile was ever received."""
+    standing = standing_views.partner_standing(partner_id, now)
     profile = standing_store.partner_state(partner_id).profile or {}
     locale = page.choose_locale(requested_lang, profile.get("locale"))
     histories = {
