@@ -5,6 +5,7 @@ behaviour through the real handlers on embedded AWS is in test_fanout.py, test_p
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from collections import Counter
@@ -18,9 +19,11 @@ import pytest
 import standing
 from standing import catalog
 from standing.catalog import UnknownProgram
+from standing.evaluate.changes import NotEnrolled, NotOptIn
 from standing.evaluate.runs import Evaluator
 from standing.evaluate.simulation import Simulations, view
 from standing.evaluate.views import StandingViews, UnknownPartner
+from standing.rules.schema import Membership
 from tests.evaluate.fakes import (
     FakeClock,
     FakePrograms,
@@ -29,6 +32,7 @@ from tests.evaluate.fakes import (
     FakeStore,
     FakeSuppressions,
 )
+from tests.evaluate.test_programs import PROPERTY, _property
 from tests.evaluate.test_scenarios import _kkday_partner
 
 KKDAY = "kkday-trusted-partner"
@@ -293,3 +297,42 @@ def test_the_standing_view_reads_through_the_ports():
         views.partner_standing("nobody")
     with pytest.raises(UnknownProgram):
         views.partner_evaluations("good", "no-such-program", 5)
+
+
+def test_membership_changes_judge_on_the_ports_and_a_repeated_change_writes_nothing():
+    world = World()
+    world.programs.known[PROPERTY] = catalog.program(PROPERTY)
+    changes = world.evaluator.changes
+    now = datetime(2024, 6, 1, 12, tzinfo=UTC)
+    for partner_id, score in (("bp-good", 82), ("bp-low", 55)):
+        world.store.add_partner(partner_id, [PROPERTY], **{**PROFILE, "region": "NL"})
+        world.store.add_events(partner_id, _property(partner_id, now, score, "competitive", (8, 7, 9)))
+
+    refused = changes.change_membership("bp-low", PROPERTY, "opt_in", now)
+    assert (refused.granted, refused.status, refused.failing) == (False, "not_awarded", ["performance_score"])
+    assert world.store.enrolments["bp-low"][PROPERTY]["membership"] == "never_joined"
+    assert ("bp-low", PROPERTY) not in world.store.kept_standings
+
+    assert changes.change_membership("bp-good", PROPERTY, "opt_in", now).granted
+    assert world.store.kept_standings[("bp-good", PROPERTY)]["status"] == "awarded"
+    changes.change_membership("bp-good", PROPERTY, "opt_out", now)
+    assert world.store.kept_standings[("bp-good", PROPERTY)]["status"] == "opted_out"
+    writes, owed = world.store.writes(), list(world.store.owed)
+    changes.change_membership("bp-good", PROPERTY, "opt_out", now)  # leaving twice is one change
+    assert (world.store.writes(), world.store.owed) == (writes, owed)
+    assert Counter(world.store.owed_types()) == {"Membership Changed": 3, "Standing Changed": 2}
+
+    with pytest.raises(NotOptIn):
+        changes.change_membership("good", KKDAY, "opt_out", now)
+    with pytest.raises(NotEnrolled):
+        changes.change_membership("nobody", PROPERTY, "opt_in", now)
+
+    # A program that does not require the criteria to join (`opt_in_requires_criteria: false`): the programs port
+    # holds a changed copy; the partner joins with the status it is judged at.
+    relaxed = dataclasses.replace(
+        catalog.program(PROPERTY), membership_rules=Membership("opt_in", opt_in_requires_criteria=False)
+    )
+    world.programs.known[PROPERTY] = relaxed
+    joined = changes.change_membership("bp-low", PROPERTY, "opt_in", now)
+    assert (joined.granted, joined.status) == (True, "not_awarded")
+    assert world.store.kept_standings[("bp-low", PROPERTY)]["reason"] == "opted_in"
