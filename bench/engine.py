@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from standing.day_aggregate import DayAggregate, ReportedScore
 from standing.rules import PartnerFacts, Program, evaluate_partner, load_programs
+from standing.rules.engine import clear_memos
 from standing.rules.periods import Period
 
 MIX = {  # program id -> (share of partners, share of days in the needed range with activity)
@@ -122,6 +123,7 @@ def build(programs: dict[str, Program], partners: int, seed: int = 7):
 
 
 def run(work: list[tuple[Program, PartnerFacts, list[DayAggregate], datetime, Period | None]]) -> float:
+    clear_memos()  # every round from cold: no metric result kept from the round before
     started = time.process_time()  # CPU time of this process: other jobs on the machine do not count
     for program, facts, days, when, period in work:
         evaluate_partner(program, facts, days, when, period)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -26,7 +26,6 @@ from standing.rules.periods import Period, add_months, local_date, month_end
 from standing.rules.schema import Metric, Program, ProgramVersion, Threshold
 
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "not_applicable"
-_ON_TOTALS = frozenset({"ratio", "mean", "count", "distinct", "latest"})  # kinds judged on window totals alone
 _UTC_TEXT = "%Y-%m-%dT%H:%M:%S.%fZ"  # the stored form of instants (standing.events.models.utc_text)
 _ZERO = Decimal(0)
 _get = dict.get
@@ -58,40 +57,27 @@ def evaluate_partner(
     dropped here, so callers may pass whatever their query returned."""
     if evaluated_at.tzinfo is None:
         raise ValueError("evaluated_at must be timezone-aware")
-    version = program.version_at(evaluated_at)
-    anchor = program.evaluation_anchor(evaluated_at)
-    if period is None:
-        period = program.period_for(evaluated_at)
+    at = _instant(program, evaluated_at, period)
+    version = at.version
     attributes = facts.attributes or {}
     region = attributes.get("region")
     region = str(region) if region not in (None, "") else None
-    segment, segment_reason = program.segment_with_reason(attributes)
+    segment, segment_reason = _segment(program, attributes)
+    plan = version.plans.get((segment, region))
+    if plan is None:
+        plan = version.plans[(segment, region)] = _plan(program, version, segment, region)
 
-    windows = _window_totals(program, version, days, period, region)
-    at_text = program.remember(("utc", evaluated_at), lambda: evaluated_at.astimezone(UTC).strftime(_UTC_TEXT))
-    context = _Context(windows, facts, program.local_day(anchor), program.tz, at_text, _window_phrase(program))
+    windows = _window_totals(program, at, days, region)
     metrics: dict[str, dict[str, Any]] = {}
     failing: list[str] = []
     applicable = 0
-    for metric, threshold, shown, ratio in version.metrics_for(segment, region):
-        kept = windows[metric.window_days].memo
-        if kept is not None and metric.kind in _ON_TOTALS:
-            # the same metric (by value: a draft's unchanged metrics are the base's) on the same totals at the same
-            # instant gives the same result
-            fingerprint = program.remember(("metric", id(metric)), lambda: repr(metric))  # noqa: B023
-            key = (fingerprint, shown, ratio, at_text, context.window_phrase)
-            found = kept.get(key)
-            if found is None:
-                found = kept[key] = _evaluate_metric(metric, threshold, ratio, context)
-                found["threshold"] = shown
-            result = dict(found)
-        else:
-            result = _evaluate_metric(metric, threshold, ratio, context)
-            result["threshold"] = shown
-        metrics[metric.id] = result
-        if result["outcome"] == FAIL:
-            failing.append(metric.id)
-        if result["outcome"] != NOT_APPLICABLE:
+    for step in plan:
+        result = step.judge(step, windows[step.window], facts, at)
+        metrics[step.metric_id] = result
+        outcome = result["outcome"]
+        if outcome == FAIL:
+            failing.append(step.metric_id)
+        if outcome != NOT_APPLICABLE:
             applicable += 1
 
     membership = _membership(program, facts)
@@ -100,8 +86,8 @@ def evaluate_partner(
     record = {
         "program": program.id,
         "partner_id": facts.partner_id,
-        "period": dict(program.remember(("period_dict", period), period.to_dict)),
-        "evaluated_at": program.remember(("iso", evaluated_at), lambda: evaluated_at.astimezone(UTC).isoformat()),
+        "period": dict(at.period_dict),
+        "evaluated_at": at.iso,
         "rules_version": version.version,
         "segment": segment,
         "segment_reason": segment_reason,
@@ -110,13 +96,65 @@ def evaluate_partner(
         "reason": reason,
         "metrics": metrics,
         "failing": failing,
-        "consequences": _consequences(version, len(failing), period, facts.previous) if measured else [],
+        "consequences": _consequences(version, len(failing), at.period, facts.previous) if measured else [],
         "benefits": dict(version.benefits) if status == "awarded" else {},
-        "valid_until": _valid_until(program, version, anchor) if status == "awarded" else None,
+        "valid_until": _valid_until(program, version, at.anchor) if status == "awarded" else None,
     }
     if membership is not None:
         record["membership"] = membership
     return record
+
+
+@dataclass(frozen=True)
+class _Instant:
+    """What every partner judged at one instant over one period shares (memoised on the program)."""
+
+    version: ProgramVersion
+    anchor: datetime
+    period: Period
+    today: date  # local date of the evaluation
+    at: str  # the evaluation instant as UTC text (the format of stored deadlines)
+    iso: str  # the record's `evaluated_at`
+    period_dict: dict[str, str]
+    window_phrase: str  # "in the last 90 days" / "in the period"
+    tz: ZoneInfo
+    windows: dict[str | None, _Windows]  # per region: the windows summed and the days that count
+
+
+def _instant(program: Program, evaluated_at: datetime, period: Period | None) -> _Instant:
+    return program.remember(  # type: ignore[no-any-return]
+        ("instant", evaluated_at, period), lambda: _new_instant(program, evaluated_at, period)
+    )
+
+
+def _new_instant(program: Program, evaluated_at: datetime, period: Period | None) -> _Instant:
+    version = program.version_at(evaluated_at)
+    anchor = program.evaluation_anchor(evaluated_at)
+    judged = program.period_for(evaluated_at) if period is None else period
+    utc = evaluated_at.astimezone(UTC)
+    return _Instant(
+        version,
+        anchor,
+        judged,
+        program.local_day(anchor),
+        utc.strftime(_UTC_TEXT),
+        utc.isoformat(),
+        judged.to_dict(),
+        _window_phrase(program),
+        program.tz,
+        {},
+    )
+
+
+def _segment(program: Program, attributes: dict[str, Any]) -> tuple[str | None, str | None]:
+    """`program.segment_with_reason`, memoised per attribute text (a run judges every partner of a category)."""
+    segments = program.segments
+    if segments is None:
+        return None, None
+    raw = attributes.get(segments.attribute)
+    if raw is not None and type(raw) is not str:
+        return segments.resolve(attributes)
+    return program.remember(("segment", raw), lambda: segments.resolve(attributes))  # type: ignore[no-any-return]
 
 
 def _membership(program: Program, facts: PartnerFacts) -> dict[str, Any] | None:
@@ -178,19 +216,44 @@ def at_risk_metrics(record: dict[str, Any], margin: Decimal | str | float) -> li
 # ---------------------------------------------------------------------------------------------------- inputs
 
 
+@dataclass(frozen=True)
+class _Windows:
+    """For one region at one instant: the first and last day that count, the excluded ranges, and each window to
+    sum: (its length, None for the period; its first day; the key of its totals on a DayList; its inputs)."""
+
+    lowest: date
+    last: date
+    excluded: list[tuple[date, date]]
+    sums: tuple[tuple[int | None, date, tuple[Any, ...], tuple[tuple[str, ...], ...]], ...]
+
+
+def _windows(program: Program, at: _Instant, region: str | None) -> _Windows:
+    found = at.windows.get(region)
+    if found is None:
+        period = at.period
+        needs = at.version.inputs_by_window()
+        first = period.start
+        for length in needs:
+            if length is not None:
+                first = min(first, period.end - timedelta(days=length - 1))
+        lowest, excluded = program.day_filter(first, period.end, region)
+        last = period.end
+        sums = []
+        for length, inputs in needs.items():
+            start = period.start if length is None else period.end - timedelta(days=length - 1)
+            sums.append((length, start, (start, lowest, last, tuple(excluded), inputs), inputs))
+        found = at.windows[region] = _Windows(lowest, last, excluded, tuple(sums))
+    return found
+
+
 def _window_totals(
-    program: Program, version: ProgramVersion, days: Iterable[DayAggregate], period: Period, region: str | None
+    program: Program, at: _Instant, days: Iterable[DayAggregate], region: str | None
 ) -> dict[int | None, WindowTotals]:
     """Totals for the period (key None) and for each metric's own rolling window (key: its length in days).
 
     Only the inputs the version's metrics read are summed: this is the engine's hot loop."""
-    needs = version.inputs_by_window()
-    first = period.start
-    for length in needs:
-        if length is not None:
-            first = min(first, period.end - timedelta(days=length - 1))
-    lowest, excluded = program.day_filter(first, period.end, region)
-    last = period.end
+    windows = _windows(program, at, region)
+    lowest, last, excluded = windows.lowest, windows.last, windows.excluded
     bounds = getattr(days, "bounds", None)  # a fold's DayList: every day lies within its bounds
     if bounds is not None and lowest <= bounds[0] and bounds[1] <= last and not excluded:
         kept = days if isinstance(days, list) else list(days)
@@ -202,14 +265,11 @@ def _window_totals(
     # partner's days under the base and the draft; WindowTotals are never modified).
     memo: dict[Any, WindowTotals] | None = getattr(days, "totals", None)
     out: dict[int | None, WindowTotals] = {}
-    for length, inputs in needs.items():
-        start = period.start if length is None else period.end - timedelta(days=length - 1)
-        key = (start, lowest, last, tuple(excluded), inputs)
+    for length, start, key, inputs in windows.sums:
         found = memo.get(key) if memo is not None else None
         if found is None:
             found = _sum_days([d for d in kept if d.day >= start] if start > lowest else kept, *inputs)
             if memo is not None:
-                found.memo = {}  # shared totals: the metrics judged on them are kept too
                 memo[key] = found
         out[length] = found
     return out
@@ -247,16 +307,6 @@ def _sum_days(
     return WindowTotals(days=len(days), counts=counts, sums=amounts, sets=members, scores=latest, deadlines=dues)
 
 
-@dataclass
-class _Context:
-    windows: dict[int | None, WindowTotals]
-    facts: PartnerFacts
-    today: date  # local date of the evaluation
-    tz: ZoneInfo
-    at: str  # the evaluation instant as UTC text (the format of stored deadlines)
-    window_phrase: str  # "in the last 90 days" / "in the period"
-
-
 def _counted(totals: WindowTotals, names: tuple[str, ...], at: str) -> int:
     """The sum of the named counters; a counter derived from deadlines counts those passed at `at`."""
     if len(names) == 1 and names[0] not in INSTANT_COUNTERS:  # the usual case, on the engine's hot path
@@ -270,34 +320,182 @@ def _counted(totals: WindowTotals, names: tuple[str, ...], at: str) -> int:
 # ---------------------------------------------------------------------------------------------------- metrics
 
 
-def _evaluate_metric(metric: Metric, threshold: Threshold, ratio: tuple[int, int], ctx: _Context) -> dict[str, Any]:
-    totals = ctx.windows[metric.window_days]
-    kind = metric.kind
-    if kind == "ratio":
-        assert metric.numerator is not None and metric.denominator is not None
-        numerator = _counted(totals, metric.numerator, ctx.at)
-        out = _rate(metric, ratio, numerator, 1, _counted(totals, metric.denominator, ctx.at))
-    elif kind == "mean":
-        assert metric.sum is not None and metric.count is not None
-        sn, sd = totals.sum(metric.sum).as_integer_ratio()
-        out = _rate(metric, ratio, sn, sd, totals.counts.get(metric.count, 0))
-    elif kind == "count":
-        assert metric.count is not None
-        out = _level(metric, ratio, totals.counts.get(metric.count, 0))
-    elif kind == "distinct":
-        assert metric.set is not None
-        out = _level(metric, ratio, totals.distinct(metric.set))
-    elif kind == "latest":
-        window = f"in the last {metric.window_days} days" if metric.window_days else ctx.window_phrase
-        out = _latest(metric, threshold, totals, window)
-    elif kind == "flag_free":
-        out = _flag(metric, ctx.facts.open_flags)
-    else:
-        out = _lifetime(metric, ratio, ctx)
+# ---------------------------------------------------------------------------------------------------- plans
+# A version's metrics are resolved once per (segment, region) into steps: each metric with its threshold, the
+# function that judges it and the key of its results. A metric's result is a function of the metric (by value),
+# its threshold and a few integers (a ratio's numerator and denominator, a level, a flag open or not...), so results
+# are kept by those (`_RESULTS`): a backtest's draft reuses the base's for every metric it did not change, and
+# partners with the same figures share the sentences. Every result handed out is a copy.
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    metric_id: str
+    metric: Metric
+    window: int | None  # the window its totals are summed over (None: the period)
+    threshold: Threshold
+    shown: int | float | str  # the threshold as records show it
+    ratio: tuple[int, int]  # the threshold as integers p/q
+    key: int  # the metric (by value), its threshold and the window phrase: `_STEP_KEYS`
+    judge: Callable[[_Step, WindowTotals, PartnerFacts, _Instant], dict[str, Any]]
+    numerator: str | None  # a ratio's single plain counter (the usual case; else None: `_counted`)
+    denominator: str | None
+
+
+_STEP_KEYS: dict[tuple[str, str, str], int] = {}
+_RESULTS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_RESULTS_KEPT = 20_000  # results kept at most (then forgotten at once): a few MB
+_LOCAL_DAYS: dict[tuple[str, ZoneInfo], date | None] = {}
+
+
+def clear_memos() -> None:
+    """Forget the kept metric results and parsed attribute dates (benchmarks time the engine from cold)."""
+    _RESULTS.clear()
+    _LOCAL_DAYS.clear()
+
+
+def _plan(program: Program, version: ProgramVersion, segment: str | None, region: str | None) -> tuple[_Step, ...]:
+    phrase = _window_phrase(program)
+    steps = []
+    for metric, threshold, shown, ratio in version.metrics_for(segment, region):
+        ident = (repr(metric), repr(threshold), phrase if metric.kind == "latest" else "")
+        key = _STEP_KEYS.setdefault(ident, len(_STEP_KEYS))
+        numerator = denominator = None
+        if metric.kind == "ratio":
+            numerator, denominator = _plain_counter(metric.numerator), _plain_counter(metric.denominator)
+        judge = _JUDGES.get(metric.kind, _judge_lifetime)
+        steps.append(
+            _Step(metric.id, metric, metric.window_days, threshold, shown, ratio, key, judge, numerator, denominator)
+        )
+    return tuple(steps)
+
+
+def _plain_counter(names: tuple[str, ...] | None) -> str | None:
+    return names[0] if names is not None and len(names) == 1 and names[0] not in INSTANT_COUNTERS else None
+
+
+def _kept(key: tuple[Any, ...], step: _Step, out: dict[str, Any]) -> dict[str, Any]:
+    """A new result, completed as records show it (title, own window, threshold), kept under `key`."""
+    metric = step.metric
     out["title"] = metric.title
     if metric.window_days:
         out["window_days"] = metric.window_days
+    out["threshold"] = step.shown
+    if len(_RESULTS) >= _RESULTS_KEPT:
+        _RESULTS.clear()
+    _RESULTS[key] = out
     return out
+
+
+def _judge_ratio(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+    metric = step.metric
+    counts = totals.counts
+    if step.numerator is not None:
+        numerator = counts.get(step.numerator, 0)
+    else:
+        assert metric.numerator is not None
+        numerator = _counted(totals, metric.numerator, at.at)
+    if step.denominator is not None:
+        denominator = counts.get(step.denominator, 0)
+    else:
+        assert metric.denominator is not None
+        denominator = _counted(totals, metric.denominator, at.at)
+    key = (step.key, numerator, denominator)
+    found = _RESULTS.get(key)
+    if found is None:
+        found = _kept(key, step, _rate(metric, step.ratio, numerator, 1, denominator))
+    return dict(found)
+
+
+def _judge_mean(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+    metric = step.metric
+    assert metric.sum is not None and metric.count is not None
+    sn, sd = totals.sum(metric.sum).as_integer_ratio()
+    count = totals.counts.get(metric.count, 0)
+    key = (step.key, sn, sd, count)
+    found = _RESULTS.get(key)
+    if found is None:
+        found = _kept(key, step, _rate(metric, step.ratio, sn, sd, count))
+    return dict(found)
+
+
+def _judge_count(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+    assert step.metric.count is not None
+    value = totals.counts.get(step.metric.count, 0)
+    key = (step.key, value)
+    found = _RESULTS.get(key)
+    if found is None:
+        found = _kept(key, step, _level(step.metric, step.ratio, value))
+    return dict(found)
+
+
+def _judge_distinct(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+    assert step.metric.set is not None
+    value = totals.distinct(step.metric.set)
+    key = (step.key, value)
+    found = _RESULTS.get(key)
+    if found is None:
+        found = _kept(key, step, _level(step.metric, step.ratio, value))
+    return dict(found)
+
+
+def _judge_latest(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+    metric = step.metric
+    assert metric.score is not None
+    reported = totals.latest(metric.score)
+    key = (step.key, None if reported is None else reported.value)
+    found = _RESULTS.get(key)
+    if found is None:
+        window = f"in the last {metric.window_days} days" if metric.window_days else at.window_phrase
+        found = _kept(key, step, _latest(metric, step.threshold, totals, window))
+    return dict(found)
+
+
+def _judge_flag(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+    assert step.metric.flag is not None
+    key = (step.key, step.metric.flag in facts.open_flags)
+    found = _RESULTS.get(key)
+    if found is None:
+        found = _kept(key, step, _flag(step.metric, facts.open_flags))
+    return dict(found)
+
+
+def _judge_lifetime(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+    """Whole local days from the latest of the partner attributes' instants (Tiki: the later of the store's opening
+    and its first successful sale) to the evaluation day. An attribute not known yet: 0 days, with its reason."""
+    metric = step.metric
+    assert metric.attribute is not None
+    starts: list[date] = []
+    for attribute in metric.attribute:
+        raw = facts.attributes.get(attribute)
+        started = _local_day(raw, at.tz)
+        if started is None:
+            out = _lifetime_unknown(metric, step.ratio, attribute, raw)
+            out["title"] = metric.title
+            if metric.window_days:
+                out["window_days"] = metric.window_days
+            out["threshold"] = step.shown
+            return out
+        starts.append(started)
+    opened = max(starts)
+    days = max(0, (at.today - opened).days)
+    reached = opened + timedelta(days=-(-step.ratio[0] // step.ratio[1]))
+    reached_on = reached if reached > at.today else None
+    key = (step.key, days, reached_on)
+    found = _RESULTS.get(key)
+    if found is None:
+        found = _kept(key, step, _level(metric, step.ratio, days, reached_on))
+    return dict(found)
+
+
+_JUDGES: dict[str, Callable[[_Step, WindowTotals, PartnerFacts, _Instant], dict[str, Any]]] = {
+    "ratio": _judge_ratio,
+    "mean": _judge_mean,
+    "count": _judge_count,
+    "distinct": _judge_distinct,
+    "latest": _judge_latest,
+    "flag_free": _judge_flag,
+}
 
 
 _OPS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
@@ -465,35 +663,33 @@ def _flag(metric: Metric, open_flags: frozenset[str]) -> dict[str, Any]:
     return _record(metric, "clear", None, None, PASS, f"no open {metric.flag} flag")
 
 
-def _lifetime(metric: Metric, ratio: tuple[int, int], ctx: _Context) -> dict[str, Any]:
-    """Whole local days from the latest of the partner attributes' instants (Tiki: the later of the store's opening
-    and its first successful sale) to the evaluation day. An attribute not known yet: 0 days, with its reason."""
-    assert metric.attribute is not None
-    starts: list[date] = []
-    for attribute in metric.attribute:
-        raw = ctx.facts.attributes.get(attribute)
-        started = _local_day(raw, ctx.tz)
-        if started is None:
-            if raw:
-                reason = f"{attribute} {raw!r} is not a date-time"
-            else:
-                reason = metric.missing.get(attribute, f"{attribute} is not known")
-            if metric.when_no_data != "fail":
-                return _record(metric, None, None, None, NOT_APPLICABLE, reason, kind=hr.CHANGE, reason=reason)
-            out = _level(metric, ratio, 0)
-            out["headroom"], out["headroom_kind"], out["reason"] = reason, hr.CHANGE, reason
-            return out
-        starts.append(started)
-    opened = max(starts)
-    days = max(0, (ctx.today - opened).days)
-    reached = opened + timedelta(days=-(-ratio[0] // ratio[1]))
-    return _level(metric, ratio, days, reached if reached > ctx.today else None)
+def _lifetime_unknown(metric: Metric, ratio: tuple[int, int], attribute: str, raw: Any) -> dict[str, Any]:
+    """A lifetime whose attribute is not known yet (or not a date-time): not applicable, or 0 days with the reason."""
+    if raw:
+        reason = f"{attribute} {raw!r} is not a date-time"
+    else:
+        reason = metric.missing.get(attribute, f"{attribute} is not known")
+    if metric.when_no_data != "fail":
+        return _record(metric, None, None, None, NOT_APPLICABLE, reason, kind=hr.CHANGE, reason=reason)
+    out = _level(metric, ratio, 0)
+    out["headroom"], out["headroom_kind"], out["reason"] = reason, hr.CHANGE, reason
+    return out
 
 
 def _local_day(raw: Any, tz: ZoneInfo) -> date | None:
-    """The local date of an RFC 3339 instant (or a plain date) held by a partner attribute."""
+    """The local date of an RFC 3339 instant (or a plain date) held by a partner attribute (kept per text)."""
     if not isinstance(raw, str) or not raw:
         return None
+    key = (raw, tz)
+    if key in _LOCAL_DAYS:
+        return _LOCAL_DAYS[key]
+    if len(_LOCAL_DAYS) >= _RESULTS_KEPT:
+        _LOCAL_DAYS.clear()
+    found = _LOCAL_DAYS[key] = _parse_local_day(raw, tz)
+    return found
+
+
+def _parse_local_day(raw: str, tz: ZoneInfo) -> date | None:
     try:
         instant = datetime.fromisoformat(raw)
     except ValueError:
@@ -551,15 +747,18 @@ def _titles(metrics: dict[str, dict[str, Any]], ids: list[str]) -> str:
 
 def _consequences(version: ProgramVersion, failing: int, period: Period, previous: list[dict[str, Any]]) -> list[str]:
     """The ladder: a step applies when this evaluation and the `consecutive - 1` evaluations right before it (by
-    contiguous periods, measured statuses only) each had at least `min_failing` failing metrics."""
-    chain = _previous_chain(period, previous)
+    contiguous periods, measured statuses only) each had at least `min_failing` failing metrics. The previous
+    records are read only when a step needs them (most partners fail nothing)."""
+    chain: list[dict[str, Any]] | None = None
     out: list[str] = []
     for step in version.ladder:
         if failing < step.min_failing:
             continue
         needed = step.consecutive - 1
+        if needed > 0 and chain is None:
+            chain = _previous_chain(period, previous)
         run = 0
-        for record in chain:
+        for record in chain or ():
             if run >= needed or len(record.get("failing", ())) < step.min_failing:
                 break
             run += 1
