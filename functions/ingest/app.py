@@ -38,7 +38,8 @@ def _service_for(events_table: str, state_table: str) -> IngestService:
     return service_from_config()
 
 
-def _service() -> IngestService:
+def service() -> IngestService:
+    """The handler's service, built once per deployment (tests give the handler another one here)."""
     # Keyed by the resource names so a process serving several deployments (the local run) never mixes them.
     return _service_for(config.events_table(), config.state_table())
 
@@ -82,7 +83,7 @@ def post_events() -> Response[dict[str, Any]]:
         metrics.add_metric(name="RequestsRefused", unit=MetricUnit.Count, value=1)
         return _error(exc.status, exc.code, exc.message)
     try:
-        result = _service().ingest(events)
+        result = service().ingest(events)
     except StoreUnavailable as exc:
         logger.warning("event store unavailable", extra={"code": str(exc)})
         return _error(HTTPStatus.SERVICE_UNAVAILABLE, "unavailable", "storage is busy; resend the same batch")

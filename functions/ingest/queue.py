@@ -40,7 +40,8 @@ def _service_for(events_table: str, state_table: str) -> IngestService:
     return service_from_config()
 
 
-def _service() -> IngestService:
+def service() -> IngestService:
+    """The handler's service, built once per deployment (tests give the handler another one here)."""
     # Keyed by the resource names so a process serving several deployments (the local run) never mixes them.
     return _service_for(config.events_table(), config.state_table())
 
@@ -69,7 +70,7 @@ def record_handler(record: SQSRecord) -> dict[str, Any]:
         metrics.add_metric(name="MalformedMessages", unit=MetricUnit.Count, value=1)
         logger.error("malformed message sent to the DLQ", extra={"message_id": record.message_id, "reason": str(exc)})
         raise
-    result = _service().ingest(envelopes)
+    result = service().ingest(envelopes)
     metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=result.accepted)
     metrics.add_metric(name="EventsDuplicate", unit=MetricUnit.Count, value=result.duplicates)
     if result.rejected:

@@ -169,3 +169,24 @@ def test_reviews_are_read_further_back_than_the_rest_when_asked(aws):
     assert sorted(ids) == ["o-july", "r-july", "r-june"]
     assert sorted(e["event_id"] for e in standing_store.partner_events("kk-1", date(2024, 6, 1))) == [
         "o-july", "o-june", "r-july", "r-june"]  # fmt: skip
+
+
+def test_a_lambda_stream_record_carries_binaries_as_base64_and_they_read_the_same():
+    """DynamoDB Streams hand Lambda a Binary as base64 text: the event's digest and a record's packed document."""
+    import base64
+
+    from standing.adapters.ingest_store import deserialize, event_item, serialize, stored_event
+    from standing.outbox import newly_owed
+
+    event = {"partner_id": "kk-1", "event_id": "e1", "type": "order.placed", "occurred_at": "2024-07-01T08:00:00Z",
+             "data": {}, "digest": "0f" * 16, "received_at": "2024-07-01T08:00:01.000000Z"}  # fmt: skip
+    wire = serialize(event_item(event))
+    wire["h"] = {"B": base64.b64encode(wire["h"]["B"]).decode()}
+    assert stored_event(deserialize(wire))["digest"] == "0f" * 16
+
+    record = {"partner_id": "kk-1", "program": "p", "period": {"start": "2024-07-01"}, "status": "good"}
+    owed = [{"type": "Partner Evaluated", "id": "evaluated#1", "detail": "{}"}]
+    image = serialize({"pk": "P#kk-1", "sk": "EVAL#p#2024-07-01", "packed": tables.pack_document(record), "owes": owed})
+    image["packed"] = {"B": base64.b64encode(image["packed"]["B"]).decode()}
+    (outgoing,) = newly_owed(deserialize(image), None)
+    assert outgoing.detail == {"id": "evaluated#1", "record": record}

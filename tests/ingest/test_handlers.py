@@ -116,7 +116,7 @@ def test_http_base64_body_and_per_event_rejections() -> None:
 
 def test_http_store_unavailable_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
     service = IngestService(IngestStore(RaisingClient("ThrottlingException"), "e", "s"), 400)
-    monkeypatch.setattr(http_handler, "_service", lambda: service)
+    monkeypatch.setattr(http_handler, "service", lambda: service)
     response = post(json.dumps({"events": [event("e1", "order.confirmed", "2024-07-01T00:00:00Z", order_id="o")]}))
     assert (response["statusCode"], response["json"]["error"]) == (503, "unavailable")
 
@@ -146,7 +146,7 @@ def test_sqs_malformed_message_fails_alone_and_rejected_events_are_not_failures(
 
 def test_sqs_throttled_store_is_a_retried_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     service = IngestService(IngestStore(RaisingClient("ProvisionedThroughputExceededException"), "e", "s"), 400)
-    monkeypatch.setattr(queue_handler, "_service", lambda: service)
+    monkeypatch.setattr(queue_handler, "service", lambda: service)
     batch = load("ingest_sqs_from_bus.json")
     with pytest.raises(BatchProcessingError):  # every record failed: the invocation fails and SQS redelivers
         queue_handler.lambda_handler(batch, Context())
@@ -174,7 +174,7 @@ def test_stream_sample_and_its_replay(aws: Any) -> None:
 def test_a_record_that_cannot_be_applied_is_parked_not_failed(aws: Any) -> None:
     batch = load("aggregate_stream.json")
     broken = json.loads(json.dumps(batch["Records"][2]))
-    broken["dynamodb"]["NewImage"]["data"]["M"].pop("case_id")  # cannot be placed on a risk case
+    broken["dynamodb"]["NewImage"]["d"]["M"].pop("case_id")  # cannot be placed on a risk case
     response = aggregate_handler.lambda_handler({"Records": [batch["Records"][0], broken]}, Context())
     assert response == {"batchItemFailures": []}  # retrying would fail the same way and block the shard
     store = IngestStore(aws, config.events_table(), config.state_table())

@@ -11,6 +11,7 @@ help). The repository speaks to one injected botocore client (in production the 
 
 from __future__ import annotations
 
+import base64
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -60,8 +61,19 @@ def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def deserialize(image: Mapping[str, Any]) -> dict[str, Any]:
-    """A DynamoDB-typed item (as in a stream record's NewImage) as plain Python values."""
-    return {k: _deserializer.deserialize(v) for k, v in image.items()}
+    """A DynamoDB-typed item (as in a stream record's NewImage) as plain Python values. A Lambda stream record
+    carries a Binary as base64 text, which boto3's deserializer refuses: it is decoded first."""
+    return {k: _deserializer.deserialize(_wire_binary(v)) for k, v in image.items()}
+
+
+def _wire_binary(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    if "B" in value and isinstance(value["B"], str):
+        return {"B": base64.b64decode(value["B"])}
+    if "M" in value:
+        return {"M": {k: _wire_binary(v) for k, v in value["M"].items()}}
+    if "L" in value:
+        return {"L": [_wire_binary(v) for v in value["L"]]}
+    return value
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -117,8 +129,8 @@ def stored_event(item: Mapping[str, Any]) -> dict[str, Any]:
         if stored in ("pk", "sk", "at", tables.EVENT_TIME):
             continue
         name = fields.get(stored, stored)
-        if name == "digest" and not isinstance(value, str):
-            value = bytes(getattr(value, "value", value)).hex()
+        if name == "digest" and stored != name:  # bytes (an earlier release stored hex text)
+            value = tables.binary_bytes(value).hex()
         event[name] = value
     event["partner_id"] = partner_of(str(item["pk"]))
     event["event_id"] = event_id_of(sk)

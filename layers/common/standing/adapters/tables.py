@@ -20,6 +20,7 @@ Plumbing, once per process:
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import zlib
@@ -690,10 +691,16 @@ def pack_document(document: Mapping[str, Any]) -> bytes:
     return zlib.compress(json.dumps(document, sort_keys=True, separators=(",", ":")).encode("utf-8"), 9)
 
 
+def binary_bytes(value: Any) -> bytes:
+    """The bytes of a Binary attribute however it arrives: bytes, boto3's Binary, or the base64 text a Lambda
+    stream record carries (TypeDeserializer leaves that text as it is)."""
+    raw = getattr(value, "value", value)
+    return base64.b64decode(raw) if isinstance(raw, str) else bytes(raw)
+
+
 def unpack_document(packed: Any) -> dict[str, Any]:
-    """The document `pack_document` packed (bytes, or boto3's Binary from a scan or a stream image)."""
-    raw = packed.value if hasattr(packed, "value") else packed
-    return dict(json.loads(zlib.decompress(bytes(raw)).decode("utf-8")))
+    """The document `pack_document` packed (bytes, boto3's Binary, or a stream record's base64)."""
+    return dict(json.loads(zlib.decompress(binary_bytes(packed)).decode("utf-8")))
 
 
 def document_of(item: Mapping[str, Any], plain: str) -> dict[str, Any]:
