@@ -250,9 +250,9 @@ class Backtest:
 
     # --- partner state as the evaluate adapter reads it -----------------------------------------------------
 
-    def state(self, partner: Partner, side: str) -> PartnerState:
+    def state(self, partner: Partner, side: str, flags: frozenset[str] | None = None) -> PartnerState:
         """The partner as `standing_store.partner_state` returns it, with that side's own membership decisions and
-        first sale."""
+        first sale (`flags`: its open risk flags, when the caller has them already)."""
         decided = self.decided[side].get(partner.partner_id)
         profile = dict(partner.profile) if partner.profile is not None else None
         sale = self.first_sale[side].get(partner.partner_id)
@@ -265,7 +265,7 @@ class Backtest:
                 enrolment.update(decided)
             else:  # a newer membership event won; the dates Standing stamped stay on the item
                 enrolment.update({k: v for k, v in decided.items() if k in ("joined_at", "left_at")})
-        return PartnerState(partner.partner_id, profile, enrolments, partner.open_flags())
+        return PartnerState(partner.partner_id, profile, enrolments, partner.open_flags() if flags is None else flags)
 
     def fold(self, partner: Partner, time_zone: str, first: date, last: date) -> Folded:
         """`standing_store.folded_days`: the events from the UTC day before `first` on, folded in the zone."""
@@ -321,26 +321,30 @@ class Backtest:
     def evaluate(self, at: datetime, keep: bool) -> None:
         started = time.process_time()
         fold_before = self.result.timings.fold
+        # What does not depend on the partner, per side: the program, whether it is due, the days its fold reads.
+        sides: list[tuple[str, Program, tuple[str, date, date] | None]] = []
+        for side in simulation.SIDES:
+            program = self.program(side)
+            due = program.first_evaluation is None or program.evaluation_anchor(at) >= program.first_evaluation
+            reads = (program.time_zone, *program.query_range(program.period_for(at))) if due else None
+            sides.append((side, program, reads))
         for partner_id in sorted(self.partners):
             partner = self.partners[partner_id]
             if partner.profile is None:
                 continue
             records: dict[str, dict[str, Any] | None] = {}
             read: dict[tuple[str, date, date], Folded] = {}  # the sides share one fold of the same days
-            for side in simulation.SIDES:
-                program = self.program(side)
-                state = self.state(partner, side)
+            flags = partner.open_flags()
+            for side, program, key in sides:
+                state = self.state(partner, side, flags)
                 if not simulation.is_enrolled(state, self.draft.id):
                     break
-                due = program.first_evaluation is None or program.evaluation_anchor(at) >= program.first_evaluation
-                if not due:
+                if key is None:  # not due yet on this side
                     records[side] = None
                     continue
-                first, last = program.query_range(program.period_for(at))
-                key = (program.time_zone, first, last)
                 folded = read.get(key)
                 if folded is None:
-                    folded = read[key] = self.fold(partner, program.time_zone, first, last)
+                    folded = read[key] = self.fold(partner, *key)
                 self.seen_first_sale(side, state, folded.first_sale_at)
                 records[side] = simulation.judge(program, state, folded.days, at, self.history[side])
                 self.result.evaluations += 1
