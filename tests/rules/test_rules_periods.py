@@ -149,3 +149,8 @@ def test_a_long_window_that_reads_more_than_ratings_needs_every_event_that_far_b
     version = replace(BOOKING.versions[0], metrics=(*BOOKING.versions[0].metrics, widened))
     program = replace(BOOKING, versions=(version,))
     assert program.activity_from(P("2024-01-01", "2024-03-30")) == date(2023, 4, 1)
+
+
+def test_the_history_an_evaluation_reads_is_what_the_ladder_can_look_at():
+    assert KKDAY.history_needed == 2  # a delisting warning after 3 consecutive periods failing 2 or more metrics
+    assert BOOKING.history_needed == 0

@@ -343,6 +343,12 @@ class Program:
             first = min(first, period.end - timedelta(days=longest - 1))
         return first, period.end
 
+    @property
+    def history_needed(self) -> int:
+        """How many earlier records an evaluation reads: the consequence ladder's longest run of `consecutive`
+        periods, less the one being judged (KKday's delisting warning: 3, so 2; no ladder step: none)."""
+        return max((step.consecutive for v in self.versions for step in v.ladder), default=1) - 1
+
     def activity_from(self, period: Period) -> date:
         """The first local day an evaluation of `period` needs of events other than reviews and voids: the period's
         start, or earlier for a longer window that reads more than ratings. `query_range` covers the reviews (the
