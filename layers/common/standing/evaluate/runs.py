@@ -8,8 +8,9 @@ and "Evaluation Run Completed" is published exactly once, by whoever finishes th
 
 `Evaluator` is built from its ports (standing.evaluate.ports: the store, the work queue, the programs, a clock),
 the at-risk margin, the handler of a simulation's work, and the page, batch and pool sizes; the handlers of
-functions/evaluate (and the API) build it once with `evaluator_from_config`. Each partner of a batch is one
-read, the pure engine, one write (standing.evaluate.partner, standing.evaluate.projection).
+functions/evaluate build it once per process (standing.evaluate.wiring). Each partner of a batch is read (its
+state, record of the period, history and events folded on read), judged by the pure engine, and written (its record
+once, then its standing): standing.evaluate.partner, standing.evaluate.projection.
 """
 
 from __future__ import annotations
