@@ -1,6 +1,7 @@
 """The API's response bodies as pydantic models: they type docs/openapi.json and validate what the handlers return.
 
-Records keep any field a newer engine adds (`extra="allow"`); docs/records.md describes every field.
+A record and a projection are the contracts' own models (standing.contracts: the one definition the engine, the
+bus and the API share); docs/records.md describes every field.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["awarded", "not_awarded", "ineligible", "suspended", "opted_out"]
+from standing.contracts import EvaluationRecord, Projection
 
 
 class Open(BaseModel):
@@ -24,40 +25,6 @@ class ErrorBody(BaseModel):
     details: list[Any] = Field(description="per-field reasons, failing metrics, or the ids involved")
 
 
-class Period(BaseModel):
-    start: str = Field(description="first day, inclusive (YYYY-MM-DD, the program's time zone)")
-    end: str = Field(description="last day, inclusive")
-
-
-class MetricResult(Open):
-    value: Any = Field(None, description="the measured value (number, category or flag); null when not measured")
-    numerator: Any = None
-    denominator: Any = None
-    threshold: Any = Field(None, description="the bar in force for this partner's segment and region")
-    op: str | None = Field(None, description=">=, <=, <, >, == against the threshold")
-    outcome: Literal["pass", "fail", "not_applicable"]
-    headroom: str | None = Field(None, description='e.g. "3 more orders", "1 more cancellation allowed"')
-
-
-class EvaluationRecord(Open):
-    """One partner in one program for one period (docs/records.md). A projection has the same shape, judged on the
-    current period so far, plus `data_as_of` and `days_left`."""
-
-    program: str
-    partner_id: str
-    period: Period
-    evaluated_at: str
-    rules_version: str | None = None
-    segment: str | None = None
-    region: str | None = None
-    status: Status
-    metrics: dict[str, MetricResult]
-    failing: list[str]
-    consequences: list[str] = Field(default_factory=list)
-    valid_until: str | None = None
-    membership: Any = Field(None, description="opt-in programs: never_joined / opted_in / opted_out and when")
-
-
 class ProgramStanding(Open):
     program: str
     name: str
@@ -69,7 +36,7 @@ class ProgramStanding(Open):
     reason: str | None = None
     open_flags: list[str]
     last_evaluation: EvaluationRecord | None
-    projection: EvaluationRecord | None = Field(description="the current period so far, refreshed daily")
+    projection: Projection | None = Field(description="the current period so far, refreshed daily")
     next_evaluation: str
 
 
