@@ -5,8 +5,10 @@ same keys and the same order as `IngestService.ingest`); the accepted events are
 EventsTable keeps them; every evaluation of the program due on its template schedule (the instants `standing
 replay` fires, `standing_local.clock`) is judged by the real rules engine for every enrolled partner, twice: under
 the base program and under the draft, each on the days `standing.fold` folds from the partner's events, exactly as
-the deployed evaluation reads them (`standing_store.folded_days`). Profiles, enrolments, memberships and risk cases
-are kept latest-wins as the aggregation service keeps them (store.py). Time is simulated as in `standing replay`:
+the deployed evaluation reads them (`standing_store.folded_days`): a partner's events are folded as they arrive and
+kept between evaluations (`standing.fold.FoldIndex`), so each is folded about once, not once per window holding
+it. Profiles, enrolments, memberships and risk cases are kept latest-wins as the aggregation service keeps them
+(store.py). Time is simulated as in `standing replay`:
 an evaluation at instant T sees the events that occurred by T.
 
 History: both sides are judged at every evaluation from the first event on (each keeps its own records, so the
@@ -34,7 +36,7 @@ from typing import Any
 
 from standing.adapters.standing_store import PartnerState
 from standing.evaluate import simulation
-from standing.events.entities import FLAG_TYPES
+from standing.events.entities import FLAG_TYPES, ORDER_TYPES
 from standing.events.models import CONFLICT, Rejection, TimeWindow, ValidEvent, utc_text, validate_event
 from standing.fold import Folded, fold_prepared, prepare_event
 from standing.rules import Program
@@ -44,6 +46,7 @@ from standing_local.clock import occurrences
 MAX_EVENTS = 500  # events per ingest call (`standing.ingest.service.MAX_EVENTS`): a batch arrives at one instant
 BUCKET_LINES = 1_000_000  # input lines per share of partners, at most (about): bounds a process's memory
 MEMBERSHIP_EVENTS = {"program.opted_in": "opted_in", "program.opted_out": "opted_out"}
+_EVENT_TYPES = ORDER_TYPES | {"message.received", "message.replied", "review.submitted", "score.reported"}
 
 
 @dataclass
@@ -78,7 +81,7 @@ class Result:
     accepted: int = 0
     duplicates: int = 0
     folded: int = 0  # events through the fold (each counted once)
-    reads: int = 0  # events the evaluations' folds read (an event is read by every window that holds it)
+    reads: int = 0  # events the evaluations' folds folded into days (again each time their day changed or was read)
     evaluations: int = 0  # partner-evaluations (one side each)
     partners: int = 0
     instants: list[str] = field(default_factory=list)
@@ -231,14 +234,18 @@ class Backtest:
         """Stored events onto their partners: kept for the fold (prepared once), and the partner state."""
         self.batches += 1
         received = f"{self.batches:012d}"
+        partners = self.partners
         for _, at, event in events:
             partner_id = event.partner_id
-            partner = self.partners.get(partner_id)
+            partner = partners.get(partner_id)
             if partner is None:
-                partner = self.partners[partner_id] = Partner(partner_id)
-            partner.add(prepare_event(event.event_id, event.type, at, event.data, received, at), at[:10])
-            self.result.folded += 1
+                partner = partners[partner_id] = Partner(partner_id)
             kind, data = event.type, event.data
+            index = partner.index  # Partner.add, inline
+            index.events.append(prepare_event(event.event_id, kind, at, data, received, at))
+            index.days.append(at[:10])
+            if kind in _EVENT_TYPES:  # the most frequent: nothing for the partner state
+                continue
             if kind == "partner.profile":
                 partner.put_profile(data, at, event.event_id)
             elif kind in MEMBERSHIP_EVENTS:
@@ -247,6 +254,7 @@ class Backtest:
                 partner.risk_event(event.event_id, kind == "risk.flag_raised", str(data["flag"]), str(data["case_id"]))
             elif kind == "event.voided":
                 partner.void(str(data["voided_event_id"]))
+        self.result.folded += len(events)
 
     # --- partner state as the evaluate adapter reads it -----------------------------------------------------
 
@@ -270,9 +278,11 @@ class Backtest:
     def fold(self, partner: Partner, time_zone: str, first: date, last: date) -> Folded:
         """`standing_store.folded_days`: the events from the UTC day before `first` on, folded in the zone."""
         started = time.process_time()
-        events = partner.read((first - timedelta(days=1)).isoformat())
-        folded = fold_prepared(events, time_zone, first, last, partner.memo)
-        self.result.reads += len(events)
+        folded = partner.index.fold(time_zone, first, last)
+        if folded is None:  # a read the index cannot give (standing.fold.FoldIndex): folded as read
+            events = partner.read((first - timedelta(days=1)).isoformat())
+            folded = fold_prepared(events, time_zone, first, last, partner.memo)
+            self.result.reads += len(events)
         self.result.timings.fold += time.process_time() - started
         return folded
 
@@ -422,6 +432,7 @@ def _run_job(job: Job) -> Result:
         if at is not None:
             backtest.evaluate(at, keep=at >= job.start)
     result.partners = sum(1 for p in backtest.partners.values() if p.profile is not None)
+    result.reads += sum(p.index.read for p in backtest.partners.values())
     return result
 
 

@@ -1,8 +1,9 @@
 """What the backtest keeps of one partner, in memory: what the deployed evaluation reads of it.
 
 Stored events: every accepted event of the partner, prepared once for the fold (standing.fold.prepare) in arrival
-order, with their occurred UTC day, so an evaluation reads "the events from the UTC day before the window's first
-day on" (`standing_store.folded_days`) as one slice. Partner state: the latest profile and the enrolments it made,
+order, with their occurred UTC day, in a `standing.fold.FoldIndex` that folds them as they arrive; a read the index
+cannot give takes "the events from the UTC day before the window's first day on" (`standing_store.folded_days`) as
+one slice. Partner state: the latest profile and the enrolments it made,
 memberships and risk cases, each latest-wins by (UTC instant, event id) as the aggregation service keeps them
 (`docs/data-model.md`), so the order events arrive in changes nothing.
 """
@@ -15,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from standing.events.models import PROFILE_FIELDS
-from standing.fold import Memo, Prepared
+from standing.fold import FoldIndex, Memo, Prepared
 
 
 def plain(value: Any) -> Any:
@@ -43,22 +44,25 @@ class Partner:
     cases: dict[tuple[str, str], RiskCase] = field(default_factory=dict)  # (flag, case id) -> its events
     flag_events: dict[str, tuple[str, str]] = field(default_factory=dict)  # event id -> its case
     voided: set[str] = field(default_factory=set)  # every id a void names (risk events look here)
-    events: list[Prepared] = field(default_factory=list)  # arrival order
-    days: list[str] = field(default_factory=list)  # each event's occurred UTC day ("YYYY-MM-DD")
-    reach: list[str] = field(default_factory=list)  # the latest of days[:i + 1]: ascending, for bisect
-    memo: Memo = field(default_factory=dict)  # the days folded so far (standing.fold.fold_prepared)
+    # the stored events in arrival order with their occurred UTC days (index.events, index.days), folded as they
+    # arrive and kept between evaluations (standing.fold.FoldIndex)
+    index: FoldIndex = field(default_factory=FoldIndex)
+    reach: list[str] = field(default_factory=list)  # the latest of index.days[:i + 1] (ascending, for bisect), as read
+    memo: Memo = field(default_factory=dict)  # the days folded so far by reads (standing.fold.fold_prepared)
 
     # --- events -----------------------------------------------------------------------------------------------
 
     def add(self, prepared: Prepared, utc_day: str) -> None:
-        self.events.append(prepared)
-        self.days.append(utc_day)
-        self.reach.append(max(utc_day, self.reach[-1]) if self.reach else utc_day)
+        self.index.events.append(prepared)
+        self.index.days.append(utc_day)
 
     def read(self, since: str) -> list[Prepared]:
         """The events that happened on or after the UTC day `since` (`standing_store.partner_events`)."""
-        start = bisect_left(self.reach, since)
-        return [p for p, day in zip(self.events[start:], self.days[start:], strict=True) if day >= since]
+        events, days, reach = self.index.events, self.index.days, self.reach
+        for day in days[len(reach) :]:
+            reach.append(max(day, reach[-1]) if reach else day)
+        start = bisect_left(reach, since)
+        return [p for p, day in zip(events[start:], days[start:], strict=True) if day >= since]
 
     # --- state (standing.ingest.partner_state) -------------------------------------------------------------
 

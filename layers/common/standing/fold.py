@@ -17,10 +17,11 @@ folded at all (for the first sale); arrival order is sorted only when the events
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from collections import _count_elements  # type: ignore[attr-defined]  # Counter's own counting, in C
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, NamedTuple
@@ -96,18 +97,22 @@ def prepare_event(
     """`prepare` on the fields of a stored event. `at`: `utc_text(occurred_at)` when the caller has it already."""
     key = (received_at, event_id)
     if type_name == VOID_TYPE:
-        return Prepared(key, event_id, None, None, None, str(data["voided_event_id"]))
+        return _new(Prepared, (key, event_id, None, None, None, str(data["voided_event_id"]), _NO_ORDER))
     if type_name in FLAG_TYPES:  # risk cases are kept on the partner (standing_store.partner_state)
-        return Prepared(key, event_id, None, None, None, None)
+        return _new(Prepared, (key, event_id, None, None, None, None, _NO_ORDER))
     sk = entity_sk(event_id, type_name, data)
     if sk is None:
-        return Prepared(key, event_id, None, None, None, None)
+        return _new(Prepared, (key, event_id, None, None, None, None, _NO_ORDER))
     record = entity_record(type_name, occurred_at, data, at)
     at = record["at"]  # utc_text's: 27 characters in its fixed-width form (from year 1000 on)
     anchor = None
     if type_name in ANCHOR_TYPES:
         anchor = at[:19] + "Z" if len(at) == 27 else anchor_text(occurred_at)
-    return Prepared(key, event_id, sk, record, anchor, None, (at, event_id))
+    return _new(Prepared, (key, event_id, sk, record, anchor, None, (at, event_id)))
+
+
+_new = tuple.__new__  # a Prepared without the Python frame of its generated __new__
+_NO_ORDER = ("", "")
 
 
 def entity_items(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -193,13 +198,14 @@ Memo = dict[tuple[str, date], tuple[tuple[Any, ...], DayAggregate, str | None]]
 
 
 def _fold_day(
-    day: date, held: list[tuple[str, list[Prepared], str]], voided: set[str]
+    day: date, held: list[tuple[str, list[Prepared], str]], voided: set[str], ordered: bool = False
 ) -> tuple[DayAggregate, str | None]:
-    """One local day from the entities anchored on it (in the order they were first stored), and its first sale."""
+    """One local day from the entities anchored on it (in the order they were first stored), and its first sale.
+    `ordered`: each entity's events come in (instant, id) order already."""
     slot = _Day()
     first_sale: str | None = None
     for sk, entries, anchor in held:
-        if len(entries) > 1:
+        if len(entries) > 1 and not ordered:
             entries = sorted(entries, key=_order_key)
         kind = sk[2]
         if kind == "O":
@@ -458,3 +464,217 @@ def _add_score(day: _Day, entries: list[Prepared], voided: set[str]) -> None:
     if current is None or at > current.at:
         day.scores[metric] = ReportedScore(str(report["value"]), at)
     day.events += live
+
+
+# ------------------------------------------------------------------------------------------------ kept between reads
+
+
+class _Entity:
+    """One entity of a `FoldIndex`: its events (first stored first), its anchor, and the UTC days they occurred on."""
+
+    __slots__ = ("anchor", "bent", "entries", "high", "logged", "low", "seq", "sk")
+
+    def __init__(self, sk: str, seq: int) -> None:
+        self.sk = sk
+        self.seq = seq  # creation order: the order fold_prepared's entities come in
+        self.entries: list[Prepared] = []  # in (instant, id) order, as events/entities.entries sorts them
+        self.anchor = ""  # the first anchoring event's anchor ("": none yet)
+        self.low = "~"  # the earliest UTC day of its events
+        self.high = ""  # the latest UTC day of its anchoring events
+        self.bent = ("", "")  # the last (low, high) marked as bent
+        self.logged = -1  # the last grouping that logged it as changed
+
+
+class _ZoneDays:
+    """A `FoldIndex`'s entities by local day in one zone, and the days folded so far."""
+
+    __slots__ = ("cache", "day_of", "days", "dirty", "held", "position")
+
+    def __init__(self) -> None:
+        self.position = 0  # how much of the index's change log is placed
+        self.day_of: dict[str, date] = {}  # entity key -> local day of its anchor
+        self.held: dict[date, list[_Entity]] = {}  # local day -> its anchored entities, by creation order
+        self.days: list[date] = []  # the keys of `held`, ascending
+        self.cache: dict[date, DayAggregate] = {}
+        self.dirty: set[date] = set()  # days whose entities changed since they were folded
+
+
+class FoldIndex:
+    """One partner's events, folded as they arrive and kept between reads (the backtest's, at every evaluation
+    instant): `fold` gives what `fold_prepared` gives on the events received so far that occurred from the UTC day
+    before the window's first day on (`standing_store.folded_days`' read), without reading them again.
+
+    The caller appends each stored event, in arrival order, to `events` and the UTC day it occurred on to `days`.
+    A read groups the new ones onto their entities (each event once), places the changed entities on their local
+    days and folds only the days in its window whose entities changed since they were last folded. That is exact
+    because every entity anchored on a day in a window is then wholly in the read: the read starts a UTC day before
+    the window, and a local day starts at most 14 hours before its UTC day. Reads whose cut-off day would split
+    what counts are *bent*, and `fold` returns None for them (fold_prepared on the read is the answer then): an
+    entity with events before the cut-off and an anchoring event after it; a void before the cut-off of an event
+    after it; an id stored on two days, the first of them before the cut-off."""
+
+    def __init__(self) -> None:
+        self.events: list[Prepared] = []  # every stored event, in arrival order
+        self.days: list[str] = []  # the UTC day ("YYYY-MM-DD") each of them occurred on
+        self.read = 0  # events folded into days (once each time their day is folded): what the reads cost
+        self.voided: set[str] = set()  # every id a void names (fold_prepared's voided, as far as entities ask)
+        self._grouped = 0  # how many of `events` are grouped
+        self._generation = 0
+        self._seen: dict[str, str] = {}  # event id -> the UTC day of its first stored copy (the one that counts)
+        self._entities: dict[str, _Entity] = {}
+        self._where: dict[str, _Entity] = {}  # event id -> its entity
+        self._voids: dict[str, list[str]] = {}  # voided id -> the UTC days of its voids
+        self._bent: set[str] = set()  # cut-off UTC days where a read is not the index's
+        self._broken = False  # a UTC day that is not a date: every read is bent
+        self._log: list[_Entity] = []  # entities as they changed (once per grouping)
+        self._zones: dict[str, _ZoneDays] = {}
+        self._sales_position = 0
+        self._sales: dict[str, str] = {}  # successful orders (events/entities.fold_order): entity key -> anchor
+        self._sale_anchors: list[str] = []  # their anchors, ascending
+
+    def fold(self, time_zone: str, first: date, last: date) -> Folded | None:
+        """`fold_prepared` on the events appended so far that occurred on or after the UTC day before `first`, for
+        the days in [first, last]; None when that read is bent."""
+        self._group()
+        since = (first - _DAY).isoformat()
+        if self._broken or since in self._bent:
+            return None
+        zone = self._zones.get(time_zone)
+        if zone is None:
+            zone = self._zones[time_zone] = _ZoneDays()
+        self._place(zone, time_zone)
+        days: list[DayAggregate] = []
+        cache, dirty, held, voided = zone.cache, zone.dirty, zone.held, self.voided
+        listed = zone.days
+        for day in listed[bisect_left(listed, first) : bisect_right(listed, last)]:
+            if day in dirty:
+                entities = held[day]
+                cache[day], _ = _fold_day(day, [(e.sk, e.entries, e.anchor) for e in entities], voided, True)
+                dirty.discard(day)
+                for entity in entities:
+                    self.read += len(entity.entries)
+            days.append(cache[day])
+        first_sale = self._first_sale(since)
+        if days:
+            return Folded(DayList(days, (days[0].day, days[-1].day)), first_sale)
+        return Folded(days, first_sale)
+
+    def _group(self) -> None:
+        """The events appended since the last read onto their entities, in arrival order (`_entities`' rules)."""
+        start = self._grouped
+        if start == len(self.events):
+            return
+        self._grouped = len(self.events)
+        self._generation += 1
+        generation = self._generation
+        seen, entities, where, void_days, log = self._seen, self._entities, self._where, self._voids, self._log
+        for prepared, utc_day in zip(self.events[start:], self.days[start:], strict=True):
+            event_id = prepared.event_id
+            known = seen.get(event_id)
+            if known is not None:  # a later copy: it counts in a read that starts after the first one
+                if known < utc_day:
+                    self._bend(known, utc_day)
+                continue
+            seen[event_id] = utc_day
+            sk = prepared.sk
+            if sk is None:
+                target = prepared.voids
+                if target is not None:
+                    self.voided.add(target)
+                    void_days.setdefault(target, []).append(utc_day)
+                    day = seen.get(target)
+                    if day is not None and utc_day < day:
+                        self._bend(utc_day, day)
+                    entity = where.get(target)
+                    if entity is not None and entity.logged != generation:
+                        entity.logged = generation
+                        log.append(entity)
+                continue
+            entity = entities.get(sk)
+            if entity is None:
+                entity = entities[sk] = _Entity(sk, len(entities))
+            entries = entity.entries
+            if entries and entries[-1].order > prepared.order:
+                insort(entries, prepared, key=_order_key)
+            else:
+                entries.append(prepared)
+            if utc_day < entity.low:
+                entity.low = utc_day
+            if prepared.anchor is not None:
+                if not entity.anchor:
+                    entity.anchor = prepared.anchor
+                    if prepared.anchor[:10] != utc_day:  # _first_sale compares anchors with UTC days
+                        self._broken = True
+                if utc_day > entity.high:
+                    entity.high = utc_day
+            if entity.low < entity.high and entity.bent != (entity.low, entity.high):
+                entity.bent = (entity.low, entity.high)
+                self._bend(entity.low, entity.high)
+            if void_days and event_id in void_days:
+                for day in void_days[event_id]:
+                    if day < utc_day:
+                        self._bend(day, utc_day)
+            where[event_id] = entity
+            if entity.logged != generation:
+                entity.logged = generation
+                log.append(entity)
+
+    def _bend(self, low: str, high: str) -> None:
+        """Reads cut off on a UTC day in (low, high] are not the index's."""
+        try:
+            day, end = date.fromisoformat(low), date.fromisoformat(high)
+        except ValueError:
+            self._broken = True
+            return
+        while day < end:
+            day += _DAY
+            self._bent.add(day.isoformat())
+
+    def _place(self, zone: _ZoneDays, time_zone: str) -> None:
+        """The entities changed since the zone's last read onto their local days, those days marked to fold."""
+        log = self._log
+        if zone.position == len(log):
+            return
+        day_of, held, dirty = zone.day_of, zone.held, zone.dirty
+        for entity in log[zone.position :]:
+            anchor = entity.anchor
+            if not anchor:
+                continue
+            day = day_of.get(entity.sk)
+            if day is None:
+                day = day_of[entity.sk] = local_day(anchor, time_zone)
+                found = held.get(day)
+                if found is None:
+                    held[day] = [entity]
+                    insort(zone.days, day)
+                elif found[-1].seq < entity.seq:
+                    found.append(entity)
+                else:
+                    insort(found, entity, key=_seq)
+            dirty.add(day)
+        zone.position = len(log)
+
+    def _first_sale(self, since: str) -> str | None:
+        """The earliest anchor of a successful order in the read (fold_prepared's first_sale_at). In a read that is
+        not bent, an order's events are all in it exactly when its anchor is (on or after the UTC day `since`)."""
+        log = self._log
+        if self._sales_position < len(log):
+            sales, anchors, voided = self._sales, self._sale_anchors, self.voided
+            for entity in log[self._sales_position :]:
+                anchor = entity.anchor
+                if entity.sk[2] != "O" or not anchor:
+                    continue
+                if _order_sale(entity.entries, voided, anchor) is None:
+                    if sales.pop(entity.sk, None) is not None:
+                        del anchors[bisect_left(anchors, anchor)]
+                elif entity.sk not in sales:
+                    sales[entity.sk] = anchor
+                    insort(anchors, anchor)
+            self._sales_position = len(log)
+        anchors = self._sale_anchors
+        found = bisect_left(anchors, since)
+        return anchors[found] if found < len(anchors) else None
+
+
+_DAY = timedelta(days=1)
+_seq = attrgetter("seq")
