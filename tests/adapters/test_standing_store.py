@@ -24,6 +24,8 @@ def test_partner_state_reads_profile_enrolments_and_only_open_risk_cases(aws, st
     state.put_item(Item={"pk": "P#kk-1", "sk": "N#F#fraud#c#1", "open": True, "ver": 2, "e#x": {"t": "a"}})
     state.put_item(Item={"pk": "P#kk-1", "sk": "N#F#late#c2", "open": False, "ver": 1})
     state.put_item(Item={"pk": "P#kk-1", "sk": "VOID#e9", "voided_event_id": "e9", "void_event_id": "v9"})
+    state.put_item(Item={"pk": "P#kk-1", "sk": "PREFS#email", "optional_mail": "off"})
+    state.put_item(Item={"pk": "P#kk-1", "sk": "N#O#o1", "ver": 1})  # an entity item an older release kept
     found = standing_store.partner_state("kk-1")
     assert found.profile == {"pk": "P#kk-1", "sk": "PROFILE", "partner_id": "kk-1", "programs": ["p"]}
     assert found.enrolments == {

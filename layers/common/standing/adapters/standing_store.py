@@ -26,6 +26,7 @@ from standing.adapters.tables import (
     ENROLMENT_INDEX,
     ENROLMENT_PREFIX,
     HISTORY_PREFIX,
+    PROFILE_SK,
     PROJECTION_PREFIX,
     RISK_CASE_PREFIX,
     STANDING_PREFIX,
@@ -74,15 +75,21 @@ class PartnerState:
 
 
 def partner_state(partner_id: str) -> PartnerState:
-    """Profile, enrolments and open risk flags: three small reads that never touch events."""
+    """Profile, enrolments and open risk flags: two small Queries that never touch events. The risk cases and the
+    profile are neighbours in the partition (`N#F#...` < `PREFS#email` < `PROFILE`), so one range holds both."""
     pk = partner_key(partner_id)
-    found = tables.find(bind(ProfileItem), *ProfileItem.key(partner_id), consistent=False)
-    profile = found.plain() if found else None
     enrolments = {program_of_enrolment(item.sk): item.plain() for item in _query(pk, ENROLMENT_PREFIX)}
-    flags = frozenset(
-        risk_case_flag(item.sk) for item in _query(pk, RISK_CASE_PREFIX) if isinstance(item, RiskCaseItem) and item.open
-    )
-    return PartnerState(partner_id, profile, enrolments, flags)
+    profile = None
+    flags = set()
+    # The filter leaves out what else an older release kept in that range (its entity items, `N#O#...`).
+    wanted = StateItem.sk.startswith(RISK_CASE_PREFIX) | (StateItem.sk == PROFILE_SK)
+    in_range = StateItem.sk.between(RISK_CASE_PREFIX, PROFILE_SK)
+    for item in tables.query_partition(pk, in_range, consistent=False, filter_condition=wanted):
+        if isinstance(item, ProfileItem):
+            profile = item.plain()
+        elif isinstance(item, RiskCaseItem) and item.open:
+            flags.add(risk_case_flag(item.sk))
+    return PartnerState(partner_id, profile, enrolments, frozenset(flags))
 
 
 def partner_events(partner_id: str, since: date, activity_since: date | None = None) -> list[dict[str, Any]]:

@@ -1043,6 +1043,7 @@ def query_partition(
     consistent: bool = True,
     forward: bool = True,
     limit: int | None = None,
+    filter_condition: Condition | None = None,
 ) -> Iterator[StateItem]:
     """The StateTable items of one partition (optionally a sort-key range), each read as its own item type: one
     Query for several item types (a partner's profile and preferences, or everything an evaluation needs).
@@ -1056,6 +1057,7 @@ def query_partition(
             page = connection.query(
                 hash_key,
                 range_key_condition=range_key_condition,
+                filter_condition=filter_condition,
                 consistent_read=consistent,
                 exclusive_start_key=start,
                 scan_index_forward=forward,
