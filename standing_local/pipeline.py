@@ -175,7 +175,7 @@ def evaluation_records(deployment: Deployment) -> list[dict[str, Any]]:
     records = []
     kwargs: dict[str, Any] = {
         "FilterExpression": "begins_with(sk, :p)",
-        "ExpressionAttributeValues": {":p": "EVAL#"},
+        "ExpressionAttributeValues": {":p": tables.evaluation_prefix()},
         "ProjectionExpression": "#p, #r",
         "ExpressionAttributeNames": {"#p": "packed", "#r": "record"},
     }

@@ -267,12 +267,14 @@ def _examples(deployment: Deployment, now: datetime, base: str) -> str:
     from standing import signing
 
     items = _tables().get_table(deployment.name_of("StateTable")).all_items()
-    partners = sorted(str(item.attrs["pk"].value)[2:] for item in items if item.attrs["sk"].value == "PROFILE")
+    partners = sorted(
+        tables.partner_of(str(item.attrs["pk"].value)) for item in items if item.attrs["sk"].value == tables.PROFILE_SK
+    )
     first = next((p for p in partners if p.startswith("kk-")), partners[0] if partners else "kk-0001")
     # The opt-in example: a property outside the program whose latest record meets every criterion.
     latest: dict[str, dict[str, Any]] = {}
     for item in items:
-        if str(item.attrs["sk"].value).startswith("EVAL#booking-preferred-property#"):
+        if str(item.attrs["sk"].value).startswith(tables.evaluation_prefix("booking-preferred-property")):
             plain = {name: base64.b64decode(a.value) if a.type == "B" else a.value for name, a in item.attrs.items()}
             record = tables.document_of(plain, "record")
             if record["period"]["start"] >= latest.get(record["partner_id"], {}).get("period", {}).get("start", ""):
