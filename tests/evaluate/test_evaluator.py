@@ -336,3 +336,18 @@ def test_membership_changes_judge_on_the_ports_and_a_repeated_change_writes_noth
     joined = changes.change_membership("bp-low", PROPERTY, "opt_in", now)
     assert (joined.granted, joined.status) == (True, "not_awarded")
     assert world.store.kept_standings[("bp-low", PROPERTY)]["reason"] == "opted_in"
+
+
+def test_only_the_history_a_programs_ladder_can_look_at_is_read():
+    world = World()
+    world.partner("good")  # KKday: a delisting warning looks back at the two periods before
+    world.fire()
+    assert world.store.calls.count("records") == 1
+    assert catalog.program(KKDAY).history_needed == 2
+
+    booking = world.programs.known[PROPERTY] = catalog.program(PROPERTY)  # no step looks back
+    world.store.add_partner("bp", [PROPERTY], **{**PROFILE, "region": "NL"})
+    world.store.calls.clear()
+    at = datetime(2024, 3, 30, 23, tzinfo=UTC)
+    assert world.evaluator.partners.evaluate_scheduled(booking, "bp", at, booking.period_for(at)) is not None
+    assert "records" not in world.store.calls and "put_record" in world.store.calls

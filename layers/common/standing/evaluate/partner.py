@@ -25,7 +25,7 @@ from standing.fold import Folded
 from standing.outbox import Owed, owes
 from standing.rules import PartnerFacts, Period, Program, evaluate_partner
 
-HISTORY = 5  # previous records the consequence ladder may look at
+HISTORY = 5  # previous records a simulation seeds each side with (a draft's ladder may look further than the base's)
 
 # `build(previous standing)` -> the new standing, or None to leave it as it is
 StandingBuilder = Callable[[dict[str, Any] | None], dict[str, Any] | None]
@@ -47,7 +47,7 @@ class PartnerInputs:
     """Everything the engine is given about one partner over one period, as read from the store."""
 
     state: PartnerState
-    previous: list[dict[str, Any]]  # its records before the period, newest first (at most HISTORY)
+    previous: list[dict[str, Any]]  # its records before the period, newest first (what the program's ladder needs)
     folded: Folded  # its events folded into the days the program's windows read
 
 
@@ -183,11 +183,13 @@ class PartnerEvaluator:
 
     # ------------------------------------------------------------------------------------------------ reads
     def inputs(self, program: Program, state: PartnerState, period: Period, with_history: bool = True) -> PartnerInputs:
-        """The read: the partner's records before the period (the consequence ladder's history) and its events
-        folded into the days the program's windows read over `period`."""
+        """The read: the partner's records before the period, as many as the consequence ladder can look at
+        (`Program.history_needed`; none read when no step looks back), and its events folded into the days the
+        program's windows read over `period`."""
+        needed = program.history_needed if with_history else 0
         previous = (
-            self.store.records(state.partner_id, program.id, before=period.start.isoformat(), limit=HISTORY)
-            if with_history
+            self.store.records(state.partner_id, program.id, before=period.start.isoformat(), limit=needed)
+            if needed
             else []
         )
         first, last = program.query_range(period)
