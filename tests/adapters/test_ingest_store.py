@@ -22,18 +22,18 @@ def test_its_keys_are_the_builders_own():
     )
     event = {"partner_id": "kk-1", "event_id": "e#1", "occurred_at": "2024-07-02T07:30:00+08:00", "type": "t"}
     item = ingest_store.event_item(event)
-    assert (item["pk"], item["sk"], item["a"]) == ("P#kk-1", "2024-07-01#e#1", "23:30:00.000000Z")
+    assert (item["pk"], item["sk"], item["a"]) == ("P#kk-1", "2024-07-01#e#1", (23 * 60 + 30) * 60 * 10**6)
     assert ingest_store.stored_event(item) == {**event, "occurred_at": "2024-07-01T23:30:00.000000Z"}
 
 
 def test_an_event_item_is_stored_under_short_names_and_read_back_whole():
     event = {"partner_id": "kk-1", "event_id": "e1", "occurred_at": "2024-07-01T08:00:00.000000Z",
              "type": "order.placed", "data": {"order_id": "o1"}, "digest": "ab" * 16,
-             "received_at": "2024-07-01T08:00:01.000000Z", "expires_at": 1900000000}  # fmt: skip
+             "received_at": "2024-07-01T08:00:01.000007Z", "expires_at": 1900000000}  # fmt: skip
     item = ingest_store.event_item(event)
-    assert item == {"pk": "P#kk-1", "sk": "2024-07-01#e1", "a": "08:00:00.000000Z", "t": "order.placed",
-                    "d": {"order_id": "o1"}, "h": bytes([0xAB] * 16), "r": "2024-07-01T08:00:01.000000Z",
-                    "x": 1900000000}  # fmt: skip
+    received = int(datetime(2024, 7, 1, 8, 0, 1, tzinfo=UTC).timestamp()) * 10**6 + 7  # to the microsecond
+    assert item == {"pk": "P#kk-1", "sk": "2024-07-01#e1", "a": 8 * 3600 * 10**6, "t": "order.placed",
+                    "d": {"order_id": "o1"}, "h": bytes([0xAB] * 16), "r": received, "x": 1900000000}  # fmt: skip
     assert ingest_store.stored_event(item) == event
     assert ingest_store.stored_event(ingest_store.deserialize(ingest_store.serialize(item))) == event  # a stream image
     # An item an earlier release stored under the long names reads the same.
@@ -69,3 +69,10 @@ def test_a_lost_connection_is_transient():
         IngestStore(Unreachable(), "events", "state").get_profile("kk-1")
     with pytest.raises(StoreUnavailable):
         IngestStore(Unreachable(), "events", "state").put_new_events([{"pk": "P#kk-1", "sk": "2024-07-01#e"}])
+
+
+def test_instants_are_stored_as_microseconds_and_read_back_as_the_same_text():
+    for text in ("1970-01-01T00:00:00.000000Z", "2024-02-29T23:59:59.999999Z", "2099-12-31T12:00:00.000001Z"):
+        assert tables.utc_text_of_micros(tables.epoch_micros(text)) == text
+        assert tables.time_of_day_text(tables.micros_of_day(text)) == text[11:]
+    assert tables.epoch_micros("2024-07-01T10:00:00+02:00") == tables.epoch_micros("2024-07-01T08:00:00.000000Z")

@@ -106,7 +106,7 @@ def event_item(event: Mapping[str, Any]) -> dict[str, Any]:
     item: dict[str, Any] = {
         "pk": partner_pk(str(event["partner_id"])),
         "sk": event_sk(at[:10], str(event["event_id"]), str(event["type"])),
-        tables.EVENT_TIME: at[11:],
+        tables.EVENT_TIME: tables.micros_of_day(at),
     }
     stored_names = tables.EVENT_STORED_NAMES
     for name, value in event.items():
@@ -114,6 +114,8 @@ def event_item(event: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if name == "digest" and isinstance(value, str):
             value = bytes.fromhex(value)
+        elif name == "received_at" and isinstance(value, str):
+            value = tables.epoch_micros(value)
         item[stored_names.get(name, name)] = value
     return item
 
@@ -129,13 +131,20 @@ def stored_event(item: Mapping[str, Any]) -> dict[str, Any]:
         if stored in ("pk", "sk", "at", tables.EVENT_TIME):
             continue
         name = fields.get(stored, stored)
-        if name == "digest" and stored != name:  # bytes (an earlier release stored hex text)
-            value = tables.binary_bytes(value).hex()
+        if stored != name:  # a short name: bytes and microseconds (an earlier release stored hex and text)
+            if name == "digest":
+                value = tables.binary_bytes(value).hex()
+            elif name == "received_at" and not isinstance(value, str):
+                value = tables.utc_text_of_micros(int(value))
         event[name] = value
     event["partner_id"] = partner_of(str(item["pk"]))
     event["event_id"] = event_id_of(sk)
     time_of_day = item.get(tables.EVENT_TIME)
-    event["occurred_at"] = f"{tables.event_day_of(sk)}T{time_of_day}" if time_of_day is not None else str(item["at"])
+    if time_of_day is None:
+        event["occurred_at"] = str(item["at"])
+    else:
+        of_day = time_of_day if isinstance(time_of_day, str) else tables.time_of_day_text(int(time_of_day))
+        event["occurred_at"] = f"{tables.event_day_of(sk)}T{of_day}"
     return event
 
 

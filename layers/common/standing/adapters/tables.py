@@ -109,6 +109,45 @@ def parse_utc_text(text: str) -> datetime:
     return datetime.strptime(text, UTC_TEXT).replace(tzinfo=UTC)
 
 
+# An event's instants are stored as whole microseconds (a number: about 7 bytes where the text takes 27), and read
+# back as the UTC text. Integer arithmetic both ways, so an instant survives to the microsecond.
+_MICROS_PER_DAY = 86_400_000_000
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+def _fixed_width(text: str) -> str:
+    if len(text) == 27 and text[10] == "T" and text[-1] == "Z":
+        return text
+    return utc_text(datetime.fromisoformat(text.replace("Z", "+00:00")))  # spelt otherwise (an operator's copy)
+
+
+def micros_of_day(text: str) -> int:
+    """Microseconds since UTC midnight of a UTC text (`...THH:MM:SS.ffffffZ`)."""
+    text = _fixed_width(text)
+    return ((int(text[11:13]) * 60 + int(text[14:16])) * 60 + int(text[17:19])) * 1_000_000 + int(text[20:26])
+
+
+def time_of_day_text(micros: int) -> str:
+    """`HH:MM:SS.ffffffZ` of microseconds since UTC midnight (the inverse of `micros_of_day`)."""
+    seconds, fraction = divmod(micros, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    return f"{hour:02d}:{minute:02d}:{second:02d}.{fraction:06d}Z"
+
+
+def epoch_micros(text: str) -> int:
+    """Microseconds since the Unix epoch of a UTC text."""
+    text = _fixed_width(text)
+    day = date(int(text[0:4]), int(text[5:7]), int(text[8:10])).toordinal() - _EPOCH_DAY
+    return day * _MICROS_PER_DAY + micros_of_day(text)
+
+
+def utc_text_of_micros(micros: int) -> str:
+    """The UTC text of microseconds since the Unix epoch (the inverse of `epoch_micros`)."""
+    day, of_day = divmod(micros, _MICROS_PER_DAY)
+    return f"{date.fromordinal(_EPOCH_DAY + day).isoformat()}T{time_of_day_text(of_day)}"
+
+
 def utc_day(at: datetime) -> str:
     """The UTC calendar day of an aware instant, `YYYY-MM-DD`."""
     if at.tzinfo is None:
@@ -971,7 +1010,8 @@ class SimulationRowsItem(StateItem):
 class EventItem(_Item):
     """EventsTable: one stored event, `P#{partner}` / `[R#]{UTC day}#{event_id}`, kept until `expires_at`.
 
-    Stored under one-letter names, with the digest as bytes and only the time of day (the day is the sort key's):
+    Stored under one-letter names, with the digest as bytes and instants as whole microseconds (of the day it
+    happened, which the sort key holds; since the epoch when it was received):
     every byte of an event is kept for months, backed up, and read by every fold of a window that holds it
     (docs/data-model.md). Items stored by earlier releases, under the long names, are still read
     (`ingest_store.stored_event`)."""
@@ -980,10 +1020,10 @@ class EventItem(_Item):
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
     type = UnicodeAttribute(attr_name="t")
-    time = UnicodeAttribute(attr_name="a")  # occurred UTC time of day, "HH:MM:SS.ffffffZ"
+    time = NumberAttribute(attr_name="a")  # occurred: microseconds since UTC midnight (the day is the sort key's)
     data = MapAttribute[str, Any](null=True, attr_name="d")
     digest = BinaryAttribute(attr_name="h", legacy_encoding=False)  # the first 16 bytes of the content's sha256
-    received_at = UnicodeAttribute(attr_name="r")  # UTC text
+    received_at = NumberAttribute(attr_name="r")  # microseconds since the Unix epoch
     expires_at = TTLAttribute(null=True, attr_name="x")
 
     @classmethod
