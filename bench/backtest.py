@@ -6,8 +6,9 @@ engine on both sides. Stage times are CPU seconds of the backtest's processes (s
 figures hold whatever else the machine runs; the wall time is for every core at once.
 
 Printed per core: events/s through the fold (each accepted event of an enrolled partner, counted once; the time
-is preparing it, keeping the partner's state and every fold of the windows the evaluations read), partner-
-evaluations/s (the engine and the judging around it), and ingest's and the parser's rates. Measured against, in
+is preparing it, keeping the partner's state, grouping it onto its entity, and every fold of the days the
+evaluations read: a day again when its entities changed, standing.fold.FoldIndex), partner-evaluations/s (the
+engine and the judging around it), and ingest's and the parser's rates. Measured against, in
 the same run and process: the fold it replaced (standing_local/backtest/reference.py: entity items, then
 events/daily.aggregate_days, each partner's events folded once) and the bare engine (bench/engine.py's loop).
 
@@ -113,7 +114,7 @@ def main() -> None:
     print(f"Python {platform.python_version()}, {os.cpu_count()} cores, load average {load:.1f} at the start; "
           f"backtests on {workers} process(es), partners split by a hash of their id")  # fmt: skip
     print()
-    print("| program | events folded | fold reads | evaluations | wall s | ingest ev/s/core | fold ev/s/core "
+    print("| program | events folded | folded into days | evaluations | wall s | ingest ev/s/core | fold ev/s/core "
           "| evals/s/core |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|")
     total = Result()
@@ -134,7 +135,7 @@ def main() -> None:
     fold_rate, eval_rate = total.folded / t.fold, total.evaluations / t.evaluate
     print()
     print(f"per core: {fold_rate:,.0f} events/s through the fold (target {TARGET_FOLD:,}); the evaluations' folds "
-          f"read {total.reads / total.folded:.1f} times as many events as were folded")  # fmt: skip
+          f"folded {total.reads / total.folded:.2f} events into days per event kept")  # fmt: skip
     print(f"per core: {eval_rate:,.0f} partner-evaluations/s (target {TARGET_EVALUATIONS:,})")
     print(f"per core: {total.accepted / t.ingest:,.0f} events/s through ingest validation and classification")
     print(f"per core: {total.lines / t.parse:,.0f} lines/s parsed")

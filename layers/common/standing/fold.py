@@ -472,17 +472,19 @@ def _add_score(day: _Day, entries: list[Prepared], voided: set[str]) -> None:
 class _Entity:
     """One entity of a `FoldIndex`: its events (first stored first), its anchor, and the UTC days they occurred on."""
 
-    __slots__ = ("anchor", "bent", "entries", "high", "logged", "low", "seq", "sk")
+    __slots__ = ("anchor", "bent", "checked", "entries", "high", "logged", "low", "sale", "seq", "sk")
 
-    def __init__(self, sk: str, seq: int) -> None:
+    def __init__(self, sk: str, seq: int, first: Prepared, utc_day: str, generation: int) -> None:
         self.sk = sk
         self.seq = seq  # creation order: the order fold_prepared's entities come in
-        self.entries: list[Prepared] = []  # in (instant, id) order, as events/entities.entries sorts them
-        self.anchor = ""  # the first anchoring event's anchor ("": none yet)
-        self.low = "~"  # the earliest UTC day of its events
-        self.high = ""  # the latest UTC day of its anchoring events
+        self.entries = [first]  # in (instant, id) order, as events/entities.entries sorts them
+        self.anchor = first.anchor or ""  # the first anchoring event's anchor ("": none yet)
+        self.low = utc_day  # the earliest UTC day of its events
+        self.high = utc_day if first.anchor is not None else ""  # the latest UTC day of its anchoring events
         self.bent = ("", "")  # the last (low, high) marked as bent
-        self.logged = -1  # the last grouping that logged it as changed
+        self.logged = generation  # the last grouping that logged it as changed
+        self.checked = -1  # the grouping `sale` was computed after (an order's)
+        self.sale = False  # a successful order (events/entities.fold_order)
 
 
 class _ZoneDays:
@@ -528,9 +530,8 @@ class FoldIndex:
         self._broken = False  # a UTC day that is not a date: every read is bent
         self._log: list[_Entity] = []  # entities as they changed (once per grouping)
         self._zones: dict[str, _ZoneDays] = {}
-        self._sales_position = 0
-        self._sales: dict[str, str] = {}  # successful orders (events/entities.fold_order): entity key -> anchor
-        self._sale_anchors: list[str] = []  # their anchors, ascending
+        self._order_anchors: list[str] = []  # the anchors of the anchored orders, ascending
+        self._orders: list[_Entity] = []  # those orders, in the same order
 
     def fold(self, time_zone: str, first: date, last: date) -> Folded | None:
         """`fold_prepared` on the events appended so far that occurred on or after the UTC day before `first`, for
@@ -590,34 +591,52 @@ class FoldIndex:
                         entity.logged = generation
                         log.append(entity)
                 continue
+            anchor = prepared.anchor
             entity = entities.get(sk)
-            if entity is None:
-                entity = entities[sk] = _Entity(sk, len(entities))
-            entries = entity.entries
-            if entries and entries[-1].order > prepared.order:
-                insort(entries, prepared, key=_order_key)
+            if entity is None:  # a new entity: anchored (or not) by this event
+                entity = entities[sk] = _Entity(sk, len(entities), prepared, utc_day, generation)
+                log.append(entity)
+                if anchor is not None:
+                    self._anchored(entity, anchor, utc_day)
             else:
-                entries.append(prepared)
-            if utc_day < entity.low:
-                entity.low = utc_day
-            if prepared.anchor is not None:
-                if not entity.anchor:
-                    entity.anchor = prepared.anchor
-                    if prepared.anchor[:10] != utc_day:  # _first_sale compares anchors with UTC days
-                        self._broken = True
-                if utc_day > entity.high:
-                    entity.high = utc_day
-            if entity.low < entity.high and entity.bent != (entity.low, entity.high):
-                entity.bent = (entity.low, entity.high)
-                self._bend(entity.low, entity.high)
+                entries = entity.entries
+                if entries[-1].order > prepared.order:
+                    insort(entries, prepared, key=_order_key)
+                else:
+                    entries.append(prepared)
+                if utc_day < entity.low:
+                    entity.low = utc_day
+                if anchor is not None:
+                    if not entity.anchor:
+                        entity.anchor = anchor
+                        self._anchored(entity, anchor, utc_day)
+                    if utc_day > entity.high:
+                        entity.high = utc_day
+                if entity.low < entity.high and entity.bent != (entity.low, entity.high):
+                    entity.bent = (entity.low, entity.high)
+                    self._bend(entity.low, entity.high)
+                if entity.logged != generation:
+                    entity.logged = generation
+                    log.append(entity)
             if void_days and event_id in void_days:
                 for day in void_days[event_id]:
                     if day < utc_day:
                         self._bend(day, utc_day)
             where[event_id] = entity
-            if entity.logged != generation:
-                entity.logged = generation
-                log.append(entity)
+
+    def _anchored(self, entity: _Entity, anchor: str, utc_day: str) -> None:
+        """An entity's anchor, set: an order joins the orders by anchor (for the first sale)."""
+        if anchor[:10] != utc_day:  # _first_sale compares anchors with UTC days
+            self._broken = True
+        if entity.sk[2] == "O":
+            anchors = self._order_anchors
+            if not anchors or anchors[-1] <= anchor:
+                anchors.append(anchor)
+                self._orders.append(entity)
+            else:
+                at = bisect_right(anchors, anchor)
+                anchors.insert(at, anchor)
+                self._orders.insert(at, entity)
 
     def _bend(self, low: str, high: str) -> None:
         """Reads cut off on a UTC day in (low, high] are not the index's."""
@@ -657,23 +676,15 @@ class FoldIndex:
     def _first_sale(self, since: str) -> str | None:
         """The earliest anchor of a successful order in the read (fold_prepared's first_sale_at). In a read that is
         not bent, an order's events are all in it exactly when its anchor is (on or after the UTC day `since`)."""
-        log = self._log
-        if self._sales_position < len(log):
-            sales, anchors, voided = self._sales, self._sale_anchors, self.voided
-            for entity in log[self._sales_position :]:
-                anchor = entity.anchor
-                if entity.sk[2] != "O" or not anchor:
-                    continue
-                if _order_sale(entity.entries, voided, anchor) is None:
-                    if sales.pop(entity.sk, None) is not None:
-                        del anchors[bisect_left(anchors, anchor)]
-                elif entity.sk not in sales:
-                    sales[entity.sk] = anchor
-                    insort(anchors, anchor)
-            self._sales_position = len(log)
-        anchors = self._sale_anchors
-        found = bisect_left(anchors, since)
-        return anchors[found] if found < len(anchors) else None
+        anchors, orders, voided = self._order_anchors, self._orders, self.voided
+        for at in range(bisect_left(anchors, since), len(anchors)):
+            entity = orders[at]
+            if entity.checked != entity.logged:  # changed since its state was last computed
+                entity.sale = _order_sale(entity.entries, voided, entity.anchor) is not None
+                entity.checked = entity.logged
+            if entity.sale:
+                return anchors[at]
+        return None
 
 
 _DAY = timedelta(days=1)
