@@ -1,7 +1,7 @@
-"""The engine's memo of window totals and metric results on a fold's DayList (a backtest judges one partner's days
-under the base and the draft) changes no record: on a generated marketplace, every partner of every program is
-judged under the base and then a draft (one bar moved for KKday, the same text elsewhere) on one DayList, and each
-record equals the one judged on a plain list of the same days."""
+"""The engine's memo of window totals on a fold's DayList (a backtest judges one partner's days under the base and
+the draft; its metric results are kept by value: test_engine_results.py) changes no record: on a generated
+marketplace, every partner of every program is judged under the base and then a draft (one bar moved for KKday, the
+same text elsewhere) on one DayList, and each record equals the one judged on a plain list of the same days."""
 
 from __future__ import annotations
 
