@@ -19,8 +19,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from standing.adapters.ingest_store import IngestStore, StaleWrite
-from standing.adapters.tables import parse_risk_case_sk
-from standing.events.entities import EVENT_PREFIX, FLAG_TYPES, VOID_PREFIX, entity_record, entity_sk, flag_open
+from standing.adapters.tables import parse_risk_case_sk, risk_case_sk
+from standing.events.entities import EVENT_PREFIX, FLAG_TYPES, VOID_PREFIX, entity_record, flag_open
 from standing.events.models import PROFILE_FIELDS, utc_text
 from standing.fold import FOLD_ERRORS
 from standing.keys import enrolment_shard_key
@@ -95,7 +95,7 @@ class PartnerStateBatch:
         elif type_name == VOID_TYPE:
             self._void(partner_id, event_id, str(data["voided_event_id"]), _expiry(image))
         elif type_name in FLAG_TYPES:
-            sk = str(entity_sk(event_id, type_name, data))
+            sk = risk_case_sk(str(data["flag"]), str(data["case_id"]))  # the key's one owner: tables
             void = f"{VOID_PREFIX}{event_id}" if (partner_id, event_id) in self._pending else None
             item = self._store.record_event(
                 partner_id,
