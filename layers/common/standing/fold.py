@@ -495,7 +495,8 @@ class _ZoneDays:
     def __init__(self) -> None:
         self.position = 0  # how much of the index's change log is placed
         self.day_of: dict[str, date] = {}  # entity key -> local day of its anchor
-        self.held: dict[date, list[_Entity]] = {}  # local day -> its anchored entities, by creation order
+        # local day -> its anchored entities (key, events, anchor: what _fold_day takes), in creation order
+        self.held: dict[date, list[tuple[str, list[Prepared], str]]] = {}
         self.days: list[date] = []  # the keys of `held`, ascending
         self.cache: dict[date, DayAggregate] = {}
         self.dirty: set[date] = set()  # days whose entities changed since they were folded
@@ -524,7 +525,7 @@ class FoldIndex:
         self._generation = 0
         self._seen: dict[str, str] = {}  # event id -> the UTC day of its first stored copy (the one that counts)
         self._entities: dict[str, _Entity] = {}
-        self._where: dict[str, _Entity] = {}  # event id -> its entity
+        self._where: dict[str, _Entity] | None = None  # event id -> its entity, kept from the first void on
         self._voids: dict[str, list[str]] = {}  # voided id -> the UTC days of its voids
         self._bent: set[str] = set()  # cut-off UTC days where a read is not the index's
         self._broken = False  # a UTC day that is not a date: every read is bent
@@ -550,10 +551,10 @@ class FoldIndex:
         for day in listed[bisect_left(listed, first) : bisect_right(listed, last)]:
             if day in dirty:
                 entities = held[day]
-                cache[day], _ = _fold_day(day, [(e.sk, e.entries, e.anchor) for e in entities], voided, True)
+                cache[day], _ = _fold_day(day, entities, voided, True)
                 dirty.discard(day)
-                for entity in entities:
-                    self.read += len(entity.entries)
+                for _, entries, _ in entities:
+                    self.read += len(entries)
             days.append(cache[day])
         first_sale = self._first_sale(since)
         if days:
@@ -568,7 +569,8 @@ class FoldIndex:
         self._grouped = len(self.events)
         self._generation += 1
         generation = self._generation
-        seen, entities, where, void_days, log = self._seen, self._entities, self._where, self._voids, self._log
+        seen, entities, void_days, log = self._seen, self._entities, self._voids, self._log
+        where = self._where
         for prepared, utc_day in zip(self.events[start:], self.days[start:], strict=True):
             event_id = prepared.event_id
             known = seen.get(event_id)
@@ -586,6 +588,8 @@ class FoldIndex:
                     day = seen.get(target)
                     if day is not None and utc_day < day:
                         self._bend(utc_day, day)
+                    if where is None:
+                        where = self._where = {p.event_id: e for e in entities.values() for p in e.entries}
                     entity = where.get(target)
                     if entity is not None and entity.logged != generation:
                         entity.logged = generation
@@ -622,7 +626,8 @@ class FoldIndex:
                 for day in void_days[event_id]:
                     if day < utc_day:
                         self._bend(day, utc_day)
-            where[event_id] = entity
+            if where is not None:
+                where[event_id] = entity
 
     def _anchored(self, entity: _Entity, anchor: str, utc_day: str) -> None:
         """An entity's anchor, set: an order joins the orders by anchor (for the first sale)."""
@@ -662,16 +667,20 @@ class FoldIndex:
             day = day_of.get(entity.sk)
             if day is None:
                 day = day_of[entity.sk] = local_day(anchor, time_zone)
+                item = (entity.sk, entity.entries, anchor)
                 found = held.get(day)
                 if found is None:
-                    held[day] = [entity]
+                    held[day] = [item]
                     insort(zone.days, day)
-                elif found[-1].seq < entity.seq:
-                    found.append(entity)
+                elif self._entities[found[-1][0]].seq < entity.seq:
+                    found.append(item)
                 else:
-                    insort(found, entity, key=_seq)
+                    insort(found, item, key=self._seq)
             dirty.add(day)
         zone.position = len(log)
+
+    def _seq(self, item: tuple[str, list[Prepared], str]) -> int:
+        return self._entities[item[0]].seq
 
     def _first_sale(self, since: str) -> str | None:
         """The earliest anchor of a successful order in the read (fold_prepared's first_sale_at). In a read that is
@@ -688,4 +697,3 @@ class FoldIndex:
 
 
 _DAY = timedelta(days=1)
-_seq = attrgetter("seq")
