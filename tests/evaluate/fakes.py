@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from standing.adapters.standing_store import MembershipChange, PartnerState
+from standing.adapters.tables import LONG_READ_TYPES
 from standing.catalog import UnknownProgram
 from standing.fold import Folded, fold_days
 from standing.keys import ENROLMENT_SHARDS
@@ -78,10 +79,20 @@ class FakeStore:
                 partner_id, dict(profile) if profile else None, enrolments, frozenset(self.flags.get(partner_id, ()))
             )
 
-    def folded_days(self, partner_id: str, time_zone: str, first: date, last: date) -> Folded:
+    def folded_days(
+        self, partner_id: str, time_zone: str, first: date, last: date, *, activity_from: date | None = None
+    ) -> Folded:
         self._call("folded_days", partner_id, time_zone, first, last)
+        # As the EventsTable's two families read: reviews and voids from the day before `first`, the rest from the
+        # day before `activity_from`.
+        since = (first - timedelta(days=1)).isoformat()
+        activity_since = (max(first, activity_from or first) - timedelta(days=1)).isoformat()
         with self.lock:
-            events = list(self.events.get(partner_id, []))
+            events = [
+                e
+                for e in self.events.get(partner_id, [])
+                if str(e["occurred_at"])[:10] >= (since if e["type"] in LONG_READ_TYPES else activity_since)
+            ]
         return fold_days(events, time_zone, first, last)
 
     def records(

@@ -25,7 +25,8 @@ def _state_items(stack) -> dict[str, str]:
         page = table.scan(**kwargs)
         for item in page["Items"]:
             if str(item["sk"]).startswith(("EVAL#", "STANDING#", "PROJ#")):
-                found[f"{item['pk']}|{item['sk']}"] = json.dumps(item, sort_keys=True, default=str)
+                # repr: a packed record is binary
+                found[f"{item['pk']}|{item['sk']}"] = json.dumps(item, sort_keys=True, default=repr)
         if "LastEvaluatedKey" not in page:
             return found
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -194,7 +194,11 @@ class PartnerEvaluator:
         )
         first, last = program.query_range(period)
         folded = self.store.folded_days(
-            partner_id=state.partner_id, time_zone=program.time_zone, first=first, last=last
+            partner_id=state.partner_id,
+            time_zone=program.time_zone,
+            first=first,
+            last=last,
+            activity_from=program.activity_from(period),  # reviews alone are read back to `first`
         )
         return PartnerInputs(state, previous, folded)
 

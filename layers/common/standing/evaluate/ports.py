@@ -38,7 +38,9 @@ class StateStore(Protocol):
     # a partner: what the evaluation reads
     def partner_state(self, partner_id: str) -> PartnerState: ...
 
-    def folded_days(self, partner_id: str, time_zone: str, first: date, last: date) -> Folded: ...
+    def folded_days(
+        self, partner_id: str, time_zone: str, first: date, last: date, *, activity_from: date | None = None
+    ) -> Folded: ...
 
     def records(
         self, partner_id: str, program_id: str | None = None, before: str | None = None, limit: int | None = None

@@ -404,15 +404,17 @@ class Simulations:
         seed = self.store.records(state.partner_id, base.id, before=first_period.isoformat(), limit=HISTORY)
         histories = {side: History({state.partner_id: list(seed)}) for side in SIDES}
         days: dict[str, list[DayAggregate]] = {}
-        for program in sides.values():
-            if program.time_zone not in days:
-                ranges = [program.query_range(program.period_for(t)) for t in instants]
-                first = min(r[0] for r in ranges)
-                last = max(r[1] for r in ranges)
-                folded = self.store.folded_days(
-                    partner_id=state.partner_id, time_zone=program.time_zone, first=first, last=last
-                )
-                days[program.time_zone] = folded.days
+        for zone in sorted({program.time_zone for program in sides.values()}):
+            # Every window of both sides in this zone (a draft may read further back than the base).
+            windows = [(p, p.period_for(t)) for p in sides.values() if p.time_zone == zone for t in instants]
+            folded = self.store.folded_days(
+                partner_id=state.partner_id,
+                time_zone=zone,
+                first=min(p.query_range(period)[0] for p, period in windows),
+                last=max(p.query_range(period)[1] for p, period in windows),
+                activity_from=min(p.activity_from(period) for p, period in windows),
+            )
+            days[zone] = folded.days
         rows = []
         for at in instants:
             records = {
