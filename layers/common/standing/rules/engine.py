@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from itertools import chain, repeat
+from itertools import chain, count, repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -343,6 +343,7 @@ class _Step:
 
 
 _STEP_KEYS: dict[tuple[str, str, str], int] = {}
+_NEXT_KEY = count()  # `next` is atomic: plans built at once on two threads never share a key
 _RESULTS: dict[tuple[Any, ...], dict[str, Any]] = {}
 _RESULTS_KEPT = 20_000  # results kept at most (then forgotten at once): a few MB
 _LOCAL_DAYS: dict[tuple[str, ZoneInfo], date | None] = {}
@@ -359,7 +360,7 @@ def _plan(program: Program, version: ProgramVersion, segment: str | None, region
     steps = []
     for metric, threshold, shown, ratio in version.metrics_for(segment, region):
         ident = (repr(metric), repr(threshold), phrase if metric.kind == "latest" else "")
-        key = _STEP_KEYS.setdefault(ident, len(_STEP_KEYS))
+        key = _STEP_KEYS.setdefault(ident, next(_NEXT_KEY))
         numerator = denominator = None
         if metric.kind == "ratio":
             numerator, denominator = _plain_counter(metric.numerator), _plain_counter(metric.denominator)
