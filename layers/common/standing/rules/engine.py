@@ -347,6 +347,7 @@ _NEXT_KEY = count()  # `next` is atomic: plans built at once on two threads neve
 _RESULTS: dict[tuple[Any, ...], dict[str, Any]] = {}
 _RESULTS_KEPT = 20_000  # results kept at most (then forgotten at once): a few MB
 _LOCAL_DAYS: dict[tuple[str, ZoneInfo], date | None] = {}
+_UNKNOWN = object()
 
 
 def clear_memos() -> None:
@@ -682,12 +683,12 @@ def _local_day(raw: Any, tz: ZoneInfo) -> date | None:
     if not isinstance(raw, str) or not raw:
         return None
     key = (raw, tz)
-    if key in _LOCAL_DAYS:
-        return _LOCAL_DAYS[key]
-    if len(_LOCAL_DAYS) >= _RESULTS_KEPT:
-        _LOCAL_DAYS.clear()
-    found = _LOCAL_DAYS[key] = _parse_local_day(raw, tz)
-    return found
+    found = _LOCAL_DAYS.get(key, _UNKNOWN)  # one lookup: another thread may forget them all in between
+    if found is _UNKNOWN:
+        if len(_LOCAL_DAYS) >= _RESULTS_KEPT:
+            _LOCAL_DAYS.clear()
+        found = _LOCAL_DAYS[key] = _parse_local_day(raw, tz)
+    return found  # type: ignore[return-value]
 
 
 def _parse_local_day(raw: str, tz: ZoneInfo) -> date | None:
