@@ -160,9 +160,9 @@ class Backtest:
         self.batches = 0  # arrival order: the fold takes a batch's events by id, as equal `received_at`s
         self.history = {side: simulation.History() for side in simulation.SIDES}
         # Membership Standing itself decided on an opt-in event (granted or refused), per side: the same write
-        # `change_membership` makes (UTC with microseconds, by "standing:opt_in..."), newer ones win.
+        # `StandingChanges.change_membership` makes (UTC with microseconds, by "standing:opt_in..."), newer ones win.
         self.decided: dict[str, dict[str, dict[str, Any]]] = {side: {} for side in simulation.SIDES}
-        # The earliest successful order each side's evaluations have seen (`partner.seen_first_sale`).
+        # The earliest successful order each side's evaluations have seen (`PartnerEvaluator.seen_first_sale`).
         self.first_sale: dict[str, dict[str, str]] = {side: {} for side in simulation.SIDES}
         self.relevant: set[str] | None = None
         self.result = Result()
@@ -287,7 +287,7 @@ class Backtest:
         return folded
 
     def seen_first_sale(self, side: str, state: PartnerState, sale: str | None) -> None:
-        """`standing.evaluate.partner.seen_first_sale`, on this side's profile: the earliest sale seen is kept."""
+        """`PartnerEvaluator.seen_first_sale`, on this side's profile: the earliest sale seen is kept."""
         if sale is None or state.profile is None:
             return
         known = self.first_sale[side].get(state.partner_id)
