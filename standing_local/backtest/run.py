@@ -319,7 +319,7 @@ class Backtest:
                 first, last = program.query_range(program.window_ending(at))
                 folded = self.fold(partner, program.time_zone, first, last)
                 self.seen_first_sale(side, state, folded.first_sale_at)
-                if simulation.opt_in_granted(program, state, folded.days, at):
+                if simulation.opt_in_granted(program, state, folded.days, at, lean=True):
                     decided.update(membership="opted_in", membership_by="standing:opt_in", joined_at=stamp)
                 else:
                     back_to = "opted_out" if enrolment.get("left_at") or enrolment.get("joined_at") else "never_joined"
@@ -356,7 +356,8 @@ class Backtest:
                 if folded is None:
                     folded = read[key] = self.fold(partner, *key)
                 self.seen_first_sale(side, state, folded.first_sale_at)
-                records[side] = simulation.judge(program, state, folded.days, at, self.history[side])
+                # lean: no sentences; the row and the ladder read only statuses, failing metrics, values, outcomes
+                records[side] = simulation.judge(program, state, folded.days, at, self.history[side], lean=True)
                 self.result.evaluations += 1
             draft = records.get("draft")
             if keep and draft is not None:

@@ -85,20 +85,25 @@ def judge(
     evaluated_at: datetime,
     history: History,
     membership: str | None = None,
+    *,
+    lean: bool = False,
 ) -> dict[str, Any]:
-    """One scheduled evaluation of one side; the record joins that side's history."""
+    """One scheduled evaluation of one side; the record joins that side's history. `lean` (the local backtest):
+    the record without sentences (`standing.rules.evaluate_partner`), all that `compare` and the ladder read."""
     period = program.period_for(evaluated_at)
     previous = history.before(state.partner_id, period)
     facts = partner_facts(state, program.id, previous, membership)
-    record = evaluate_partner(program, facts, days, evaluated_at, period)
+    record = evaluate_partner(program, facts, days, evaluated_at, period, lean=lean)
     history.add(record)
     return record
 
 
-def opt_in_granted(program: Program, state: PartnerState, days: Iterable[DayAggregate], now: datetime) -> bool:
+def opt_in_granted(
+    program: Program, state: PartnerState, days: Iterable[DayAggregate], now: datetime, *, lean: bool = False
+) -> bool:
     """Would an opt-in at `now` be granted (`standing.evaluate.changes.change_membership`): the window ending
     today judged as a member, without history, by the program's rule (`opt_in_requires_criteria`)."""
-    granted, _ = opt_in_check(program, partner_facts(state, program.id, [], "opted_in"), days, now)
+    granted, _ = opt_in_check(program, partner_facts(state, program.id, [], "opted_in"), days, now, lean=lean)
     return granted
 
 
@@ -115,25 +120,35 @@ def metric_ids(base: Program | None, draft: Program) -> list[str]:
     return list(ids)
 
 
+_NONE: dict[str, Any] = {}  # a metric one side does not have (read only)
+
+
 def compare(base: dict[str, Any] | None, draft: dict[str, Any]) -> dict[str, Any]:
     """One row: the two records of a partner's evaluation side by side. `deciding`: the metrics whose outcome
     differs; `changed`: status, consequences or an outcome differs."""
     before = base or {}
     metrics: dict[str, dict[str, Any]] = {}
-    for metric_id in dict.fromkeys([*before.get("metrics", {}), *draft["metrics"]]):
-        b = before.get("metrics", {}).get(metric_id, {})
-        d = draft["metrics"].get(metric_id, {})
+    deciding: list[str] = []
+    base_metrics: dict[str, dict[str, Any]] = before.get("metrics", {})
+    draft_metrics: dict[str, dict[str, Any]] = draft["metrics"]
+    # The base's metrics, then the draft's others (`base_metrics.keys() | draft_metrics.keys()` has no order).
+    ids = [*base_metrics, *(m for m in draft_metrics if m not in base_metrics)]
+    for metric_id in ids:
+        b = base_metrics.get(metric_id, _NONE)
+        d = draft_metrics.get(metric_id, _NONE)
+        outcome_base, outcome_draft = b.get("outcome"), d.get("outcome")
         metrics[metric_id] = {
             "value_base": b.get("value"),
             "value_draft": d.get("value"),
-            "outcome_base": b.get("outcome"),
-            "outcome_draft": d.get("outcome"),
+            "outcome_base": outcome_base,
+            "outcome_draft": outcome_draft,
             "threshold_base": b.get("threshold"),
             "threshold_draft": d.get("threshold"),
             "op_base": b.get("op"),
             "op_draft": d.get("op"),
         }
-    deciding = [m for m, v in metrics.items() if v["outcome_base"] != v["outcome_draft"]]
+        if outcome_base != outcome_draft:
+            deciding.append(metric_id)
     consequences_base = list(before.get("consequences", []))
     consequences_draft = list(draft.get("consequences", []))
     return {

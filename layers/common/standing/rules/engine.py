@@ -50,11 +50,18 @@ def evaluate_partner(
     days: Iterable[DayAggregate],
     evaluated_at: datetime,
     period: Period | None = None,
+    *,
+    lean: bool = False,
 ) -> dict[str, Any]:
     """Evaluate one partner. `period` defaults to the period judged by a scheduled evaluation at `evaluated_at`;
     pass `program.current_period(now)` for the daily projection or `program.window_ending(now)` for an opt-in
     check. Days outside the needed range, before `counting_starts` or excluded (for the partner's region) are
-    dropped here, so callers may pass whatever their query returned."""
+    dropped here, so callers may pass whatever their query returned.
+
+    `lean` (the local backtest, which compares records and keeps them only for the consequence ladder): the same
+    record with no sentences: `reason` is None and each metric is only its `value`, `outcome`, `threshold` and
+    `op` (the same as in the full record), shared between records and read-only. Status, failing metrics,
+    consequences and every other field are the full record's."""
     if evaluated_at.tzinfo is None:
         raise ValueError("evaluated_at must be timezone-aware")
     at = _instant(program, evaluated_at, period)
@@ -72,7 +79,7 @@ def evaluate_partner(
     failing: list[str] = []
     applicable = 0
     for step in plan:
-        result = step.judge(step, windows[step.window], facts, at)
+        result = step.judge(step, windows[step.window], facts, at, lean)
         metrics[step.metric_id] = result
         outcome = result["outcome"]
         if outcome == FAIL:
@@ -81,12 +88,12 @@ def evaluate_partner(
             applicable += 1
 
     membership = _membership(program, facts)
-    status, reason = _status(program, version, facts, attributes, metrics, failing, applicable, membership)
+    status, reason = _status(program, version, facts, attributes, metrics, failing, applicable, membership, lean)
     measured = status in MEASURED_STATUSES
     record = {
         "program": program.id,
         "partner_id": facts.partner_id,
-        "period": dict(at.period_dict),
+        "period": at.period_dict if lean else dict(at.period_dict),
         "evaluated_at": at.iso,
         "rules_version": version.version,
         "segment": segment,
@@ -181,14 +188,14 @@ def _window_phrase(program: Program) -> str:
 
 
 def opt_in_check(
-    program: Program, facts: PartnerFacts, days: Iterable[DayAggregate], now: datetime
+    program: Program, facts: PartnerFacts, days: Iterable[DayAggregate], now: datetime, *, lean: bool = False
 ) -> tuple[bool, dict[str, Any]]:
     """Would an opt-in be granted now? Evaluates the window ending today as if the partner were a member.
-    Returns (granted, record); the record's `failing` says what stands in the way."""
+    Returns (granted, record); the record's `failing` says what stands in the way (`lean`: see evaluate_partner)."""
     member = PartnerFacts(
         facts.partner_id, facts.attributes, "opted_in", facts.open_flags, facts.previous, facts.membership_since
     )
-    record = evaluate_partner(program, member, days, now, program.window_ending(now))
+    record = evaluate_partner(program, member, days, now, program.window_ending(now), lean=lean)
     if program.membership_rules.opt_in_requires_criteria:
         granted = record["status"] == "awarded"
     else:
@@ -337,7 +344,7 @@ class _Step:
     shown: int | float | str  # the threshold as records show it
     ratio: tuple[int, int]  # the threshold as integers p/q
     key: int  # the metric (by value), its threshold and the window phrase: `_STEP_KEYS`
-    judge: Callable[[_Step, WindowTotals, PartnerFacts, _Instant], dict[str, Any]]
+    judge: Callable[[_Step, WindowTotals, PartnerFacts, _Instant, bool], dict[str, Any]]
     numerator: str | None  # a ratio's single plain counter (the usual case; else None: `_counted`)
     denominator: str | None
 
@@ -345,6 +352,7 @@ class _Step:
 _STEP_KEYS: dict[tuple[str, str, str], int] = {}
 _NEXT_KEY = count()  # `next` is atomic: plans built at once on two threads never share a key
 _RESULTS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_BRIEF: dict[tuple[Any, ...], dict[str, Any]] = {}  # lean results (value, outcome, threshold, op), by the same keys
 _RESULTS_KEPT = 20_000  # results kept at most (then forgotten at once): a few MB
 _LOCAL_DAYS: dict[tuple[str, ZoneInfo], date | None] = {}
 _UNKNOWN = object()
@@ -353,6 +361,7 @@ _UNKNOWN = object()
 def clear_memos() -> None:
     """Forget the kept metric results and parsed attribute dates (benchmarks time the engine from cold)."""
     _RESULTS.clear()
+    _BRIEF.clear()
     _LOCAL_DAYS.clear()
 
 
@@ -389,7 +398,23 @@ def _kept(key: tuple[Any, ...], step: _Step, out: dict[str, Any]) -> dict[str, A
     return out
 
 
-def _judge_ratio(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+def _brief_kept(key: tuple[Any, ...], step: _Step, out: dict[str, Any]) -> dict[str, Any]:
+    """A new lean result (`_brief`), with the threshold as shown, kept under `key` and handed out as it is."""
+    out["threshold"] = step.shown
+    if len(_BRIEF) >= _RESULTS_KEPT:
+        _BRIEF.clear()
+    _BRIEF[key] = out
+    return out
+
+
+def _brief(metric: Metric, value: Any, outcome: str) -> dict[str, Any]:
+    """A lean mode's metric result: what a full one says of the value and outcome, without sentences."""
+    return {"value": value, "outcome": outcome, "threshold": None, "op": metric.op}
+
+
+def _judge_ratio(
+    step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant, lean: bool = False
+) -> dict[str, Any]:
     metric = step.metric
     counts = totals.counts
     if step.numerator is not None:
@@ -403,49 +428,68 @@ def _judge_ratio(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _In
         assert metric.denominator is not None
         denominator = _counted(totals, metric.denominator, at.at)
     key = (step.key, numerator, denominator)
+    if lean:
+        brief = _BRIEF.get(key)
+        return brief or _brief_kept(key, step, _rate(metric, step.ratio, numerator, 1, denominator, lean=True))
     found = _RESULTS.get(key)
     if found is None:
         found = _kept(key, step, _rate(metric, step.ratio, numerator, 1, denominator))
     return dict(found)
 
 
-def _judge_mean(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+def _judge_mean(
+    step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant, lean: bool = False
+) -> dict[str, Any]:
     metric = step.metric
     assert metric.sum is not None and metric.count is not None
     sn, sd = totals.sum(metric.sum).as_integer_ratio()
     count = totals.counts.get(metric.count, 0)
     key = (step.key, sn, sd, count)
+    if lean:
+        brief = _BRIEF.get(key)
+        return brief or _brief_kept(key, step, _rate(metric, step.ratio, sn, sd, count, lean=True))
     found = _RESULTS.get(key)
     if found is None:
         found = _kept(key, step, _rate(metric, step.ratio, sn, sd, count))
     return dict(found)
 
 
-def _judge_count(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+def _judge_count(
+    step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant, lean: bool = False
+) -> dict[str, Any]:
     assert step.metric.count is not None
     value = totals.counts.get(step.metric.count, 0)
-    key = (step.key, value)
-    found = _RESULTS.get(key)
-    if found is None:
-        found = _kept(key, step, _level(step.metric, step.ratio, value))
-    return dict(found)
+    return _judged_level(step, (step.key, value), value, None, lean)
 
 
-def _judge_distinct(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+def _judge_distinct(
+    step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant, lean: bool = False
+) -> dict[str, Any]:
     assert step.metric.set is not None
     value = totals.distinct(step.metric.set)
-    key = (step.key, value)
+    return _judged_level(step, (step.key, value), value, None, lean)
+
+
+def _judged_level(step: _Step, key: tuple[Any, ...], value: int, reached_on: date | None, lean: bool) -> dict[str, Any]:
+    if lean:
+        brief = _BRIEF.get(key)
+        return brief or _brief_kept(key, step, _level(step.metric, step.ratio, value, reached_on, lean=True))
     found = _RESULTS.get(key)
     if found is None:
-        found = _kept(key, step, _level(step.metric, step.ratio, value))
+        found = _kept(key, step, _level(step.metric, step.ratio, value, reached_on))
     return dict(found)
 
 
-def _judge_latest(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+def _judge_latest(
+    step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant, lean: bool = False
+) -> dict[str, Any]:
     metric = step.metric
     assert metric.score is not None
     reported = totals.latest(metric.score)
     key = (step.key, None if reported is None else reported.value)
+    if lean:
+        brief = _BRIEF.get(key)
+        return brief or _brief_kept(key, step, _latest(metric, step.threshold, totals, "", lean=True))
     found = _RESULTS.get(key)
     if found is None:
         window = f"in the last {metric.window_days} days" if metric.window_days else at.window_phrase
@@ -453,16 +497,23 @@ def _judge_latest(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _I
     return dict(found)
 
 
-def _judge_flag(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+def _judge_flag(
+    step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant, lean: bool = False
+) -> dict[str, Any]:
     assert step.metric.flag is not None
     key = (step.key, step.metric.flag in facts.open_flags)
+    if lean:
+        brief = _BRIEF.get(key)
+        return brief or _brief_kept(key, step, _flag(step.metric, facts.open_flags, lean=True))
     found = _RESULTS.get(key)
     if found is None:
         found = _kept(key, step, _flag(step.metric, facts.open_flags))
     return dict(found)
 
 
-def _judge_lifetime(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant) -> dict[str, Any]:
+def _judge_lifetime(
+    step: _Step, totals: WindowTotals, facts: PartnerFacts, at: _Instant, lean: bool = False
+) -> dict[str, Any]:
     """Whole local days from the latest of the partner attributes' instants (Tiki: the later of the store's opening
     and its first successful sale) to the evaluation day. An attribute not known yet: 0 days, with its reason."""
     metric = step.metric
@@ -472,10 +523,11 @@ def _judge_lifetime(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: 
         raw = facts.attributes.get(attribute)
         started = _local_day(raw, at.tz)
         if started is None:
-            out = _lifetime_unknown(metric, step.ratio, attribute, raw)
-            out["title"] = metric.title
-            if metric.window_days:
-                out["window_days"] = metric.window_days
+            out = _lifetime_unknown(metric, step.ratio, attribute, raw, lean)
+            if not lean:
+                out["title"] = metric.title
+                if metric.window_days:
+                    out["window_days"] = metric.window_days
             out["threshold"] = step.shown
             return out
         starts.append(started)
@@ -483,14 +535,10 @@ def _judge_lifetime(step: _Step, totals: WindowTotals, facts: PartnerFacts, at: 
     days = max(0, (at.today - opened).days)
     reached = opened + timedelta(days=-(-step.ratio[0] // step.ratio[1]))
     reached_on = reached if reached > at.today else None
-    key = (step.key, days, reached_on)
-    found = _RESULTS.get(key)
-    if found is None:
-        found = _kept(key, step, _level(metric, step.ratio, days, reached_on))
-    return dict(found)
+    return _judged_level(step, (step.key, days, reached_on), days, reached_on, lean)
 
 
-_JUDGES: dict[str, Callable[[_Step, WindowTotals, PartnerFacts, _Instant], dict[str, Any]]] = {
+_JUDGES: dict[str, Callable[[_Step, WindowTotals, PartnerFacts, _Instant, bool], dict[str, Any]]] = {
     "ratio": _judge_ratio,
     "mean": _judge_mean,
     "count": _judge_count,
@@ -537,9 +585,14 @@ def _record(
     return out
 
 
-def _rate(metric: Metric, ratio: tuple[int, int], sn: int, sd: int, count: int) -> dict[str, Any]:
+def _rate(metric: Metric, ratio: tuple[int, int], sn: int, sd: int, count: int, lean: bool = False) -> dict[str, Any]:
     """A ratio (sn/sd = numerator count, sd = 1) or a mean (sn/sd = Decimal sum) over `count`, against the
-    threshold p/q = `ratio`."""
+    threshold p/q = `ratio` (`lean`: value and outcome only, `_brief`)."""
+    if lean:
+        if count < metric.min_sample:
+            return _brief(metric, None, FAIL if metric.when_no_data == "fail" else NOT_APPLICABLE)
+        passed = _compare(metric.op, sn * ratio[1], ratio[0] * sd * count)
+        return _brief(metric, sn / (sd * count), PASS if passed else FAIL)
     numerator = sn if sd == 1 else sn / sd  # a mean's Decimal sum, for display
     sample = metric.units["sample"]
     if count < metric.min_sample:
@@ -578,11 +631,16 @@ def _rate(metric: Metric, ratio: tuple[int, int], sn: int, sd: int, count: int) 
     return _record(metric, value, numerator, count, FAIL, sentence, needed, good_unit.key, hr.NEEDED)
 
 
-def _level(metric: Metric, ratio: tuple[int, int], value: int, reached_on: date | None = None) -> dict[str, Any]:
-    """A count or level compared with its threshold p/q = `ratio`; headroom in the metric's `amount` unit."""
+def _level(
+    metric: Metric, ratio: tuple[int, int], value: int, reached_on: date | None = None, lean: bool = False
+) -> dict[str, Any]:
+    """A count or level compared with its threshold p/q = `ratio`; headroom in the metric's `amount` unit (`lean`:
+    value and outcome only, `_brief`)."""
     unit = metric.units["amount"]
     p, q = ratio
     passed = _compare(metric.op, value * q, p)
+    if lean:
+        return _brief(metric, value, PASS if passed else FAIL)
     if metric.op in (">=", ">"):
         if passed:
             amount = _gap(p, q, value)
@@ -621,12 +679,16 @@ def _amount_text(amount: int | float, unit: Any) -> str:
     return f"{amount:g} {hr.plural(amount, unit.one, unit.other)}" if isinstance(amount, float) else unit.phrase(amount)
 
 
-def _latest(metric: Metric, threshold: Threshold, totals: WindowTotals, window: str) -> dict[str, Any]:
+def _latest(
+    metric: Metric, threshold: Threshold, totals: WindowTotals, window: str, lean: bool = False
+) -> dict[str, Any]:
     """The latest score reported within the window: numeric against a number, or a category against `==`
-    (compared case-insensitively; ingest already stores categories normalised)."""
+    (compared case-insensitively; ingest already stores categories normalised). `lean`: value and outcome only."""
     assert metric.score is not None
     reported = totals.latest(metric.score)
     outcome_missing = FAIL if metric.when_no_data == "fail" else NOT_APPLICABLE
+    if lean:
+        return _brief_latest(metric, threshold, None if reported is None else reported.value.strip(), outcome_missing)
     if reported is None:
         reason = f"no score reported {window}"
         sentence = f"a {metric.title.lower()} must be reported"
@@ -657,16 +719,41 @@ def _latest(metric: Metric, threshold: Threshold, totals: WindowTotals, window: 
     return _record(metric, value, None, None, FAIL, sentence, gap, unit.key, hr.NEEDED)
 
 
-def _flag(metric: Metric, open_flags: frozenset[str]) -> dict[str, Any]:
+def _brief_latest(metric: Metric, threshold: Threshold, raw: str | None, outcome_missing: str) -> dict[str, Any]:
+    """`_latest`'s value and outcome, without sentences."""
+    if raw is None:
+        return _brief(metric, None, outcome_missing)
+    if isinstance(threshold, str):
+        return _brief(metric, raw, PASS if raw.casefold() == threshold.casefold() else FAIL)
+    try:
+        number = Fraction(Decimal(raw))
+    except (InvalidOperation, ValueError):
+        return _brief(metric, raw, outcome_missing)
+    passed = _compare(metric.op, number.numerator * threshold.denominator, threshold.numerator * number.denominator)
+    return _brief(metric, hr.display(number), PASS if passed else FAIL)
+
+
+def _flag(metric: Metric, open_flags: frozenset[str], lean: bool = False) -> dict[str, Any]:
     assert metric.flag is not None
+    if lean:
+        return _brief(metric, "open", FAIL) if metric.flag in open_flags else _brief(metric, "clear", PASS)
     if metric.flag in open_flags:
         sentence = f"the open {metric.flag} flag must be cleared"
         return _record(metric, "open", None, None, FAIL, sentence, None, None, hr.CHANGE)
     return _record(metric, "clear", None, None, PASS, f"no open {metric.flag} flag")
 
 
-def _lifetime_unknown(metric: Metric, ratio: tuple[int, int], attribute: str, raw: Any) -> dict[str, Any]:
-    """A lifetime whose attribute is not known yet (or not a date-time): not applicable, or 0 days with the reason."""
+def _lifetime_unknown(
+    metric: Metric, ratio: tuple[int, int], attribute: str, raw: Any, lean: bool = False
+) -> dict[str, Any]:
+    """A lifetime whose attribute is not known yet (or not a date-time): not applicable, or 0 days with the reason
+    (`lean`: value and outcome only)."""
+    if lean:
+        return (
+            _brief(metric, None, NOT_APPLICABLE)
+            if metric.when_no_data != "fail"
+            else _level(metric, ratio, 0, lean=True)
+        )
     if raw:
         reason = f"{attribute} {raw!r} is not a date-time"
     else:
@@ -711,15 +798,20 @@ def _status(
     failing: list[str],
     applicable: int,
     membership: dict[str, Any] | None,
-) -> tuple[str, str]:
+    lean: bool = False,
+) -> tuple[str, str | None]:
     """Precedence: ineligible (a gate fails) > opted_out (opt-in program, not a member) > suspended (a
-    suspending flag is open) > not_awarded (a metric fails, or too few apply) > awarded."""
+    suspending flag is open) > not_awarded (a metric fails, or too few apply) > awarded. `lean`: no reason (None)."""
     for gate in program.gates:
         value = attributes.get(gate.attribute)
         if value not in gate.allowed:
+            if lean:
+                return "ineligible", None
             shown = "not set" if value is None else f"{value!r}"
             return "ineligible", f"Not eligible: {gate.reason} ({gate.attribute} is {shown})."
     if membership is not None and membership["state"] != "opted_in":
+        if lean:
+            return "opted_out", None
         if membership["state"] == "opted_out":
             lead = f"Left the programme on {membership['changed_on']}" if membership["changed_on"] else "Opted out"
         else:
@@ -729,15 +821,19 @@ def _status(
         return "opted_out", f"{lead}. The criteria are met now, so joining would be granted."
     open_suspending = [flag for flag in program.suspend_flags if flag in facts.open_flags]
     if open_suspending:
-        return "suspended", f"Suspended while a {' and a '.join(open_suspending)} flag is open."
+        return "suspended", None if lean else f"Suspended while a {' and a '.join(open_suspending)} flag is open."
     total_metrics = len(metrics)
     if failing:
+        if lean:
+            return "not_awarded", None
         return (
             "not_awarded",
             f"{len(failing)} of {total_metrics} metrics did not meet the threshold: {_titles(metrics, failing)}.",
         )
     if applicable < version.min_applicable:
-        return "not_awarded", "Not enough activity in the period to measure the metrics."
+        return "not_awarded", None if lean else "Not enough activity in the period to measure the metrics."
+    if lean:
+        return "awarded", None
     not_applicable = total_metrics - applicable
     tail = f" ({not_applicable} not applicable)" if not_applicable else ""
     return "awarded", f"All metrics met their thresholds{tail}."
