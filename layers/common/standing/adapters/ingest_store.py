@@ -11,14 +11,13 @@ help). The repository speaks to one injected botocore client (in production the 
 
 from __future__ import annotations
 
-import base64
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from standing import config
@@ -49,7 +48,6 @@ MAX_DELAY = 2.0
 StaleWrite = ConditionFailed
 
 _serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 def _translate(error: ClientError | BotoCoreError) -> StoreError:
@@ -60,20 +58,7 @@ def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(v) for k, v in item.items() if v is not None}
 
 
-def deserialize(image: Mapping[str, Any]) -> dict[str, Any]:
-    """A DynamoDB-typed item (as in a stream record's NewImage) as plain Python values. A Lambda stream record
-    carries a Binary as base64 text, which boto3's deserializer refuses: it is decoded first."""
-    return {k: _deserializer.deserialize(_wire_binary(v)) for k, v in image.items()}
-
-
-def _wire_binary(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    if "B" in value and isinstance(value["B"], str):
-        return {"B": base64.b64decode(value["B"])}
-    if "M" in value:
-        return {"M": {k: _wire_binary(v) for k, v in value["M"].items()}}
-    if "L" in value:
-        return {"L": [_wire_binary(v) for v in value["L"]]}
-    return value
+deserialize = tables.deserialize  # a stream record's image as plain values (the tables module's one reader)
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

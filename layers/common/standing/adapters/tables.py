@@ -619,8 +619,19 @@ def serialize(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def deserialize(image: Mapping[str, Any]) -> dict[str, Any]:
-    """DynamoDB-typed attributes as plain values (numbers as Decimal), as boto3 reads them."""
-    return {name: _deserializer.deserialize(value) for name, value in image.items()}
+    """DynamoDB-typed attributes as plain values (numbers as Decimal), as boto3 reads them. A Lambda stream record
+    carries a Binary as base64 text, which boto3's deserializer refuses: it is decoded first."""
+    return {name: _deserializer.deserialize(_wire_binary(value)) for name, value in image.items()}
+
+
+def _wire_binary(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    if "B" in value and isinstance(value["B"], str):
+        return {"B": base64.b64decode(value["B"])}
+    if "M" in value:
+        return {"M": {k: _wire_binary(v) for k, v in value["M"].items()}}
+    if "L" in value:
+        return {"L": [_wire_binary(v) for v in value["L"]]}
+    return value
 
 
 class ContentAttribute(Attribute[dict[str, Any]]):
@@ -731,14 +742,12 @@ def pack_document(document: Mapping[str, Any]) -> bytes:
 
 
 def binary_bytes(value: Any) -> bytes:
-    """The bytes of a Binary attribute however it arrives: bytes, boto3's Binary, or the base64 text a Lambda
-    stream record carries (TypeDeserializer leaves that text as it is)."""
-    raw = getattr(value, "value", value)
-    return base64.b64decode(raw) if isinstance(raw, str) else bytes(raw)
+    """The bytes of a Binary attribute as read: bytes, or boto3's Binary (a scan, or an image `deserialize` read)."""
+    return bytes(getattr(value, "value", value))
 
 
 def unpack_document(packed: Any) -> dict[str, Any]:
-    """The document `pack_document` packed (bytes, boto3's Binary, or a stream record's base64)."""
+    """The document `pack_document` packed (bytes or boto3's Binary)."""
     return dict(json.loads(zlib.decompress(binary_bytes(packed)).decode("utf-8")))
 
 
