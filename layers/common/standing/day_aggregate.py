@@ -121,8 +121,6 @@ class WindowTotals:
     sets: dict[str, set[str]] = field(default_factory=dict)
     scores: dict[str, ReportedScore] = field(default_factory=dict)
     deadlines: dict[str, list[str]] = field(default_factory=dict)
-    # Metric results already judged on these totals (the engine's, when the totals are shared: a backtest's sides)
-    memo: dict[Any, Any] | None = field(default=None, compare=False, repr=False)
 
     def count(self, name: str) -> int:
         return self.counts.get(name, 0)
