@@ -50,3 +50,23 @@ def facts(partner_id: str = "p-1", previous: list[dict[str, Any]] | None = None,
     flags = attributes.pop("open_flags", frozenset())
     membership = attributes.pop("membership", None)
     return PartnerFacts(partner_id, attributes, membership, frozenset(flags), list(previous or []))
+
+
+def generated_events(per_program: int) -> dict[str, list[dict[str, Any]]]:
+    """A generated marketplace (`per_program` partners of each built-in program, to 2024-11-05, half the activity)
+    as the EventsTable gives its events to the fold, by partner."""
+    import json
+
+    from standing.events.models import Rejection, utc_text, validate_event
+    from standing_local.marketplace import MarketplaceSpec, generate
+
+    n = per_program
+    spec = MarketplaceSpec(kkday=n, booking_property=n, booking_rides=n, tiki=n, end=date(2024, 11, 5), scale=0.5)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for index, raw in enumerate(json.loads(json.dumps(generate(spec)))):
+        checked = validate_event(index, raw)
+        assert not isinstance(checked, Rejection)
+        event = {"event_id": checked.event_id, "type": checked.type, "occurred_at": utc_text(checked.occurred_at),
+                 "data": checked.data}  # fmt: skip
+        found.setdefault(checked.partner_id, []).append(event)
+    return found

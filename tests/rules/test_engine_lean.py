@@ -7,18 +7,17 @@ attributes missing or unreadable; the full records first and the lean ones from 
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from standing.catalog import programs
 from standing.evaluate.simulation import load_draft
-from standing.events.models import Rejection, utc_text, validate_event
 from standing.fold import fold_days
 from standing.rules import PROGRAMS_DIR, PartnerFacts, Program, evaluate_partner, opt_in_check
 from standing.rules.engine import clear_memos
+from tests.rules.builders import generated_events
 
 BRIEF = ("value", "outcome", "threshold", "op")
 DRAFT_EDITS = {
@@ -57,20 +56,6 @@ CASES: list[tuple[dict[str, Any], str | None, str | None, frozenset[str]]] = [
     ),
     ({"category": "Electronics – Refrigeration", "self_managed": True}, "never_joined", None, frozenset({"quality"})),
 ]
-
-
-def _events() -> dict[str, list[dict[str, Any]]]:
-    from standing_local.marketplace import MarketplaceSpec, generate
-
-    spec = MarketplaceSpec(kkday=5, booking_property=5, booking_rides=5, tiki=5, end=date(2024, 11, 5), scale=0.5)
-    found: dict[str, list[dict[str, Any]]] = {}
-    for index, raw in enumerate(json.loads(json.dumps(generate(spec)))):
-        checked = validate_event(index, raw)
-        assert not isinstance(checked, Rejection)
-        event = {"event_id": checked.event_id, "type": checked.type, "occurred_at": utc_text(checked.occurred_at),
-                 "data": checked.data}  # fmt: skip
-        found.setdefault(checked.partner_id, []).append(event)
-    return found
 
 
 def _brief_of(full: dict[str, Any]) -> dict[str, Any]:
@@ -115,7 +100,7 @@ def test_a_lean_record_says_what_the_full_record_says(program_id: str) -> None:
     assert text.count(old) == 1, old
     draft = load_draft(text.replace(old, new), "draft")
     seen: list[tuple[str, list[str]]] = []
-    for partner_id, events in _events().items():
+    for partner_id, events in generated_events(5).items():
         if not partner_id.startswith(PREFIX.get(program_id, "bp")):
             continue
         for program in (base, draft):

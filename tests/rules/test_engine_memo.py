@@ -5,31 +5,17 @@ same text elsewhere) on one DayList, and each record equals the one judged on a 
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 
 from standing.catalog import programs
 from standing.evaluate.simulation import load_draft
-from standing.events.models import Rejection, utc_text, validate_event
 from standing.fold import DayList, fold_days
 from standing.rules import PROGRAMS_DIR, PartnerFacts, evaluate_partner
-from standing_local.marketplace import MarketplaceSpec, generate
+from tests.rules.builders import generated_events
 
 EDITS = {"kkday-trusted-partner": ("    threshold: 0.90\n", "    threshold: 0.95\n")}
-
-
-def partners() -> dict[str, list[dict]]:
-    spec = MarketplaceSpec(kkday=4, booking_property=4, booking_rides=4, tiki=4, end=date(2024, 11, 5), scale=0.5)
-    found: dict[str, list[dict]] = {}
-    for index, raw in enumerate(json.loads(json.dumps(generate(spec)))):
-        checked = validate_event(index, raw)
-        assert not isinstance(checked, Rejection)
-        event = {"event_id": checked.event_id, "type": checked.type, "occurred_at": utc_text(checked.occurred_at),
-                 "data": checked.data}  # fmt: skip
-        found.setdefault(checked.partner_id, []).append(event)
-    return found
 
 
 @pytest.mark.parametrize("program_id", sorted(programs()))
@@ -42,7 +28,7 @@ def test_shared_days_give_the_records_plain_days_give(program_id: str) -> None:
     draft = load_draft(text, "draft")
     prefix = {"kkday-trusted-partner": "kk", "tiki-trusted-store": "tk", "booking-rides-preferred": "br"}
     judged = 0
-    for partner_id, events in partners().items():
+    for partner_id, events in generated_events(4).items():
         if not partner_id.startswith(prefix.get(program_id, "bp")):
             continue
         facts = PartnerFacts(partner_id, {"region": "TW", "category": "general", "self_managed": True,

@@ -13,11 +13,10 @@ import pytest
 
 from standing.catalog import programs
 from standing.evaluate.simulation import load_draft
-from standing.events.models import Rejection, utc_text, validate_event
 from standing.fold import fold_days
 from standing.rules import PROGRAMS_DIR, PartnerFacts, evaluate_partner
 from standing.rules.engine import clear_memos
-from tests.rules.builders import KKDAY, day, facts
+from tests.rules.builders import KKDAY, day, facts, generated_events
 
 # Per program: edits that make drafts differing from the base by a bar, a title and a unit's words.
 EDITS = {
@@ -33,20 +32,6 @@ EDITS = {
 PREFIX = {"kkday-trusted-partner": "kk", "tiki-trusted-store": "tk", "booking-rides-preferred": "br"}
 
 
-def partners() -> dict[str, list[dict]]:
-    from standing_local.marketplace import MarketplaceSpec, generate
-
-    spec = MarketplaceSpec(kkday=6, booking_property=6, booking_rides=6, tiki=6, end=date(2024, 11, 5), scale=0.5)
-    found: dict[str, list[dict]] = {}
-    for index, raw in enumerate(json.loads(json.dumps(generate(spec)))):
-        checked = validate_event(index, raw)
-        assert not isinstance(checked, Rejection)
-        event = {"event_id": checked.event_id, "type": checked.type, "occurred_at": utc_text(checked.occurred_at),
-                 "data": checked.data}  # fmt: skip
-        found.setdefault(checked.partner_id, []).append(event)
-    return found
-
-
 @pytest.mark.parametrize("program_id", sorted(programs()))
 def test_kept_results_give_the_records_judged_from_cold(program_id: str) -> None:
     base = programs()[program_id]
@@ -56,7 +41,7 @@ def test_kept_results_give_the_records_judged_from_cold(program_id: str) -> None
         text = text.replace(old, new)
     draft = load_draft(text, "draft")
     judged = 0
-    for partner_id, events in partners().items():
+    for partner_id, events in generated_events(6).items():
         if not partner_id.startswith(PREFIX.get(program_id, "bp")):
             continue
         for region, category in (("TW", "general"), ("VN", "high_value")):
