@@ -275,12 +275,13 @@ class Backtest:
                 enrolment.update({k: v for k, v in decided.items() if k in ("joined_at", "left_at")})
         return PartnerState(partner.partner_id, profile, enrolments, partner.open_flags() if flags is None else flags)
 
-    def fold(self, partner: Partner, time_zone: str, first: date, last: date) -> Folded:
-        """`standing_store.folded_days`: the events from the UTC day before `first` on, folded in the zone."""
+    def fold(self, partner: Partner, time_zone: str, first: date, last: date, activity_from: date) -> Folded:
+        """`standing_store.folded_days`: the events from the UTC day before `first` on (reviews and voids; the
+        others from the day before `activity_from`), folded in the zone."""
         started = time.process_time()
-        folded = partner.index.fold(time_zone, first, last)
+        folded = partner.index.fold(time_zone, first, last, activity_from)
         if folded is None:  # a read the index cannot give (standing.fold.FoldIndex): folded as read
-            events = partner.read((first - timedelta(days=1)).isoformat())
+            events = partner.read(_day_before(first), _day_before(activity_from))
             folded = fold_prepared(events, time_zone, first, last, partner.memo)
             self.result.reads += len(events)
         self.result.timings.fold += time.process_time() - started
@@ -316,8 +317,9 @@ class Backtest:
             if action == "opted_out":
                 decided.update(membership="opted_out", membership_by="standing:opt_out", left_at=stamp)
             else:
-                first, last = program.query_range(program.window_ending(at))
-                folded = self.fold(partner, program.time_zone, first, last)
+                window = program.window_ending(at)
+                first, last = program.query_range(window)
+                folded = self.fold(partner, program.time_zone, first, last, program.activity_from(window))
                 self.seen_first_sale(side, state, folded.first_sale_at)
                 if simulation.opt_in_granted(program, state, folded.days, at, lean=True):
                     decided.update(membership="opted_in", membership_by="standing:opt_in", joined_at=stamp)
@@ -332,18 +334,19 @@ class Backtest:
         started = time.process_time()
         fold_before = self.result.timings.fold
         # What does not depend on the partner, per side: the program, whether it is due, the days its fold reads.
-        sides: list[tuple[str, Program, tuple[str, date, date] | None]] = []
+        sides: list[tuple[str, Program, tuple[str, date, date, date] | None]] = []
         for side in simulation.SIDES:
             program = self.program(side)
             due = program.first_evaluation is None or program.evaluation_anchor(at) >= program.first_evaluation
-            reads = (program.time_zone, *program.query_range(program.period_for(at))) if due else None
+            period = program.period_for(at)
+            reads = (program.time_zone, *program.query_range(period), program.activity_from(period)) if due else None
             sides.append((side, program, reads))
         for partner_id in sorted(self.partners):
             partner = self.partners[partner_id]
             if partner.profile is None:
                 continue
             records: dict[str, dict[str, Any] | None] = {}
-            read: dict[tuple[str, date, date], Folded] = {}  # the sides share one fold of the same days
+            read: dict[tuple[str, date, date, date], Folded] = {}  # the sides share one fold of the same read
             flags = partner.open_flags()
             for side, program, key in sides:
                 state = self.state(partner, side, flags)
@@ -364,6 +367,10 @@ class Backtest:
                 self.result.rows.append(simulation.compare(records.get("base"), draft))
         fold = self.result.timings.fold - fold_before
         self.result.timings.evaluate += time.process_time() - started - fold
+
+
+def _day_before(day: date) -> str:
+    return (day - timedelta(days=1)).isoformat()
 
 
 def _by_id(accepted: tuple[str, str, ValidEvent]) -> str:

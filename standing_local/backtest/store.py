@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from standing.events.models import PROFILE_FIELDS
-from standing.fold import FoldIndex, Memo, Prepared
+from standing.fold import FoldIndex, Memo, Prepared, long_read
 
 
 def plain(value: Any) -> Any:
@@ -56,13 +56,17 @@ class Partner:
         self.index.events.append(prepared)
         self.index.days.append(utc_day)
 
-    def read(self, since: str) -> list[Prepared]:
-        """The events that happened on or after the UTC day `since` (`standing_store.partner_events`)."""
+    def read(self, since: str, activity_since: str | None = None) -> list[Prepared]:
+        """The events that happened on or after the UTC day `since` (`standing_store.partner_events`); with
+        `activity_since`, only reviews and voids before that day (the EventsTable keys those apart)."""
         events, days, reach = self.index.events, self.index.days, self.reach
         for day in days[len(reach) :]:
             reach.append(max(day, reach[-1]) if reach else day)
         start = bisect_left(reach, since)
-        return [p for p, day in zip(events[start:], days[start:], strict=True) if day >= since]
+        pairs = zip(events[start:], days[start:], strict=True)
+        if activity_since is None or activity_since <= since:
+            return [p for p, day in pairs if day >= since]
+        return [p for p, day in pairs if day >= activity_since or (day >= since and long_read(p))]
 
     # --- state (standing.ingest.partner_state) -------------------------------------------------------------
 

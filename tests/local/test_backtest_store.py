@@ -79,3 +79,25 @@ def test_a_read_holds_the_events_from_a_utc_day_on() -> None:
         partner.add(prepare(event), day)
     for since in ["2024-06-30", "2024-07-02", "2024-07-04", "2024-07-07"]:
         assert [p.event_id for p in partner.read(since)] == [f"e{n}" for n, d in enumerate(days) if d >= since]
+
+
+def test_a_read_with_an_activity_cut_off_holds_reviews_and_voids_from_the_first_day() -> None:
+    """`standing_store.folded_days`' two queries: reviews and voids from `since`, the rest from `activity_since`."""
+    partner = Partner("p")
+    kinds = {
+        "order.confirmed": {"order_id": "o"},
+        "review.submitted": {"review_id": "r", "scale": 5, "rating": 4},
+        "event.voided": {"voided_event_id": "e0", "reason": "error"},
+    }
+    stored = []
+    for n, day in enumerate(["2024-07-01", "2024-07-02", "2024-07-03", "2024-07-04", "2024-07-05", "2024-07-06"]):
+        for kind, data in kinds.items():
+            event = {"event_id": f"{kind}{n}", "type": kind, "occurred_at": f"{day}T10:00:00.000000Z", "data": data}
+            partner.add(prepare(event), day)
+            stored.append((event["event_id"], kind, day))
+    read = [p.event_id for p in partner.read("2024-07-02", "2024-07-05")]
+    assert read == [
+        i for i, kind, day in stored if day >= "2024-07-05" or (day >= "2024-07-02" and kind != "order.confirmed")
+    ]
+    assert len(read) == 5 * 2 + 2  # 07-02..07-06: a review and a void a day; orders from 07-05
+    assert partner.read("2024-07-02", "2024-07-01") == partner.read("2024-07-02")  # a cut-off before: one query

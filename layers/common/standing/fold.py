@@ -75,6 +75,12 @@ class Prepared(NamedTuple):
     order: tuple[str, str] = ("", "")  # (UTC instant, id): an entity's events in order (events/entities.entries)
 
 
+def long_read(prepared: Prepared) -> bool:
+    """A review or a void: what the EventsTable keys apart and the deployed read takes back to the window's first
+    day, where it takes the rest from `Program.activity_from` only (`tables.LONG_READ_TYPES`)."""
+    return prepared.voids is not None or (prepared.sk is not None and prepared.sk[2] == "R")
+
+
 def prepare(event: Mapping[str, Any]) -> Prepared:
     """The fold's view of one stored event ({event_id, type, occurred_at, data[, received_at]})."""
     return prepare_event(
@@ -534,12 +540,20 @@ class FoldIndex:
         self._order_anchors: list[str] = []  # the anchors of the anchored orders, ascending
         self._orders: list[_Entity] = []  # those orders, in the same order
 
-    def fold(self, time_zone: str, first: date, last: date) -> Folded | None:
+    def fold(self, time_zone: str, first: date, last: date, activity_from: date | None = None) -> Folded | None:
         """`fold_prepared` on the events appended so far that occurred on or after the UTC day before `first`, for
-        the days in [first, last]; None when that read is bent."""
+        the days in [first, last]; None when that read is bent.
+
+        `activity_from` (`Program.activity_from`, later than `first`): the deployed read's second cut-off, where it
+        starts reading events other than reviews and voids (`standing_store.folded_days`). The days from it on and
+        the first sale are then that read's; the days before it hold what they hold in a read from `first`, where
+        that read has their reviews only: the same ratings, and only ratings are summed there (`activity_from` is
+        where the windows that read more begin), so the records are the same. A read bent at either cut-off is
+        refused."""
         self._group()
         since = (first - _DAY).isoformat()
-        if self._broken or since in self._bent:
+        activity = since if activity_from is None or activity_from <= first else (activity_from - _DAY).isoformat()
+        if self._broken or since in self._bent or activity in self._bent:
             return None
         zone = self._zones.get(time_zone)
         if zone is None:
@@ -556,7 +570,7 @@ class FoldIndex:
                 for _, entries, _ in entities:
                     self.read += len(entries)
             days.append(cache[day])
-        first_sale = self._first_sale(since)
+        first_sale = self._first_sale(activity)
         if days:
             return Folded(DayList(days, (days[0].day, days[-1].day)), first_sale)
         return Folded(days, first_sale)
