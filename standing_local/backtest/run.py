@@ -260,19 +260,22 @@ class Backtest:
 
     def state(self, partner: Partner, side: str, flags: frozenset[str] | None = None) -> PartnerState:
         """The partner as `standing_store.partner_state` returns it, with that side's own membership decisions and
-        first sale (`flags`: its open risk flags, when the caller has them already)."""
-        decided = self.decided[side].get(partner.partner_id)
-        profile = dict(partner.profile) if partner.profile is not None else None
+        first sale (`flags`: its open risk flags, when the caller has them already). Read only: it shares the
+        partner's items where that side changed nothing."""
+        profile = partner.profile
         sale = self.first_sale[side].get(partner.partner_id)
         if profile is not None and sale is not None:
-            profile["first_sale_seen_at"] = sale
-        enrolments = {p: dict(item) for p, item in partner.enrolments.items()}
+            profile = {**profile, "first_sale_seen_at": sale}
+        enrolments = partner.enrolments
+        decided = self.decided[side].get(partner.partner_id)
         enrolment = enrolments.get(self.draft.id)
         if decided is not None and enrolment is not None:
+            enrolment = dict(enrolment)
             if decided["membership_at"] >= enrolment.get("membership_at", ""):
                 enrolment.update(decided)
             else:  # a newer membership event won; the dates Standing stamped stay on the item
                 enrolment.update({k: v for k, v in decided.items() if k in ("joined_at", "left_at")})
+            enrolments = {**enrolments, self.draft.id: enrolment}
         return PartnerState(partner.partner_id, profile, enrolments, partner.open_flags() if flags is None else flags)
 
     def fold(self, partner: Partner, time_zone: str, first: date, last: date, activity_from: date) -> Folded:
@@ -287,14 +290,14 @@ class Backtest:
         self.result.timings.fold += time.process_time() - started
         return folded
 
-    def seen_first_sale(self, side: str, state: PartnerState, sale: str | None) -> None:
-        """`PartnerEvaluator.seen_first_sale`, on this side's profile: the earliest sale seen is kept."""
-        if sale is None or state.profile is None:
+    def seen_first_sale(self, side: str, partner: Partner, sale: str | None) -> None:
+        """`PartnerEvaluator.seen_first_sale`, on this side's profile: the earliest sale seen is kept (`state`
+        then shows it)."""
+        if sale is None or partner.profile is None:
             return
-        known = self.first_sale[side].get(state.partner_id)
+        known = self.first_sale[side].get(partner.partner_id)
         if known is None or sale < known:
-            self.first_sale[side][state.partner_id] = sale
-            state.profile["first_sale_seen_at"] = sale
+            self.first_sale[side][partner.partner_id] = sale
 
     def _membership(self, partner_id: str, kind: str, at: datetime) -> None:
         """What `standing.evaluate.changes.change_membership` does after a membership event, per side: an opt-out
@@ -320,7 +323,8 @@ class Backtest:
                 window = program.window_ending(at)
                 first, last = program.query_range(window)
                 folded = self.fold(partner, program.time_zone, first, last, program.activity_from(window))
-                self.seen_first_sale(side, state, folded.first_sale_at)
+                self.seen_first_sale(side, partner, folded.first_sale_at)
+                state = self.state(partner, side)
                 if simulation.opt_in_granted(program, state, folded.days, at, lean=True):
                     decided.update(membership="opted_in", membership_by="standing:opt_in", joined_at=stamp)
                 else:
@@ -345,20 +349,21 @@ class Backtest:
             partner = self.partners[partner_id]
             if partner.profile is None:
                 continue
+            enrolment = partner.enrolments.get(self.draft.id)
+            if not (enrolment and enrolment.get("enrolled")):  # simulation.is_enrolled (no side changes that)
+                continue
             records: dict[str, dict[str, Any] | None] = {}
             read: dict[tuple[str, date, date, date], Folded] = {}  # the sides share one fold of the same read
             flags = partner.open_flags()
             for side, program, key in sides:
-                state = self.state(partner, side, flags)
-                if not simulation.is_enrolled(state, self.draft.id):
-                    break
                 if key is None:  # not due yet on this side
                     records[side] = None
                     continue
                 folded = read.get(key)
                 if folded is None:
                     folded = read[key] = self.fold(partner, *key)
-                self.seen_first_sale(side, state, folded.first_sale_at)
+                self.seen_first_sale(side, partner, folded.first_sale_at)
+                state = self.state(partner, side, flags)
                 # lean: no sentences; the row and the ladder read only statuses, failing metrics, values, outcomes
                 records[side] = simulation.judge(program, state, folded.days, at, self.history[side], lean=True)
                 self.result.evaluations += 1

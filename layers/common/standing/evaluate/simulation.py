@@ -67,10 +67,10 @@ class History:
 
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-    def before(self, partner_id: str, period: Period) -> list[dict[str, Any]]:
+    def before(self, partner_id: str, period: Period, limit: int = HISTORY) -> list[dict[str, Any]]:
         start = period.start.isoformat()
         found = [r for r in self.records.get(partner_id, ()) if r["period"]["start"] < start]
-        return found[:HISTORY]
+        return found[:limit]
 
     def add(self, record: dict[str, Any]) -> None:
         kept = self.records.setdefault(record["partner_id"], [])
@@ -91,7 +91,8 @@ def judge(
     """One scheduled evaluation of one side; the record joins that side's history. `lean` (the local backtest):
     the record without sentences (`standing.rules.evaluate_partner`), all that `compare` and the ladder read."""
     period = program.period_for(evaluated_at)
-    previous = history.before(state.partner_id, period)
+    needed = program.history_needed  # what the deployed evaluation reads (PartnerEvaluator.inputs)
+    previous = history.before(state.partner_id, period, needed) if needed else []
     facts = partner_facts(state, program.id, previous, membership)
     record = evaluate_partner(program, facts, days, evaluated_at, period, lean=lean)
     history.add(record)
