@@ -13,7 +13,8 @@ from standing.adapters import simulations_store
 from standing.rules import PROGRAMS_DIR
 from standing_local.lambda_events import http_api_event
 from tests.evaluate.conftest import Scenario
-from tests.local.test_backtest import KKDAY, kkday_partner
+from tests.local.test_backtest import KKDAY, kkday_partner, run, write_events
+from tests.local.test_backtest import rows as backtest_rows
 
 
 def _state_items(stack) -> dict[str, str]:
@@ -40,9 +41,10 @@ def _results_csv(stack, simulation_id: str) -> tuple[int, str]:
     return int(response["statusCode"]), response["body"]
 
 
-def test_a_simulation_flips_the_expected_partner_and_touches_nothing_else(stack, monkeypatch):
+def test_a_simulation_flips_the_expected_partner_and_touches_nothing_else(stack, monkeypatch, tmp_path):
     scenario = Scenario(stack)
-    scenario.post(kkday_partner("kk-a", 10) + kkday_partner("kk-b", 9) + kkday_partner("kk-c", 8))
+    events = kkday_partner("kk-a", 10) + kkday_partner("kk-b", 9) + kkday_partner("kk-c", 8)
+    scenario.post(events)
     scenario.fire("KkdayTrustedPartnerSchedule", "2024-08-04T00:00:00", "Asia/Taipei")
     assert {r["status"] for r in scenario.records("kk-b", KKDAY)} == {"awarded"}
     published = len(scenario.bus_events())
@@ -76,6 +78,13 @@ def test_a_simulation_flips_the_expected_partner_and_touches_nothing_else(stack,
     assert (rows["kk-b"]["status_base"], rows["kk-b"]["status_draft"]) == ("awarded", "not_awarded")
     assert rows["kk-b"]["deciding_metrics"] == "message_response_rate"
     assert rows["kk-a"]["changed"] == rows["kk-c"]["changed"] == "no"
+    # The same rows as `standing backtest` on the same events (both judge lean records: values and outcomes).
+    (tmp_path / "draft.yaml").write_text(draft)
+    assert run(tmp_path / "draft.yaml", write_events(tmp_path / "events.jsonl", events), tmp_path / "out") == 0
+    local = {r["partner_id"]: r for r in backtest_rows(tmp_path / "out")}
+    columns = next(csv.reader(io.StringIO(text)))
+    assert set(columns) <= set(next(iter(local.values())))
+    assert {p: {k: r[k] for k in columns} for p, r in local.items()} == rows
 
     monkeypatch.setenv("STATE_TABLE_NAME", stack.name_of("StateTable"))
     (listed,) = simulations_store.recent()

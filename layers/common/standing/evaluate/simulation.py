@@ -433,8 +433,10 @@ class Simulations:
             days[zone] = folded.days
         rows = []
         for at in instants:
+            # lean: the rows and the ladder read only statuses, failing metrics, values and outcomes (as the local
+            # backtest's records); no sentence is built for a record nobody reads
             records = {
-                side: judge(program, state, days[program.time_zone], at, histories[side])
+                side: judge(program, state, days[program.time_zone], at, histories[side], lean=True)
                 for side, program in sides.items()
             }
             rows.append(compare(records["base"], records["draft"]))
