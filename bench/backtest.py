@@ -12,8 +12,11 @@ engine and the judging around it), and ingest's and the parser's rates. Measured
 the same run and process: the fold it replaced (standing_local/backtest/reference.py: entity items, then
 events/daily.aggregate_days, each partner's events folded once) and the bare engine (bench/engine.py's loop).
 
-    .venv/bin/python bench/backtest.py [--partners 400] [--scale 1.0] [--workers 0] [--profile PROGRAM]
+    .venv/bin/python bench/backtest.py [--partners 400] [--scale 1.0] [--workers 0] [--only PROGRAM]
+                                       [--profile PROGRAM]
 
+--only PROGRAM: that program's partners and backtest only (a smaller, quicker run to compare two versions of the
+code on one program: the same command with PYTHONPATH=OTHER/layers/common:OTHER runs another checkout's code).
 --profile PROGRAM: one process, that program only, under cProfile: prints where the time goes (by own time).
 """
 
@@ -39,6 +42,13 @@ from standing_local.backtest.reference import reference_fold
 from standing_local.backtest.run import Result, backtest
 from standing_local.marketplace import MarketplaceSpec, generate
 
+# The generator's partner kinds (standing_local.marketplace.MarketplaceSpec) and the program each is enrolled in.
+_GENERATED = {
+    "kkday": "kkday-trusted-partner",
+    "booking_property": "booking-preferred-property",
+    "booking_rides": "booking-rides-preferred",
+    "tiki": "tiki-trusted-store",
+}
 TARGET_FOLD = 100_000
 TARGET_EVALUATIONS = 20_000
 
@@ -90,18 +100,26 @@ def main() -> None:
     parser.add_argument("--partners", type=int, default=400, help="partners per program")
     parser.add_argument("--scale", type=float, default=1.0, help="activity volume per partner")
     parser.add_argument("--workers", type=int, default=0, help="processes (0: every core)")
+    parser.add_argument("--only", metavar="PROGRAM", help="that program's partners and backtest only")
     parser.add_argument("--profile", metavar="PROGRAM", help="profile one program's backtest on one process")
     args = parser.parse_args()
     workers = args.workers or os.cpu_count() or 1
+    catalog = programs()
+    if args.only is not None and args.only not in catalog:
+        parser.error(f"--only: no built-in program {args.only!r} (one of: {', '.join(catalog)})")
     n = args.partners
+    sizes = {name: n if args.only in (None, program) else 0 for name, program in _GENERATED.items()}
     end = date(2024, 11, 5)
     started = time.perf_counter()
-    spec = MarketplaceSpec(kkday=n, booking_property=n, booking_rides=n, tiki=0, end=end, scale=args.scale)
-    shops = MarketplaceSpec(kkday=0, booking_property=0, booking_rides=0, tiki=n, end=end, scale=args.scale * 5)
+    spec = MarketplaceSpec(**{**sizes, "tiki": 0}, end=end, scale=args.scale)
+    shops = MarketplaceSpec(kkday=0, booking_property=0, booking_rides=0, tiki=sizes["tiki"], end=end,
+                            scale=args.scale * 5)  # fmt: skip
     lines = [json.dumps(e) for e in generate(spec) + generate(shops)]
-    print(f"generated {len(lines):,} events for {4 * n:,} partners in {time.perf_counter() - started:.1f} s")
-    catalog = programs()
+    print(f"generated {len(lines):,} events for {sum(sizes.values()):,} partners in "
+          f"{time.perf_counter() - started:.1f} s")  # fmt: skip
     zones = {p.id: p.time_zone for p in catalog.values()}
+    if args.only is not None:
+        catalog = {args.only: catalog[args.only]}
     start, until = datetime(2024, 6, 1, tzinfo=UTC), datetime(2024, 11, 5, 23, 59, 59, tzinfo=UTC)
     if args.profile:
         program = catalog[args.profile]
@@ -140,7 +158,8 @@ def main() -> None:
     print(f"per core: {total.accepted / t.ingest:,.0f} events/s through ingest validation and classification")
     print(f"per core: {total.lines / t.parse:,.0f} lines/s parsed")
     busy = t.parse + t.ingest + t.fold + t.evaluate
-    print(f"every core: {len(lines) * len(catalog) / wall_total:,.0f} event lines/s end to end, four programs")
+    rate = len(lines) * len(catalog) / wall_total
+    print(f"every core: {rate:,.0f} event lines/s end to end, {len(catalog)} program(s)")
     print(f"({busy:.1f} CPU s of work in {wall_total:.1f} s of wall time on {workers} process(es))")
     print()
     events, old, new = fold_rates(lines)
