@@ -25,8 +25,6 @@ from standing.fold import Folded
 from standing.outbox import Owed, owes
 from standing.rules import PartnerFacts, Period, Program, evaluate_partner
 
-HISTORY = 5  # previous records a simulation seeds each side with (a draft's ladder may look further than the base's)
-
 # `build(previous standing)` -> the new standing, or None to leave it as it is
 StandingBuilder = Callable[[dict[str, Any] | None], dict[str, Any] | None]
 

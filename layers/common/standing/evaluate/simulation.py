@@ -26,7 +26,7 @@ import yaml
 from standing.adapters.standing_store import PartnerState
 from standing.adapters.tables import batch_marker_sk, page_marker_sk
 from standing.day_aggregate import DayAggregate
-from standing.evaluate.partner import HISTORY, partner_facts
+from standing.evaluate.partner import partner_facts
 from standing.evaluate.ports import Clock, Programs, SimulationStore, StateStore, WorkQueue
 from standing.keys import ENROLMENT_SHARDS
 from standing.rules import Period, Program, ProgramError, evaluate_partner, load_program, opt_in_check
@@ -67,15 +67,16 @@ class History:
 
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-    def before(self, partner_id: str, period: Period, limit: int = HISTORY) -> list[dict[str, Any]]:
+    def before(self, partner_id: str, period: Period, limit: int) -> list[dict[str, Any]]:
         start = period.start.isoformat()
         found = [r for r in self.records.get(partner_id, ()) if r["period"]["start"] < start]
         return found[:limit]
 
-    def add(self, record: dict[str, Any]) -> None:
+    def add(self, record: dict[str, Any], keep: int) -> None:
+        """The record, newest first; `keep` earlier ones are kept besides (a rerun of a period may sit on top)."""
         kept = self.records.setdefault(record["partner_id"], [])
         kept.insert(0, record)
-        del kept[HISTORY + 1 :]
+        del kept[keep + 1 :]
 
 
 def judge(
@@ -95,7 +96,7 @@ def judge(
     previous = history.before(state.partner_id, period, needed) if needed else []
     facts = partner_facts(state, program.id, previous, membership)
     record = evaluate_partner(program, facts, days, evaluated_at, period, lean=lean)
-    history.add(record)
+    history.add(record, needed)
     return record
 
 
@@ -417,7 +418,9 @@ class Simulations:
         """Both sides at every instant, oldest first, each on its own history (seeded with the stored records)."""
         sides = {"base": base, "draft": draft}
         first_period = min(p.period_for(instants[0]).start for p in sides.values())
-        seed = self.store.records(state.partner_id, base.id, before=first_period.isoformat(), limit=HISTORY)
+        needed = max(program.history_needed for program in sides.values())  # a draft's ladder may look further
+        before = first_period.isoformat()
+        seed = self.store.records(state.partner_id, base.id, before=before, limit=needed) if needed else []
         histories = {side: History({state.partner_id: list(seed)}) for side in SIDES}
         days: dict[str, list[DayAggregate]] = {}
         for zone in sorted({program.time_zone for program in sides.values()}):
