@@ -26,6 +26,7 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import multiprocessing.pool
 import time
 import zlib
 from collections.abc import Iterable
@@ -463,28 +464,60 @@ def enrolling(lines: list[Line], program_id: str) -> set[str]:
     return found
 
 
-def partition(lines: list[str], workers: int) -> list[list[tuple[int, str]]]:
-    """Lines per worker by a stable hash of the partner id; an event id already used by another partner goes
-    with its first user (in order of occurrence, as ingest would see them) so conflicts are still found."""
-    if workers <= 1:
-        return [list(enumerate(lines, start=1))]
-    shares: list[list[tuple[int, str]]] = [[] for _ in range(workers)]
-    keyed: list[tuple[tuple[bool, datetime], int, str, str, str]] = []
-    for number, raw in enumerate(lines, start=1):
+# The input lines, for the partition's first pass on the pool's processes: set just before the pool forks, so
+# each process reads them from the memory it inherited instead of having them pickled over.
+_INPUT: list[str] = []
+_PASS_LINES = 50_000  # lines per task of that pass
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _route_keys(bounds: tuple[int, int]) -> tuple[list[tuple[bool, int, int, str, str]], list[int]]:
+    """`_keys_between` on `_INPUT` (on a pool's process)."""
+    return _keys_between(_INPUT, *bounds)
+
+
+def _keys_between(lines: list[str], first: int, last: int) -> tuple[list[tuple[bool, int, int, str, str]], list[int]]:
+    """What the partition needs of `lines[first:last]`: for each envelope, (occurred readable, its UTC instant in
+    microseconds, line number, partner id, event id), which sort in the order `standing replay` sends them; and
+    the numbers of the lines that are not a JSON object."""
+    keyed: list[tuple[bool, int, int, str, str]] = []
+    unreadable: list[int] = []
+    for number, raw in enumerate(lines[first:last], start=first + 1):
         try:
             envelope = json.loads(raw)
         except json.JSONDecodeError:
             envelope = None
         if not isinstance(envelope, dict):
-            shares[0].append((number, raw))
+            unreadable.append(number)
             continue
         at = _instant(envelope.get("occurred_at"))
-        key = (at is not None, at or datetime.min.replace(tzinfo=UTC))
-        keyed.append((key, number, raw, str(envelope.get("partner_id")), str(envelope.get("event_id"))))
+        micros = 0 if at is None else (at - _EPOCH) // _MICROSECOND  # exact: integer arithmetic on timedeltas
+        keyed.append((at is not None, micros, number, str(envelope.get("partner_id")), str(envelope.get("event_id"))))
+    return keyed, unreadable
+
+
+def partition(
+    lines: list[str], workers: int, pool: multiprocessing.pool.Pool | None = None
+) -> list[list[tuple[int, str]]]:
+    """Lines per worker by a stable hash of the partner id; an event id already used by another partner goes
+    with its first user (in order of occurrence, as ingest would see them) so conflicts are still found. With a
+    `pool` (forked after `_INPUT` was set to `lines`), the lines are read on its processes: only their keys are
+    sorted and routed here."""
+    if workers <= 1:
+        return [list(enumerate(lines, start=1))]
+    shares: list[list[tuple[int, str]]] = [[] for _ in range(workers)]
+    bounds = [(first, min(first + _PASS_LINES, len(lines))) for first in range(0, len(lines), _PASS_LINES)]
+    passes = pool.map(_route_keys, bounds) if pool is not None else [_keys_between(lines, *b) for b in bounds]
+    keyed: list[tuple[bool, int, int, str, str]] = []
+    for found, unreadable in passes:
+        keyed += found
+        shares[0] += [(number, lines[number - 1]) for number in unreadable]
+    keyed.sort()  # by (readable, instant, line): line numbers are unique, so partner and event ids never decide
     owner: dict[str, str] = {}
-    for _, number, raw, partner_id, event_id in sorted(keyed, key=lambda k: (k[0], k[1])):
+    for _, _, number, partner_id, event_id in keyed:
         partner_id = owner.setdefault(event_id, partner_id)
-        shares[zlib.crc32(partner_id.encode("utf-8")) % workers].append((number, raw))
+        shares[zlib.crc32(partner_id.encode("utf-8")) % workers].append((number, lines[number - 1]))
     return shares
 
 
@@ -501,16 +534,22 @@ def backtest(
     at least `workers` shares, and into more when the input is large, so a process holds one share's events and
     state at a time (at most about BUCKET_LINES lines). `zones` (program id -> time zone) is not needed any more:
     each side folds in its own program's zone; it is kept for callers."""
+    global _INPUT
     shares = max(workers, -(-len(lines) // BUCKET_LINES))
-    jobs = [Job(base, draft, share, start, until) for share in partition(lines, shares) if share]
     total = Result(workers=max(1, workers))
     if workers <= 1:
-        for job in jobs:
-            total.merge(run_job(job))
+        for share in partition(lines, shares):
+            if share:
+                total.merge(run_job(Job(base, draft, share, start, until)))
     else:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for result in pool.imap_unordered(run_job, jobs):
-                total.merge(result)
+        _INPUT = lines
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                jobs = [Job(base, draft, share, start, until) for share in partition(lines, shares, pool) if share]
+                for result in pool.imap_unordered(run_job, jobs):
+                    total.merge(result)
+        finally:
+            _INPUT = []
     total.rows.sort(key=lambda r: (r["period_start"], r["partner_id"]))
     total.rejected.sort(key=lambda r: r["line"])
     return total

@@ -221,3 +221,29 @@ def test_base_names_the_program_to_compare_with(tmp_path):
     found = {r["partner_id"]: r for r in rows(out)}
     assert (found["kk-b"]["status_base"], found["kk-b"]["status_draft"]) == ("not_awarded", "awarded")
     assert found["kk-a"]["changed"] == "no"
+
+
+def test_the_partition_read_on_worker_processes_is_the_one_read_here(monkeypatch):
+    """`partition`'s first pass (each line's partner, event id and instant) gives the same shares on a pool's
+    processes as in this one: the unreadable lines with the first share, an id reused by another partner with the
+    partner that used it first (by occurrence, whatever the line order)."""
+    import multiprocessing
+    import zlib
+
+    from standing_local.backtest import run
+
+    first = _event(1, "order.confirmed", "kk-a", "2024-07-02T10:00:00+08:00", order_id="o")
+    reused = {**first, "partner_id": "kk-c", "occurred_at": "2024-07-01T10:00:00+08:00"}  # earlier, later line
+    lines = [json.dumps(e) for e in kkday_partner("kk-a", 9) + kkday_partner("kk-c", 8)]
+    lines += [json.dumps(first), json.dumps(reused), "not json", "[1, 2]", json.dumps({**first, "occurred_at": "x"})]
+    monkeypatch.setattr(run, "_PASS_LINES", 7)  # many tasks
+    here = run.partition(lines, 3)
+    assert zlib.crc32(b"kk-a") % 3 != zlib.crc32(b"kk-c") % 3  # the two partners go to different shares
+    monkeypatch.setattr(run, "_INPUT", lines)
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        assert run.partition(lines, 3, pool) == here
+    assert sorted(n for share in here for n, _ in share) == list(range(1, len(lines) + 1))
+    assert {n for n, _ in here[0]} >= {len(lines) - 2, len(lines) - 1}  # not JSON objects
+    (owner,) = [share for share in here if (len(lines) - 3, lines[-4]) in share]
+    assert (len(lines) - 4, lines[-5]) in owner  # kk-a's line goes with kk-c, who used the id first
+    assert any(line == (len(lines), lines[-1]) for share in here for line in share)
