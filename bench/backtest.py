@@ -16,7 +16,7 @@ events/daily.aggregate_days, each partner's events folded once) and the bare eng
                                        [--profile PROGRAM]
 
 --only PROGRAM: that program's partners and backtest only (a smaller, quicker run to compare two versions of the
-code on one program: the same command with PYTHONPATH=OTHER/layers/common:OTHER runs another checkout's code).
+code on one program: each checkout's bench/backtest.py runs that checkout's code).
 --profile PROGRAM: one process, that program only, under cProfile: prints where the time goes (by own time).
 """
 
@@ -35,12 +35,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from standing.catalog import programs
-from standing.events.models import Rejection, utc_text, validate_event
-from standing.fold import fold_days
-from standing_local.backtest.reference import reference_fold
-from standing_local.backtest.run import Result, backtest
-from standing_local.marketplace import MarketplaceSpec, generate
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common")]  # this checkout's code, wherever the venv points
+
+from standing.catalog import programs  # noqa: E402
+from standing.events.models import Rejection, utc_text, validate_event  # noqa: E402
+from standing.fold import fold_days  # noqa: E402
+from standing_local.backtest.reference import reference_fold  # noqa: E402
+from standing_local.backtest.run import Result, backtest  # noqa: E402
+from standing_local.marketplace import MarketplaceSpec, generate  # noqa: E402
 
 # The generator's partner kinds (standing_local.marketplace.MarketplaceSpec) and the program each is enrolled in.
 _GENERATED = {
