@@ -37,6 +37,7 @@ from typing import Any
 
 from standing.adapters.standing_store import PartnerState
 from standing.evaluate import simulation
+from standing.evaluate.partner import enrolled, is_enrolled
 from standing.events.entities import FLAG_TYPES, ORDER_TYPES
 from standing.events.models import CONFLICT, Rejection, TimeWindow, ValidEvent, utc_text, validate_event
 from standing.fold import Folded, fold_prepared, prepare_event
@@ -314,7 +315,7 @@ class Backtest:
                 continue
             state = self.state(partner, side)
             enrolment = state.enrolments.get(self.draft.id, {})
-            if enrolment.get("membership") != action or not simulation.is_enrolled(state, self.draft.id):
+            if enrolment.get("membership") != action or not is_enrolled(state, self.draft.id):
                 continue  # superseded by a newer membership, or not (yet) enrolled: nothing to apply
             stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             decided: dict[str, Any] = {"membership_at": stamp}
@@ -348,10 +349,7 @@ class Backtest:
             sides.append((side, program, reads))
         for partner_id in sorted(self.partners):
             partner = self.partners[partner_id]
-            if partner.profile is None:
-                continue
-            enrolment = partner.enrolments.get(self.draft.id)
-            if not (enrolment and enrolment.get("enrolled")):  # simulation.is_enrolled (no side changes that)
+            if partner.profile is None or not enrolled(partner.enrolments, self.draft.id):  # no side changes that
                 continue
             records: dict[str, dict[str, Any] | None] = {}
             read: dict[tuple[str, date, date, date], Folded] = {}  # the sides share one fold of the same read

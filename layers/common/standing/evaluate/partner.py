@@ -36,8 +36,13 @@ def partner_summary(profile: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def is_enrolled(state: PartnerState, program_id: str) -> bool:
-    enrolment = state.enrolments.get(program_id)
-    return state.profile is not None and bool(enrolment and enrolment.get("enrolled"))
+    return state.profile is not None and enrolled(state.enrolments, program_id)
+
+
+def enrolled(enrolments: dict[str, dict[str, Any]], program_id: str) -> bool:
+    """Whether the partner's enrolment items enroll it in the program (its profile lists the program)."""
+    enrolment = enrolments.get(program_id)
+    return bool(enrolment and enrolment.get("enrolled"))
 
 
 @dataclass(frozen=True)

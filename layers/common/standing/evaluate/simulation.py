@@ -26,7 +26,7 @@ import yaml
 from standing.adapters.standing_store import PartnerState
 from standing.adapters.tables import batch_marker_sk, page_marker_sk
 from standing.day_aggregate import DayAggregate
-from standing.evaluate.partner import partner_facts
+from standing.evaluate.partner import is_enrolled, partner_facts
 from standing.evaluate.ports import Clock, Programs, SimulationStore, StateStore, WorkQueue
 from standing.keys import ENROLMENT_SHARDS
 from standing.rules import Period, Program, ProgramError, evaluate_partner, load_program, opt_in_check
@@ -54,11 +54,6 @@ def load_draft(text: str, source: str) -> Program:
             raise ProgramError(source, error.path, error.message) from None
     program.source = source
     return program
-
-
-def is_enrolled(state: PartnerState, program_id: str) -> bool:
-    enrolment = state.enrolments.get(program_id)
-    return state.profile is not None and bool(enrolment and enrolment.get("enrolled"))
 
 
 @dataclass
