@@ -20,16 +20,22 @@ def event(kind: str, partner: str, at: str, **data: Any) -> dict[str, Any]:
     return {"event_id": f"e-{next(_ids):06d}", "type": kind, "partner_id": partner, "occurred_at": at, "data": data}
 
 
+# A partner profile's attributes besides its name and email: a self-managed store in Taiwan, open since 2023.
+PROFILE_ATTRIBUTES = {
+    "locale": "en",
+    "region": "TW",
+    "category": "general",
+    "self_managed": True,
+    "store_opened_at": "2023-01-01T00:00:00+00:00",
+    "first_sale_at": "2023-01-05T00:00:00+00:00",
+}
+
+
 def profile(partner: str, at: str, programs: list[str], **attrs: Any) -> dict[str, Any]:
     base = {
         "name": f"Partner {partner}",
         "email": f"{partner}@example.com",
-        "locale": "en",
-        "region": "TW",
-        "category": "general",
-        "self_managed": True,
-        "store_opened_at": "2023-01-01T00:00:00+00:00",
-        "first_sale_at": "2023-01-05T00:00:00+00:00",
+        **PROFILE_ATTRIBUTES,
         "programs": programs,
     }
     return event("partner.profile", partner, at, **{**base, **attrs})

@@ -24,6 +24,7 @@ from standing.evaluate.runs import Evaluator
 from standing.evaluate.simulation import Simulations, view
 from standing.evaluate.views import StandingViews, UnknownPartner
 from standing.rules.schema import Membership
+from tests.evaluate.conftest import PROFILE_ATTRIBUTES
 from tests.evaluate.fakes import (
     FakeClock,
     FakePrograms,
@@ -38,16 +39,7 @@ from tests.evaluate.test_scenarios import _kkday_partner
 KKDAY = "kkday-trusted-partner"
 RUN_ID = f"evaluation#{KKDAY}#2024-07-01"
 AUGUST_4_TAIPEI = "2024-08-03T16:00:00+00:00"  # the schedule's fire time: 4 August 00:00 in Taipei
-PROFILE = {
-    "name": "Partner",
-    "email": "p@example.com",
-    "locale": "en",
-    "region": "TW",
-    "category": "general",
-    "self_managed": True,
-    "store_opened_at": "2023-01-01T00:00:00+00:00",
-    "first_sale_at": "2023-01-05T00:00:00+00:00",
-}
+PROFILE = {"name": "Partner", "email": "p@example.com", **PROFILE_ATTRIBUTES}
 
 
 class World:
