@@ -347,7 +347,10 @@ class Program:
     def history_needed(self) -> int:
         """How many earlier records an evaluation reads: the consequence ladder's longest run of `consecutive`
         periods, less the one being judged (KKday's delisting warning: 3, so 2; no ladder step: none)."""
-        return max((step.consecutive for v in self.versions for step in v.ladder), default=1) - 1
+        return self.remember(  # type: ignore[no-any-return]
+            ("history_needed",),  # read for every partner judged: worked out once
+            lambda: max((step.consecutive for v in self.versions for step in v.ladder), default=1) - 1,
+        )
 
     def activity_from(self, period: Period) -> date:
         """The first local day an evaluation of `period` needs of events other than reviews and voids: the period's
