@@ -26,7 +26,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 
-from standing_local import backtest, redrive
+from standing_local import backtest, jsonl, redrive
 from standing_local.template import ROOT
 
 
@@ -81,7 +81,7 @@ def demo(args: argparse.Namespace) -> int:
     envelopes = generate(spec) + generate(shops)
     events_file = out / "events.jsonl"
     events_file.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in envelopes), encoding="utf-8")
-    lines, refused = parse_lines(events_file.read_text(encoding="utf-8").splitlines())
+    lines, refused = parse_lines(jsonl.read(events_file))
     until = datetime.combine(spec.end, clock_time(23, 59, 59), tzinfo=UTC)
     started = time.perf_counter()
     with embedded_aws() as deployment:
@@ -108,7 +108,7 @@ def replay(args: argparse.Namespace) -> int:
     if not source.is_file():
         print(f"standing replay: no such file: {source}", file=sys.stderr)
         return 2
-    lines, refused = parse_lines(source.read_text(encoding="utf-8").splitlines())
+    lines, refused = parse_lines(jsonl.read(source))
     started = time.perf_counter()
     with embedded_aws() as deployment:
         summary = Pipeline(deployment, projection_every_days=args.projection_every).run(lines, args.until, refused)

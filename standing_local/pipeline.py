@@ -20,6 +20,7 @@ import boto3
 from tqdm import tqdm
 
 from standing.adapters import tables
+from standing_local import jsonl
 from standing_local.clock import occurrences
 from standing_local.embedded import Deployment
 from standing_local.template import ACCOUNT_ID, REGION
@@ -52,11 +53,15 @@ class RunSummary:
     seconds: float = 0.0
 
 
-def parse_lines(lines: Iterable[str]) -> tuple[list[Line], list[dict[str, Any]]]:
-    """Read one envelope a line; lines that are not JSON objects are refused here, the rest by ingest."""
+def parse_lines(lines: Iterable[str | None]) -> tuple[list[Line], list[dict[str, Any]]]:
+    """Read one envelope a line (None: a line that is not UTF-8, `jsonl.read`); lines that are not JSON objects
+    are refused here, the rest by ingest."""
     parsed: list[Line] = []
     refused: list[dict[str, Any]] = []
     for number, raw in enumerate(lines, start=1):
+        if raw is None:
+            refused.append(jsonl.not_utf8(number))
+            continue
         text = raw.strip()
         if not text:
             continue

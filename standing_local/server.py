@@ -238,6 +238,7 @@ def _clock_at(now: datetime | None) -> Iterator[None]:
 
 def _load(deployment: Deployment, state: Path, events: Path, scale: float) -> datetime | None:
     """Fill the deployment; returns the simulated clock to serve on."""
+    from standing_local import jsonl
     from standing_local.pipeline import Pipeline, parse_lines
 
     if (state / "clock.json").is_file():
@@ -247,7 +248,7 @@ def _load(deployment: Deployment, state: Path, events: Path, scale: float) -> da
         return now
     if events.is_file():
         print(f"No saved state in {state}: replaying {events} through the pipeline (minutes; `make demo` saves one)")
-        lines, refused = parse_lines(events.read_text(encoding="utf-8").splitlines())
+        lines, refused = parse_lines(jsonl.read(events))
         readable = [line.at for line in lines if line.at is not None]
         until = datetime.combine(max(readable).date(), clock_time(23, 59, 59), tzinfo=UTC)
     else:
