@@ -65,6 +65,7 @@ openapi: $(STAMP) ## regenerate docs/openapi.json from the handlers
 bench: $(STAMP) ## run the benchmarks (print figures)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/backtest.py
+	$(BIN)/python bench/backtest_memory.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/cost.py
 

@@ -1,8 +1,9 @@
-"""`standing backtest`: judge a draft program against the program in force on an events file, in memory.
+"""`standing backtest`: judge a draft program against the program in force on an events file, with no AWS.
 
     standing backtest --program DRAFT.yaml --events EVENTS.jsonl --from DATE --to DATE --out DIR [--base FILE]
 
-See docs/backtest.md. Exit codes: 0 done, 2 the draft (or base) does not load, or a file is missing.
+See docs/backtest.md. Exit codes: 0 done, 2 the draft (or base) does not load, or a file is missing; 1 a file
+could not be read or written (the events file is split on disk under TMPDIR).
 """
 
 from __future__ import annotations
@@ -72,7 +73,12 @@ def command(args: argparse.Namespace) -> int:
     workers = args.workers if args.workers > 0 else (os.cpu_count() or 1)
     zones = {p.id: p.time_zone for p in programs().values()}
     started = time.perf_counter()
-    result = backtest(base, draft, zones, events.read_text(encoding="utf-8").splitlines(), start, until, workers)
+    try:
+        result = backtest(base, draft, zones, events, start, until, workers)
+    except OSError as error:  # the split's files (TMPDIR), or the events file itself
+        print(f"standing backtest: {error.strerror or error} ({error.filename or 'TMPDIR'})", file=sys.stderr)
+        print("  the events file is split on disk under TMPDIR: it needs about the file's size free", file=sys.stderr)
+        return 1
     seconds = time.perf_counter() - started
 
     out = Path(args.out)

@@ -15,10 +15,11 @@ History: both sides are judged at every evaluation from the first event on (each
 consequence ladder and membership work as if that side had always been in force); rows are kept for the
 evaluations between --from and --to.
 
-Scale: partners are independent, so they are split into shares by a hash of their id (at least one per process,
-more for a large input, so a process holds one share at a time) and `workers` processes take the shares; an event
-id used by two partners goes with the first of them, so a conflict is still seen. Only partners some profile
-enrolls in the program are kept; every line is still validated, so every rejection is reported.
+Scale: partners are independent, so the events file is split on disk into shares by a hash of the partner id
+(shares.py: at least one per process, more for a large file, so a process holds one share at a time and no process
+the whole file) and `workers` processes take the shares; an event id used by two partners goes with the first of
+them, so a conflict is still seen. Only partners some profile enrolls in the program are kept; every line is still
+validated, so every rejection is reported.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
-import multiprocessing.pool
+import tempfile
 import time
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from standing.adapters.standing_store import PartnerState
@@ -42,11 +43,14 @@ from standing.events.entities import FLAG_TYPES, ORDER_TYPES
 from standing.events.models import CONFLICT, Rejection, TimeWindow, ValidEvent, utc_text, validate_event
 from standing.fold import Folded, fold_prepared, prepare_event
 from standing.rules import Program
+from standing_local import jsonl
+from standing_local.backtest import shares
+from standing_local.backtest.shares import instant
 from standing_local.backtest.store import Partner
 from standing_local.clock import occurrences
 
 MAX_EVENTS = 500  # events per ingest call (`standing.ingest.service.MAX_EVENTS`): a batch arrives at one instant
-BUCKET_LINES = 1_000_000  # input lines per share of partners, at most (about): bounds a process's memory
+BUCKET_LINES = 250_000  # input lines per share of partners, at most (about): bounds a process's memory
 MEMBERSHIP_EVENTS = {"program.opted_in": "opted_in", "program.opted_out": "opted_out"}
 _EVENT_TYPES = ORDER_TYPES | {"message.received", "message.replied", "review.submitted", "score.reported"}
 
@@ -122,18 +126,8 @@ def parse_lines(lines: Iterable[tuple[int, str]]) -> tuple[list[Line], list[dict
             message = "a line must be one JSON object (an event envelope)"
             refused.append({"line": number, "event_id": None, "error": "invalid_event", "message": message})
             continue
-        parsed.append(Line(number, envelope, _instant(envelope.get("occurred_at"))))
+        parsed.append(Line(number, envelope, instant(envelope.get("occurred_at"))))
     return parsed, refused
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return at.astimezone(UTC) if at.tzinfo else None
 
 
 def _order(lines: list[Line]) -> list[Line]:
@@ -402,7 +396,8 @@ def _program_of(line: Line) -> str | None:
 class Job:
     base: Program
     draft: Program
-    lines: list[tuple[int, str]]  # (line number, text): parsed in the worker
+    split: shares.Shares  # the input, split into shares on disk
+    share: int  # the share this job judges: its lines are read and parsed in the worker
     start: datetime  # rows for evaluations from here
     until: datetime  # the clock stops here
 
@@ -421,12 +416,14 @@ def run_job(job: Job) -> Result:
 
 def _run_job(job: Job) -> Result:
     started = time.process_time()
-    lines, refused = parse_lines(job.lines)
+    share = job.split.lines(job.share)
+    lines, refused = parse_lines((number, text) for number, text in share if text is not None)
+    refused += [jsonl.not_utf8(number) for number, text in share if text is None]
     backtest = Backtest(job.base, job.draft)
     result = backtest.result
     result.timings.parse = time.process_time() - started
     result.rejected += refused
-    result.lines = len(job.lines)
+    result.lines = len(share)
     backtest.relevant = enrolling(lines, job.draft.id)
     ordered = _order(lines)
     readable = [line.at for line in ordered if line.at is not None]
@@ -462,92 +459,41 @@ def enrolling(lines: list[Line], program_id: str) -> set[str]:
     return found
 
 
-# The input lines, for the partition's first pass on the pool's processes: set just before the pool forks, so
-# each process reads them from the memory it inherited instead of having them pickled over.
-_INPUT: list[str] = []
-_PASS_LINES = 50_000  # lines per task of that pass
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _route_keys(bounds: tuple[int, int]) -> tuple[list[tuple[bool, int, int, str, str]], list[int]]:
-    """`_keys_between` on `_INPUT` (on a pool's process)."""
-    return _keys_between(_INPUT, *bounds)
-
-
-def _keys_between(lines: list[str], first: int, last: int) -> tuple[list[tuple[bool, int, int, str, str]], list[int]]:
-    """What the partition needs of `lines[first:last]`: for each envelope, (occurred readable, its UTC instant in
-    microseconds, line number, partner id, event id), which sort in the order `standing replay` sends them; and
-    the numbers of the lines that are not a JSON object."""
-    keyed: list[tuple[bool, int, int, str, str]] = []
-    unreadable: list[int] = []
-    for number, raw in enumerate(lines[first:last], start=first + 1):
-        try:
-            envelope = json.loads(raw)
-        except json.JSONDecodeError:
-            envelope = None
-        if not isinstance(envelope, dict):
-            unreadable.append(number)
-            continue
-        at = _instant(envelope.get("occurred_at"))
-        micros = 0 if at is None else (at - _EPOCH) // _MICROSECOND  # exact: integer arithmetic on timedeltas
-        keyed.append((at is not None, micros, number, str(envelope.get("partner_id")), str(envelope.get("event_id"))))
-    return keyed, unreadable
-
-
-def partition(
-    lines: list[str], workers: int, pool: multiprocessing.pool.Pool | None = None
-) -> list[list[tuple[int, str]]]:
-    """Lines per worker by a stable hash of the partner id; an event id already used by another partner goes
-    with its first user (in order of occurrence, as ingest would see them) so conflicts are still found. With a
-    `pool` (forked after `_INPUT` was set to `lines`), the lines are read on its processes: only their keys are
-    sorted and routed here."""
-    if workers <= 1:
-        return [list(enumerate(lines, start=1))]
-    shares: list[list[tuple[int, str]]] = [[] for _ in range(workers)]
-    bounds = [(first, min(first + _PASS_LINES, len(lines))) for first in range(0, len(lines), _PASS_LINES)]
-    passes = pool.map(_route_keys, bounds) if pool is not None else [_keys_between(lines, *b) for b in bounds]
-    keyed: list[tuple[bool, int, int, str, str]] = []
-    for found, unreadable in passes:
-        keyed += found
-        shares[0] += [(number, lines[number - 1]) for number in unreadable]
-    keyed.sort()  # by (readable, instant, line): line numbers are unique, so partner and event ids never decide
-    owner: dict[str, str] = {}
-    for _, _, number, partner_id, event_id in keyed:
-        partner_id = owner.setdefault(event_id, partner_id)
-        shares[zlib.crc32(partner_id.encode("utf-8")) % workers].append((number, lines[number - 1]))
-    return shares
-
-
 def backtest(
     base: Program,
     draft: Program,
     zones: dict[str, str],
-    lines: list[str],
+    source: Path | list[str],
     start: datetime,
     until: datetime,
     workers: int = 1,
 ) -> Result:
-    """Run the backtest over `lines` (one envelope a line), `workers` processes at once. Partners are split into
-    at least `workers` shares, and into more when the input is large, so a process holds one share's events and
-    state at a time (at most about BUCKET_LINES lines). `zones` (program id -> time zone) is not needed any more:
-    each side folds in its own program's zone; it is kept for callers."""
-    global _INPUT
-    shares = max(workers, -(-len(lines) // BUCKET_LINES))
+    """Run the backtest over `source` (an events file, one envelope a line; or its lines), `workers` processes at
+    once. The file is split into shares of partners on disk (`shares.partition`): at least `workers`, and more
+    when it is large, so a process holds one share's events and state at a time (at most about BUCKET_LINES
+    lines) and no process the whole file. `zones` (program id -> time zone) is not needed any more: each side
+    folds in its own program's zone; it is kept for callers."""
     total = Result(workers=max(1, workers))
-    if workers <= 1:
-        for share in partition(lines, shares):
-            if share:
-                total.merge(run_job(Job(base, draft, share, start, until)))
-    else:
-        _INPUT = lines
-        try:
+    with tempfile.TemporaryDirectory(prefix="standing-backtest-") as directory:
+        path = source if isinstance(source, Path) else _written(source, Path(directory) / "events.jsonl")
+        found, lines = shares.chunks(path)
+        count = max(workers, -(-lines // BUCKET_LINES))
+        if workers <= 1:
+            split = shares.partition(path, Path(directory), found, count)
+            for share in split.filled:
+                total.merge(run_job(Job(base, draft, split, share, start, until)))
+        else:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                jobs = [Job(base, draft, share, start, until) for share in partition(lines, shares, pool) if share]
+                split = shares.partition(path, Path(directory), found, count, pool)
+                jobs = [Job(base, draft, split, share, start, until) for share in split.filled]
                 for result in pool.imap_unordered(run_job, jobs):
                     total.merge(result)
-        finally:
-            _INPUT = []
     total.rows.sort(key=lambda r: (r["period_start"], r["partner_id"]))
     total.rejected.sort(key=lambda r: r["line"])
     return total
+
+
+def _written(lines: list[str], path: Path) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        handle.writelines(f"{line}\n" for line in lines)
+    return path

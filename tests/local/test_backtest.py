@@ -223,27 +223,80 @@ def test_base_names_the_program_to_compare_with(tmp_path):
     assert found["kk-a"]["changed"] == "no"
 
 
-def test_the_partition_read_on_worker_processes_is_the_one_read_here(monkeypatch):
-    """`partition`'s first pass (each line's partner, event id and instant) gives the same shares on a pool's
-    processes as in this one: the unreadable lines with the first share, an id reused by another partner with the
-    partner that used it first (by occurrence, whatever the line order)."""
+def test_the_split_on_worker_processes_is_the_one_made_here(tmp_path):
+    """`shares.partition` (the file cut into chunks; each line to its partner's share, an id reused by another
+    partner moved to the partner that used it first) gives the same shares on a pool's processes as in this one:
+    every line once, the unreadable ones with the first share, the reused id with its first user (by occurrence,
+    whatever the line order)."""
     import multiprocessing
-    import zlib
 
-    from standing_local.backtest import run
+    from standing_local.backtest import shares
 
     first = _event(1, "order.confirmed", "kk-a", "2024-07-02T10:00:00+08:00", order_id="o")
     reused = {**first, "partner_id": "kk-c", "occurred_at": "2024-07-01T10:00:00+08:00"}  # earlier, later line
     lines = [json.dumps(e) for e in kkday_partner("kk-a", 9) + kkday_partner("kk-c", 8)]
-    lines += [json.dumps(first), json.dumps(reused), "not json", "[1, 2]", json.dumps({**first, "occurred_at": "x"})]
-    monkeypatch.setattr(run, "_PASS_LINES", 7)  # many tasks
-    here = run.partition(lines, 3)
-    assert zlib.crc32(b"kk-a") % 3 != zlib.crc32(b"kk-c") % 3  # the two partners go to different shares
-    monkeypatch.setattr(run, "_INPUT", lines)
+    unread = {**first, "event_id": "unread", "occurred_at": "x"}  # an instant not read: sent first
+    lines += [json.dumps(first), json.dumps(reused), "not json", "[1, 2]", json.dumps(unread)]
+    source = tmp_path / "events.jsonl"
+    source.write_text("\n".join(lines), encoding="utf-8")  # the last line has no line end
+    found, count = shares.chunks(source, size=300)  # many chunks
+    assert count == len(lines) and len(found) > 10
+    assert shares.share_of("kk-a", 3) != shares.share_of("kk-c", 3)  # the two partners go to different shares
+    (tmp_path / "here").mkdir()
+    (tmp_path / "pool").mkdir()
+    here = shares.partition(source, tmp_path / "here", found, 3)
     with multiprocessing.get_context("fork").Pool(2) as pool:
-        assert run.partition(lines, 3, pool) == here
-    assert sorted(n for share in here for n, _ in share) == list(range(1, len(lines) + 1))
-    assert {n for n, _ in here[0]} >= {len(lines) - 2, len(lines) - 1}  # not JSON objects
-    (owner,) = [share for share in here if (len(lines) - 3, lines[-4]) in share]
-    assert (len(lines) - 4, lines[-5]) in owner  # kk-a's line goes with kk-c, who used the id first
-    assert any(line == (len(lines), lines[-1]) for share in here for line in share)
+        there = shares.partition(source, tmp_path / "pool", found, 3, pool)
+    assert not list((tmp_path / "here").glob("*.k*"))  # the keys are read once, then removed
+    read = {share: here.lines(share) for share in here.filled}
+    assert there.filled == here.filled and {share: there.lines(share) for share in there.filled} == read
+    assert sorted(n for share in read.values() for n, _ in share) == list(range(1, len(lines) + 1))
+    assert all((n, lines[n - 1]) in share for share in read.values() for n, _ in share)
+    assert {n for n, _ in read[0]} >= {len(lines) - 2, len(lines) - 1}  # not JSON objects
+    (owner,) = [share for share, held in read.items() if (len(lines) - 3, lines[-4]) in held]
+    assert owner == shares.share_of("kk-c", 3)
+    assert (len(lines) - 4, lines[-5]) in read[owner]  # kk-a's line goes with kk-c, who used the id first
+
+
+def test_lines_end_at_a_line_feed_and_a_line_that_is_not_utf8_is_reported_at_its_number(tmp_path):
+    """JSON Lines: a raw U+2028 inside a JSON string does not end a line (str.splitlines would cut it there), a
+    CRLF line end is read as one, and a line that is not UTF-8 is refused at its number while the rest lands."""
+    from datetime import UTC, datetime
+
+    from standing.catalog import programs
+    from standing_local.backtest.run import backtest
+
+    events = kkday_partner("kk-a", 10)
+    events[0]["data"]["name"] = "Tours\u2028and more"
+    lines = [json.dumps(e, ensure_ascii=False).encode("utf-8") for e in events]
+    lines.insert(3, b'{"event_id": "\xff\xfe"}')
+    source = tmp_path / "events.jsonl"
+    source.write_bytes(b"\r\n".join(lines) + b"\r\n")
+    program = programs()[KKDAY]
+    start, until = datetime(2024, 8, 1, tzinfo=UTC), datetime(2024, 8, 31, 23, 59, 59, tzinfo=UTC)
+    result = backtest(program, program, {}, source, start, until, workers=1)
+    assert result.lines == len(lines)
+    assert [(r["line"], r["error"]) for r in result.rejected] == [(4, "invalid_json")]
+    assert result.accepted == len(events)
+    assert [r["status_draft"] for r in result.rows] == ["awarded"]
+
+
+def test_a_split_that_cannot_be_written_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    from standing.evaluate import simulation
+
+    source = write_events(tmp_path / "events.jsonl", kkday_partner("kk-a", 10))
+    load_draft = simulation.load_draft
+
+    def loaded_then_no_temporary_directory(*args: Any) -> Any:  # the loader needs one, the split is what fails
+        program = load_draft(*args)
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-such-dir"))  # where TMPDIR would point
+        return program
+
+    monkeypatch.setattr(simulation, "load_draft", loaded_then_no_temporary_directory)
+    args = ["backtest", "--program", str(PROGRAMS_DIR / f"{KKDAY}.yaml"), "--events", str(source)]
+    args += ["--from", "2024-08-01", "--to", "2024-08-31", "--out", str(tmp_path / "out")]
+    assert main(args) == 1
+    error = capsys.readouterr().err
+    assert "no-such-dir" in error and "TMPDIR" in error
