@@ -36,8 +36,9 @@ test: $(STAMP) lint typecheck cfn-lint sam-validate checkov ## lint, mypy, cfn-l
 	$(BIN)/standing schemas --check
 	$(BIN)/pytest
 
-lint: $(STAMP) ## ruff over functions, layers, local tooling, tests and benchmarks
+lint: $(STAMP) ## ruff check and ruff format --check over functions, layers, local tooling, tests and benchmarks
 	$(BIN)/ruff check functions layers standing_local tests bench
+	$(BIN)/ruff format --check functions layers standing_local tests bench
 
 typecheck: $(STAMP) ## mypy over the shared package and handlers
 	$(BIN)/mypy layers/common/standing functions standing_local

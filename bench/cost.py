@@ -78,8 +78,10 @@ def launch(program_id: str) -> date:
 def lookback_days(program_id: str) -> int:
     """The longest window of a program (its YAML: `window` days or calendar months, any metric's `window_days`)."""
     definition = _definition(program_id)
-    found = [int(definition.get("window", {}).get("days", 0)), 31 * int(definition.get("window", {}).get(
-        "calendar_months", 0))]
+    found = [
+        int(definition.get("window", {}).get("days", 0)),
+        31 * int(definition.get("window", {}).get("calendar_months", 0)),
+    ]
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
@@ -94,8 +96,13 @@ def lookback_days(program_id: str) -> int:
     return max(found)
 
 
-def marketplace(per_program: int | dict[str, int], measure_from: date, end: date, per_month: float, seed: int,
-                ) -> list[dict[str, Any]]:
+def marketplace(
+    per_program: int | dict[str, int],
+    measure_from: date,
+    end: date,
+    per_month: float,
+    seed: int,
+) -> list[dict[str, Any]]:
     """`per_program` partners of each built-in program (or so many of each program key), from early enough that
     the program's longest window is full at its first measured evaluation (measure_from - window -
     HISTORY_MARGIN_DAYS), each program's activity scaled to about `per_month` events per partner a month (the
@@ -143,8 +150,14 @@ class Run:
     seconds: float = 0.0
 
 
-def drive(stack: Deployment, meter: Meter, envelopes: list[dict[str, Any]], measure_from: datetime,
-          projections_from: datetime, until: datetime) -> Run:
+def drive(
+    stack: Deployment,
+    meter: Meter,
+    envelopes: list[dict[str, Any]],
+    measure_from: datetime,
+    projections_from: datetime,
+    until: datetime,
+) -> Run:
     """POST the events in order of occurrence, draining between schedule firings, as the demo's pipeline does,
     each step with the clock at its simulated instant (time-machine: the handlers' `now`, TTLs included, is the
     simulated one). Before `measure_from` (the history that fills the windows): the template's own stream batch
@@ -172,7 +185,9 @@ def drive(stack: Deployment, meter: Meter, envelopes: list[dict[str, Any]], meas
     at = [datetime.fromisoformat(e["occurred_at"]).astimezone(UTC) for e in envelopes]
     start = min(at) - timedelta(seconds=1)
     firings = [
-        (t, s) for s in stack.schedules for t in occurrences(s.expression, s.time_zone, start, until, s.start)
+        (t, s)
+        for s in stack.schedules
+        for t in occurrences(s.expression, s.time_zone, start, until, s.start)
         if t >= projections_from or "projection" not in s.input
     ]
     first_projection = min((t for t, s in firings if "projection" in s.input), default=until)
@@ -211,8 +226,9 @@ def drive(stack: Deployment, meter: Meter, envelopes: list[dict[str, Any]], meas
                     run.history += body["accepted"]
                 run.duplicates += body.get("duplicates", 0)
                 run.rejected += len(body.get("rejected", []))
-                run.rejections += [f"{r.get('event_id')}: {r.get('error')} ({r.get('message')})"
-                                   for r in body.get("rejected", [])][: 3 - len(run.rejections)]
+                run.rejections += [
+                    f"{r.get('event_id')}: {r.get('error')} ({r.get('message')})" for r in body.get("rejected", [])
+                ][: 3 - len(run.rejections)]
         run.timing["events" if measured else "history"] += time.perf_counter() - clock
         position = end
         if schedule is None:
@@ -285,8 +301,9 @@ def storage(meter: Meter, tables: dict[str, str], pitr: dict[str, bool], measure
             for index in shape.indexes:
                 entry = index_entry(shape, index, item)
                 if entry is not None:  # PITR covers a table and its local indexes; a global index is rebuilt
-                    targets.append((f"{logical}:{kind} [{index.name} {index.kind}]", entry,
-                                    pitr[logical] and index.kind == "LSI"))
+                    targets.append(
+                        (f"{logical}:{kind} [{index.name} {index.kind}]", entry, pitr[logical] and index.kind == "LSI")
+                    )
             for label, stored, backed_up in targets:
                 k = kinds[label]
                 size = item_size(stored)
@@ -312,8 +329,9 @@ class Steady:
     shared: bool
 
 
-def steady_state(kinds: dict[str, Kind], partners: int, measured_months: float, keep_months: float,
-                 event_scale: float) -> list[Steady]:
+def steady_state(
+    kinds: dict[str, Kind], partners: int, measured_months: float, keep_months: float, event_scale: float
+) -> list[Steady]:
     """Per item type, from what the measured period created a month: with a TTL, that x the TTL; without one, that
     x `keep_months` when the type keeps growing (more than one item a partner: records, history, sends), else
     what the run left (profiles, standings). Partner items with a TTL are scaled to EVENTS_PER_MONTH events by
@@ -327,8 +345,9 @@ def steady_state(kinds: dict[str, Kind], partners: int, measured_months: float, 
             scale = 1.0 if k.shared else event_scale
             result.append(Steady(label, monthly * scale * days / DAYS_PER_MONTH, f"TTL {days:.0f} d", k.pitr, k.shared))
         elif k.shared or k.items > 1.5 * partners:
-            result.append(Steady(label, monthly * keep_months, f"no TTL, grows: {keep_months:.0f} months kept",
-                                 k.pitr, k.shared))
+            result.append(
+                Steady(label, monthly * keep_months, f"no TTL, grows: {keep_months:.0f} months kept", k.pitr, k.shared)
+            )
         else:
             result.append(Steady(label, k.stored_bytes / per, "no TTL, one or so a partner", k.pitr, k.shared))
     return result
@@ -382,25 +401,48 @@ def work(meter: Meter, scope: str, partners: int, batches: int, title: str, out:
     sw, sr, sby = units_of(meter, scope, "shared")
     partners, batches = max(partners, 1), max(batches, 1)
     out += breakdown(f"{title}: write {pw / partners:.2f}  read {pr / partners:.2f} per partner", pby, partners)
-    out += breakdown(f"  shared (runs, batches; {batches} batches): write {sw / batches:.2f}  read {sr / batches:.2f} "
-                     "per batch", sby, batches)
+    out += breakdown(
+        f"  shared (runs, batches; {batches} batches): write {sw / batches:.2f}  read {sr / batches:.2f} per batch",
+        sby,
+        batches,
+    )
     return Work(pw / partners, pr / partners, sw / batches, sr / batches)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-program", type=int, default=3, help="partners of each of the four programs")
-    parser.add_argument("--measure-from", type=date.fromisoformat, default=date(2024, 8, 25),
-                        help="start of the measured period (before it: the history that fills every window)")
-    parser.add_argument("--end", type=date.fromisoformat, default=date(2024, 9, 27),
-                        help="last day (default: past every program's next evaluation, Booking's 90-day one too)")
-    parser.add_argument("--projection-days", type=int, default=5,
-                        help="daily projections metered: the last N days (after one more, not metered)")
+    parser.add_argument(
+        "--measure-from",
+        type=date.fromisoformat,
+        default=date(2024, 8, 25),
+        help="start of the measured period (before it: the history that fills every window)",
+    )
+    parser.add_argument(
+        "--end",
+        type=date.fromisoformat,
+        default=date(2024, 9, 27),
+        help="last day (default: past every program's next evaluation, Booking's 90-day one too)",
+    )
+    parser.add_argument(
+        "--projection-days",
+        type=int,
+        default=5,
+        help="daily projections metered: the last N days (after one more, not metered)",
+    )
     parser.add_argument("--events-per-month", type=float, default=EVENTS_PER_MONTH)
-    parser.add_argument("--keep-months", type=float, default=24,
-                        help="how long items without a TTL that keep accruing (records, history) are counted")
-    parser.add_argument("--batch-size", type=int, default=100,
-                        help="partners per worker batch at scale (shared run and batch requests are per batch)")
+    parser.add_argument(
+        "--keep-months",
+        type=float,
+        default=24,
+        help="how long items without a TTL that keep accruing (records, history) are counted",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=100,
+        help="partners per worker batch at scale (shared run and batch requests are per batch)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     started = time.perf_counter()
@@ -415,8 +457,11 @@ def main() -> None:
             tables = {stack.name_of(k): k for k, r in sam["Resources"].items() if r["Type"] == "AWS::DynamoDB::Table"}
             meter.labels = dict(tables)
             pitr = {
-                logical: bool(sam["Resources"][logical]["Properties"].get("PointInTimeRecoverySpecification", {})
-                              .get("PointInTimeRecoveryEnabled"))
+                logical: bool(
+                    sam["Resources"][logical]["Properties"]
+                    .get("PointInTimeRecoverySpecification", {})
+                    .get("PointInTimeRecoveryEnabled")
+                )
                 for logical in tables.values()
             }
             meter.watch_partners({e["partner_id"] for e in envelopes})
@@ -433,8 +478,13 @@ def main() -> None:
     report(args, meter, run, kinds, schedules)
 
 
-def report(args: argparse.Namespace, meter: Meter, run: Run, kinds: dict[str, Kind], schedules: dict[str, float],
-           ) -> None:
+def report(
+    args: argparse.Namespace,
+    meter: Meter,
+    run: Run,
+    kinds: dict[str, Kind],
+    schedules: dict[str, float],
+) -> None:
     partners = len(run.partners)
     months = ((args.end - args.measure_from).days + 1) / DAYS_PER_MONTH
     rate = run.accepted / partners / months
@@ -444,23 +494,30 @@ def report(args: argparse.Namespace, meter: Meter, run: Run, kinds: dict[str, Ki
         f"{args.measure_from} .. {args.end}: {run.accepted} events accepted ({rate:.0f} per partner a month; "
         f"{run.duplicates} duplicates, {run.rejected} rejected in all), every stream delivered one record per batch, "
         f"{sum(n for k, n in run.firings.items() if k != 'history')} schedule firings; {run.seconds:.0f} s ("
-        + ", ".join(f"{k} {v:.0f} s" for k, v in sorted(run.timing.items())) + ")",
+        + ", ".join(f"{k} {v:.0f} s" for k, v in sorted(run.timing.items()))
+        + ")",
         *(f"    rejected: {r}" for r in run.rejections),
         "",
     ]
     # Events: ingest and everything the events set off (aggregation, the outbox's publisher, ...).
     ew, er, eby = units_of(meter, "events")
     per_event_w, per_event_r = ew / run.accepted, er / run.accepted
-    out += breakdown(f"ingest + aggregation per event: write {per_event_w:.2f}  read {per_event_r:.2f}", eby,
-                     run.accepted)
+    out += breakdown(
+        f"ingest + aggregation per event: write {per_event_w:.2f}  read {per_event_r:.2f}", eby, run.accepted
+    )
     stream = Counter[str]()
     for (scope, _f, table, _o, _w), usage in meter.usage.items():
         if scope == "events":
             stream[table] += usage.stream_records
-    out.append("    stream records per event (free): "
-               + ", ".join(f"{t} {n / run.accepted:.2f}" for t, n in sorted(stream.items()) if n))
-    index_lines = [f"{table} {index} {units / run.accepted:.2f}"
-                   for (scope, table, index), units in sorted(meter.index_units.items()) if scope == "events"]
+    out.append(
+        "    stream records per event (free): "
+        + ", ".join(f"{t} {n / run.accepted:.2f}" for t, n in sorted(stream.items()) if n)
+    )
+    index_lines = [
+        f"{table} {index} {units / run.accepted:.2f}"
+        for (scope, table, index), units in sorted(meter.index_units.items())
+        if scope == "events"
+    ]
     if index_lines:
         out.append("    of which index writes per event: " + ", ".join(index_lines))
 
@@ -470,50 +527,78 @@ def report(args: argparse.Namespace, meter: Meter, run: Run, kinds: dict[str, Ki
     for program in sorted({p for (mode, p) in run.worked if mode == "evaluation"}):
         scope = f"evaluation:{program}"
         worked = run.worked[("evaluation", program)]
-        evaluations[program] = work(meter, scope, worked, run.batches[scope],
-                                    f"evaluation of {program} ({worked} partner-evaluations, "
-                                    f"{run.firings[scope]} firings)", out)
+        evaluations[program] = work(
+            meter,
+            scope,
+            worked,
+            run.batches[scope],
+            f"evaluation of {program} ({worked} partner-evaluations, {run.firings[scope]} firings)",
+            out,
+        )
     projected = sum(n for (mode, _p), n in run.worked.items() if mode == "projection")
-    projection = work(meter, "projection", projected, run.batches["projection"],
-                      f"daily projection ({projected} partner-projections, {run.firings['projection']} firings)", out)
+    projection = work(
+        meter,
+        "projection",
+        projected,
+        run.batches["projection"],
+        f"daily projection ({projected} partner-projections, {run.firings['projection']} firings)",
+        out,
+    )
     eval_w = statistics.mean(e.partner_w for e in evaluations.values()) if evaluations else 0.0
     eval_r = statistics.mean(e.partner_r for e in evaluations.values()) if evaluations else 0.0
-    out.append(f"per evaluation, mean of the programs: write {eval_w:.2f}  read {eval_r:.2f} (+ shared per batch of "
-               f"{args.batch_size} partners at scale)")
+    out.append(
+        f"per evaluation, mean of the programs: write {eval_w:.2f}  read {eval_r:.2f} (+ shared per batch of "
+        f"{args.batch_size} partners at scale)"
+    )
     out.append(f"per projection: write {projection.partner_w:.2f}  read {projection.partner_r:.2f}")
 
     # Storage.
     steady = steady_state(kinds, partners, months, args.keep_months, EVENTS_PER_MONTH / rate)
     stored_events = run.accepted + run.history
-    out += ["", f"stored at the end of the run, per event stored (item + {ITEM_OVERHEAD} B overhead), and the steady "
-            f"state at {EVENTS_PER_MONTH} events a month from what the measured period created (per partner; "
-            "shared items in all):"]
+    out += [
+        "",
+        f"stored at the end of the run, per event stored (item + {ITEM_OVERHEAD} B overhead), and the steady "
+        f"state at {EVENTS_PER_MONTH} events a month from what the measured period created (per partner; "
+        "shared items in all):",
+    ]
     steady_by = {s.label: s for s in steady}
     for label, k in sorted(kinds.items(), key=lambda x: -x[1].stored_bytes):
         s = steady_by[label]
-        out.append(f"    {label:<48} {k.items:>7} items {k.bytes / max(k.items, 1):>6.0f} B avg "
-                   f"{k.stored_bytes / stored_events:>7.1f} B/event   steady {s.bytes / 1024:>9.1f} KB"
-                   f"{'' if s.shared else '/partner'} ({s.basis}{', PITR' if s.pitr else ''})")
+        out.append(
+            f"    {label:<48} {k.items:>7} items {k.bytes / max(k.items, 1):>6.0f} B avg "
+            f"{k.stored_bytes / stored_events:>7.1f} B/event   steady {s.bytes / 1024:>9.1f} KB"
+            f"{'' if s.shared else '/partner'} ({s.basis}{', PITR' if s.pitr else ''})"
+        )
     partner_kinds = [k for k in kinds.values() if not k.shared]
-    out.append(f"    partner items: {sum(k.bytes for k in partner_kinds) / stored_events:.0f} B per event stored "
-               f"({sum(k.stored_bytes for k in partner_kinds) / stored_events:.0f} B with the per-item overhead)")
+    out.append(
+        f"    partner items: {sum(k.bytes for k in partner_kinds) / stored_events:.0f} B per event stored "
+        f"({sum(k.stored_bytes for k in partner_kinds) / stored_events:.0f} B with the per-item overhead)"
+    )
 
     # The monthly bill.
     program_ids = [p.id for p in PROGRAMS.values()]
     evaluations_a_month = {p: schedules.get(p, 0.0) for p in program_ids}
     projections_a_month = schedules.get("projection", 0.0)
     rates = ", ".join(f"{p} {n:.2f}" for p, n in evaluations_a_month.items())
-    out += ["", f"a month at {EVENTS_PER_MONTH} events per partner, partners spread evenly over the programs, "
-            f"evaluations by each program's schedule ({rates} a month), {projections_a_month:.1f} projections a month, "
-            f"batches of {args.batch_size}; on-demand us-east-1, standard table class:"]
-    out.append(f"    {'partners':>11} {'write units':>13} {'read units':>13} {'requests $':>11} {'GB stored':>10} "
-               f"{'storage $':>10} {'PITR GB':>9} {'backups $':>10} {'total $':>10}")
+    out += [
+        "",
+        f"a month at {EVENTS_PER_MONTH} events per partner, partners spread evenly over the programs, "
+        f"evaluations by each program's schedule ({rates} a month), {projections_a_month:.1f} projections a month, "
+        f"batches of {args.batch_size}; on-demand us-east-1, standard table class:",
+    ]
+    out.append(
+        f"    {'partners':>11} {'write units':>13} {'read units':>13} {'requests $':>11} {'GB stored':>10} "
+        f"{'storage $':>10} {'PITR GB':>9} {'backups $':>10} {'total $':>10}"
+    )
     usd_1m = 0.0
     for population in POPULATIONS:
         writes = population * EVENTS_PER_MONTH * per_event_w
         reads = population * EVENTS_PER_MONTH * per_event_r
-        scheduled = [(population / len(program_ids) * evaluations_a_month[p], evaluations[p])
-                     for p in program_ids if p in evaluations]
+        scheduled = [
+            (population / len(program_ids) * evaluations_a_month[p], evaluations[p])
+            for p in program_ids
+            if p in evaluations
+        ]
         scheduled.append((population * projections_a_month, projection))
         for count, w in scheduled:
             writes += count * (w.partner_w + w.batch_w / args.batch_size)
@@ -522,15 +607,19 @@ def report(args: argparse.Namespace, meter: Meter, run: Run, kinds: dict[str, Ki
         gb = sum(s.bytes * (1 if s.shared else population) for s in steady) / GB
         pitr_gb = sum(s.bytes * (1 if s.shared else population) for s in steady if s.pitr) / GB
         total = requests + gb * USD_PER_GB_MONTH + pitr_gb * USD_PER_PITR_GB_MONTH
-        out.append(f"    {population:>11,} {writes / 1e6:>12,.0f}M {reads / 1e6:>12,.0f}M {requests:>11,.2f} "
-                   f"{gb:>10,.0f} {gb * USD_PER_GB_MONTH:>10,.2f} {pitr_gb:>9,.0f} "
-                   f"{pitr_gb * USD_PER_PITR_GB_MONTH:>10,.2f} {total:>10,.2f}")
+        out.append(
+            f"    {population:>11,} {writes / 1e6:>12,.0f}M {reads / 1e6:>12,.0f}M {requests:>11,.2f} "
+            f"{gb:>10,.0f} {gb * USD_PER_GB_MONTH:>10,.2f} {pitr_gb:>9,.0f} "
+            f"{pitr_gb * USD_PER_PITR_GB_MONTH:>10,.2f} {total:>10,.2f}"
+        )
         if population == 1_000_000:
             usd_1m = total
     floor = 1_000_000 * EVENTS_PER_MONTH * USD_PER_WRITE_UNIT
     out.append(f"    the floor, each event written once at 1 unit: ${floor:,.2f} a month in requests at 1M partners")
-    out.append(f"write_units_per_event={per_event_w:.2f} read_units_per_event={per_event_r:.2f} "
-               f"dynamodb_usd_month_1m={usd_1m:.2f}")
+    out.append(
+        f"write_units_per_event={per_event_w:.2f} read_units_per_event={per_event_r:.2f} "
+        f"dynamodb_usd_month_1m={usd_1m:.2f}"
+    )
     sys.stdout.write("\n".join(out) + "\n")
 
 

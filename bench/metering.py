@@ -346,8 +346,15 @@ class Meter:
         call = None
         if self.record_calls:  # the call's time includes the meter's own work: it stands in for the network
             call = Call(
-                service, model.name, table, self.function, self.scope, threading.get_ident(), time.perf_counter(),
-                owner=self.owner_of(params.get("body")), cpu_start=time.thread_time(),
+                service,
+                model.name,
+                table,
+                self.function,
+                self.scope,
+                threading.get_ident(),
+                time.perf_counter(),
+                owner=self.owner_of(params.get("body")),
+                cpu_start=time.thread_time(),
             )
         if service == "dynamodb":
             pending = _Pending(model.name, body, call=call, owner=self.owner_of(params.get("body")))
@@ -530,8 +537,19 @@ class Meter:
         made on a client of its own that is not metered."""
         import boto3
 
-        plain = {k: v for k, v in body.items() if k not in ("FilterExpression", "ProjectionExpression", "Select",
-                                                          "AttributesToGet", "QueryFilter", "ScanFilter")}
+        plain = {
+            k: v
+            for k, v in body.items()
+            if k
+            not in (
+                "FilterExpression",
+                "ProjectionExpression",
+                "Select",
+                "AttributesToGet",
+                "QueryFilter",
+                "ScanFilter",
+            )
+        }
         used = set(re.findall(r"[#:][A-Za-z0-9_]+", str(plain.get("KeyConditionExpression", ""))))
         for field_name in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
             if field_name in plain:

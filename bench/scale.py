@@ -119,19 +119,31 @@ def pattern(found: list[Batch]) -> Pattern:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-program", type=int, default=3, help="partners of KKday, Booking properties, Tiki")
-    parser.add_argument("--rides", type=int, default=20,
-                        help="partners of Booking rides (a one-month window: cheap), enough for a batch to "
-                             "outnumber the worker's thread pool")
-    parser.add_argument("--end", type=date.fromisoformat, default=date(2024, 8, 31),
-                        help="last day of activity; each program is then evaluated at its next scheduled time")
+    parser.add_argument(
+        "--rides",
+        type=int,
+        default=20,
+        help="partners of Booking rides (a one-month window: cheap), enough for a batch to "
+        "outnumber the worker's thread pool",
+    )
+    parser.add_argument(
+        "--end",
+        type=date.fromisoformat,
+        default=date(2024, 8, 31),
+        help="last day of activity; each program is then evaluated at its next scheduled time",
+    )
     parser.add_argument("--events-per-month", type=float, default=100)
     parser.add_argument("--batch-size", type=int, default=100, help="partners per worker batch at scale")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     started = time.perf_counter()
     # Activity up to --end, from early enough that each program's longest window is full when it is evaluated.
-    counts = {"kkday": args.per_program, "booking_property": args.per_program, "tiki": args.per_program,
-              "booking_rides": args.rides}
+    counts = {
+        "kkday": args.per_program,
+        "booking_property": args.per_program,
+        "tiki": args.per_program,
+        "booking_rides": args.rides,
+    }
     envelopes = marketplace(counts, args.end, args.end, args.events_per_month, args.seed)
     first = min(datetime.fromisoformat(e["occurred_at"]) for e in envelopes).date()
     meter = Meter(ACCOUNT_ID, REGION)
@@ -174,8 +186,9 @@ def main() -> None:
                 payload = json.loads(schedule.input)
                 if payload["kind"] != "evaluation":
                     continue
-                when = occurrences(schedule.expression, schedule.time_zone, after, after + timedelta(days=120),
-                                   schedule.start)[0]
+                when = occurrences(
+                    schedule.expression, schedule.time_zone, after, after + timedelta(days=120), schedule.start
+                )[0]
                 with meter.scoped(f"evaluation {payload['program']} {when.date()}"):
                     stack.fire(schedule, when)
                     stack.drain()
@@ -191,8 +204,9 @@ def main() -> None:
     report(args, batches, len(envelopes), first, ingest_seconds, time.perf_counter() - started)
 
 
-def report(args: argparse.Namespace, batches: list[Batch], events: int, first: date, ingest_seconds: float,
-           seconds: float) -> None:
+def report(
+    args: argparse.Namespace, batches: list[Batch], events: int, first: date, ingest_seconds: float, seconds: float
+) -> None:
     partners = 3 * args.per_program + args.rides
     out = [
         f"scale bench: {partners} partners ({args.per_program} per program, {args.rides} of Booking rides), "
@@ -214,34 +228,46 @@ def report(args: argparse.Namespace, batches: list[Batch], events: int, first: d
         calls, trips, own = p.per_partner(args.batch_size)
         per_partner[kind] = (calls, trips, own)
         if p.pool_threads:
-            shape = (f"partners worked side by side on {p.pool_threads} threads"
-                     + ("" if p.saturated else " (at least: no batch outnumbered them)"))
+            shape = f"partners worked side by side on {p.pool_threads} threads" + (
+                "" if p.saturated else " (at least: no batch outnumbered them)"
+            )
         else:
             shape = "every call sequential, on the invocation's thread"
-        out.append(f"{kind}: {p.batches} batches, {p.partners} partners (at most "
-                   f"{max(b.partners for b in found)} a batch); {shape}")
+        out.append(
+            f"{kind}: {p.batches} batches, {p.partners} partners (at most "
+            f"{max(b.partners for b in found)} a batch); {shape}"
+        )
         main = p.main_partner_calls / p.partners
-        out.append(f"    partner calls {p.partner_calls / p.partners:.2f} per partner ({main:.2f} "
-                   f"on the invocation's thread, {p.pool_partner_calls / p.partners:.2f} on its pool); shared (run, "
-                   f"batch) calls {p.shared_calls / p.batches:.2f} and round trips {p.shared_trips / p.batches:.2f} "
-                   "per batch")
-        out.append(f"    in batches of {args.batch_size}: {calls:.2f} calls, {trips:.2f} round trips per partner; "
-                   f"worker's own CPU {own * 1000:.1f} ms per partner (this machine; invocation overhead included)")
-        operations = Counter(f"{c.service}:{c.operation}" + (" (shared)" if c.owner == "shared" else "")
-                             for b in found for c in b.calls)
+        out.append(
+            f"    partner calls {p.partner_calls / p.partners:.2f} per partner ({main:.2f} "
+            f"on the invocation's thread, {p.pool_partner_calls / p.partners:.2f} on its pool); shared (run, "
+            f"batch) calls {p.shared_calls / p.batches:.2f} and round trips {p.shared_trips / p.batches:.2f} "
+            "per batch"
+        )
+        out.append(
+            f"    in batches of {args.batch_size}: {calls:.2f} calls, {trips:.2f} round trips per partner; "
+            f"worker's own CPU {own * 1000:.1f} ms per partner (this machine; invocation overhead included)"
+        )
+        operations = Counter(
+            f"{c.service}:{c.operation}" + (" (shared)" if c.owner == "shared" else "") for b in found for c in b.calls
+        )
         for name, count in operations.most_common():
             per = count / (p.batches if name.endswith("(shared)") else p.partners)
             out.append(f"        {name:<44} {per:6.2f} per {'batch' if name.endswith('(shared)') else 'partner'}")
     out.append("")
-    out.append(f"replayed: {PARTNERS:,} partners at {WORKERS:,} concurrent workers, each working its batches in turn "
-               f"({PARTNERS // WORKERS:,} partners a worker): round trips x latency + own CPU")
+    out.append(
+        f"replayed: {PARTNERS:,} partners at {WORKERS:,} concurrent workers, each working its batches in turn "
+        f"({PARTNERS // WORKERS:,} partners a worker): round trips x latency + own CPU"
+    )
     minutes_at_10 = 0.0
     for kind, (_calls, trips_each, own_each) in per_partner.items():
         for latency_ms in LATENCIES_MS:
             each = trips_each * latency_ms / 1000 + own_each
             minutes = PARTNERS / WORKERS * each / 60
-            out.append(f"    {kind:<10} at {latency_ms:>2} ms a call: {trips_each:.2f} x {latency_ms} ms + "
-                       f"{own_each * 1000:.1f} ms = {each * 1000:.1f} ms a partner -> {minutes:.1f} minutes")
+            out.append(
+                f"    {kind:<10} at {latency_ms:>2} ms a call: {trips_each:.2f} x {latency_ms} ms + "
+                f"{own_each * 1000:.1f} ms = {each * 1000:.1f} ms a partner -> {minutes:.1f} minutes"
+            )
             if kind == "evaluation" and latency_ms == 10:
                 minutes_at_10 = minutes
     out.append(f"projected_minutes_10m={minutes_at_10:.1f}")

@@ -212,8 +212,10 @@ class Deployment:
         fn = self.functions[logical_id]
         # One invocation of a function at a time, as in one Lambda container: a handler's module globals (the
         # Powertools resolver's current event, say) belong to the invocation that is running.
-        with self._container(logical_id), _environment(fn.environment), (
-            contextlib.redirect_stdout(io.StringIO()) if self.quiet else _nothing()
+        with (
+            self._container(logical_id),
+            _environment(fn.environment),
+            contextlib.redirect_stdout(io.StringIO()) if self.quiet else _nothing(),
         ):
             handler = self.handler(logical_id)
             self.invocations[logical_id] = self.invocations.get(logical_id, 0) + 1

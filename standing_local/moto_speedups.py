@@ -59,8 +59,16 @@ def install() -> None:
 
 
 _WRITES = (
-    "put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item",
-    "get_item", "query", "scan", "batch_get_item", "transact_get_items",
+    "put_item",
+    "update_item",
+    "delete_item",
+    "transact_write_items",
+    "batch_write_item",
+    "get_item",
+    "query",
+    "scan",
+    "batch_get_item",
+    "transact_get_items",
 )
 _write_lock = threading.RLock()
 

@@ -44,7 +44,8 @@ def test_the_publisher_sample_puts_the_owed_event_and_writes_the_history(stack):
         ExpressionAttributeValues={":pk": {"S": "P#tk-0042"}, ":h": {"S": "HIST#"}},
     )["Items"]
     assert [(h["kind"]["S"], h["before"]["S"], h["after"]["S"], h["by"]["S"]) for h in history] == [
-        ("standing", "awarded", "suspended", "event:tk-0042-000311")]
+        ("standing", "awarded", "suspended", "event:tk-0042-000311")
+    ]
 
 
 def test_the_feedback_sample_suppresses_the_bounced_address(stack):

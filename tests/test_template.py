@@ -29,7 +29,11 @@ NEEDS = {
     "EvaluateFunction": {"STATE_TABLE_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
     "EvaluateWorkerFunction": {"STATE_TABLE_NAME", "EVENTS_TABLE_NAME", "EVALUATE_QUEUE_URL", "AT_RISK_MARGIN"},
     "NotifyFunction": {
-        "STATE_TABLE_NAME", "SENDER_IDENTITY", "SES_CONFIGURATION_SET", "SIGNING_SECRET_ID", "PUBLIC_BASE_URL"
+        "STATE_TABLE_NAME",
+        "SENDER_IDENTITY",
+        "SES_CONFIGURATION_SET",
+        "SIGNING_SECRET_ID",
+        "PUBLIC_BASE_URL",
     },
     "ApiFunction": {"STATE_TABLE_NAME", "EVENTS_TABLE_NAME", "AT_RISK_MARGIN", "SIGNING_SECRET_ID"},
     "FeedbackFunction": {"STATE_TABLE_NAME"},
@@ -295,9 +299,16 @@ def test_no_policy_grants_scan_or_dynamodb_actions_the_code_never_calls():
     source = "".join(p.read_text(encoding="utf-8") for p in Path("layers/common/standing/adapters").glob("*.py"))
     operations = set(re.findall(r"\.([a-z_]+)\(", source)) | set(re.findall(r'_call\(\s*"([a-z_]+)"', source))
     iam = {
-        "get_item": "GetItem", "put_item": "PutItem", "update_item": "UpdateItem", "delete_item": "DeleteItem",
-        "query": "Query", "scan": "Scan", "batch_get_item": "BatchGetItem", "batch_write_item": "BatchWriteItem",
-        "transact_write_items": "TransactWriteItems", "transact_get_items": "TransactGetItems",
+        "get_item": "GetItem",
+        "put_item": "PutItem",
+        "update_item": "UpdateItem",
+        "delete_item": "DeleteItem",
+        "query": "Query",
+        "scan": "Scan",
+        "batch_get_item": "BatchGetItem",
+        "batch_write_item": "BatchWriteItem",
+        "transact_write_items": "TransactWriteItems",
+        "transact_get_items": "TransactGetItems",
     }
     called = {f"dynamodb:{iam[op]}" for op in operations if op in iam}
     if '"ConditionCheck"' in source:

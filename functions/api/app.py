@@ -277,7 +277,7 @@ def get_history(
 
 def _caller() -> str:
     """Who made this API call: the IAM principal API Gateway authenticated (kept in the partner's history)."""
-    iam = (app.current_event.request_context.authorizer.iam if app.current_event.request_context.authorizer else None)
+    iam = app.current_event.request_context.authorizer.iam if app.current_event.request_context.authorizer else None
     arn = iam.user_arn if iam is not None else None
     return f"iam:{arn}" if arn else "api"
 

@@ -92,9 +92,7 @@ def post_events() -> Response[dict[str, Any]]:
     metrics.add_metric(name="EventsRejected", unit=MetricUnit.Count, value=len(result.rejected))
     if result.rejected:
         logger.info("events rejected", extra={"rejected": [r.to_dict() for r in result.rejected[:50]]})
-    return Response(
-        status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=result.to_dict()
-    )
+    return Response(status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=result.to_dict())
 
 
 def _raw_body() -> bytes:

@@ -138,7 +138,10 @@ def test_models_write_what_the_template_deploys_and_query_its_index(aws, state):
     data = {"order_id": "o1", "amount": 12.5}
     events(
         *EventItem.key("kk-1", occurred, "e-1", "order.placed"),
-        type="order.placed", time=tables.micros_of_day(at), data=data, digest=b"d" * 16,
+        type="order.placed",
+        time=tables.micros_of_day(at),
+        data=data,
+        digest=b"d" * 16,
         received_at=tables.epoch_micros(at),
     ).save()
     low, high = tables.event_day_range(date(2024, 7, 1), date(2024, 7, 1))

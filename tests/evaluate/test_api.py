@@ -57,13 +57,13 @@ def test_membership_errors(scenario):
     _is_error(body, "membership_not_changeable")
 
     # An opt-in program the partner's profile does not enrol it in.
-    status, body = request("POST", "/partners/api-1/programs/booking-preferred-property/membership",
-                           {"action": "opt_in"})
+    status, body = request(
+        "POST", "/partners/api-1/programs/booking-preferred-property/membership", {"action": "opt_in"}
+    )
     assert status == 404
     _is_error(body, "not_enrolled")
 
-    status, body = request("POST", "/partners/api-1/programs/booking-preferred-property/membership",
-                           {"action": "join"})
+    status, body = request("POST", "/partners/api-1/programs/booking-preferred-property/membership", {"action": "join"})
     assert status == 422
     _is_error(body, "invalid_request")
     assert [d["field"] for d in body["details"]] == ["action"]
@@ -72,8 +72,9 @@ def test_membership_errors(scenario):
     assert status == 422
     assert [d["field"] for d in body["details"]] == ["action"]
 
-    status, body = request("POST", "/partners/api-1/programs/booking-preferred-property/membership",
-                           raw_body="{action: opt_in")
+    status, body = request(
+        "POST", "/partners/api-1/programs/booking-preferred-property/membership", raw_body="{action: opt_in"
+    )
     assert status == 400
     _is_error(body, "invalid_json")
 
@@ -92,9 +93,12 @@ def test_evaluations_filter_by_program(scenario):
     assert sorted(r["program"] for r in everything) == ["kkday-trusted-partner"] * 2 + ["tiki-trusted-store"]
     kkday = scenario.records("api-2", "kkday-trusted-partner")
     assert [(r["program"], r["period"]["start"]) for r in kkday] == [
-        ("kkday-trusted-partner", "2024-08-01"), ("kkday-trusted-partner", "2024-07-01")]  # newest first
-    status, body = scenario.stack.request("GET", "/partners/api-2/evaluations",
-                                          query={"program": "kkday-trusted-partner", "limit": "1"})
+        ("kkday-trusted-partner", "2024-08-01"),
+        ("kkday-trusted-partner", "2024-07-01"),
+    ]  # newest first
+    status, body = scenario.stack.request(
+        "GET", "/partners/api-2/evaluations", query={"program": "kkday-trusted-partner", "limit": "1"}
+    )
     assert status == 200
     assert (body["count"], body["items"][0]["period"]["start"]) == (1, "2024-08-01")
     status, standing = scenario.stack.request("GET", "/partners/api-2/standing")
@@ -133,10 +137,12 @@ def test_evaluations_are_paged_with_a_cursor(scenario):
     assert sorted(seen) == sorted(set(seen)) and len(seen) == 4  # every record once
     assert [s for p, s in seen if p == "kkday-trusted-partner"] == ["2024-09-01", "2024-08-01", "2024-07-01"]
 
-    status, body = request("GET", "/partners/api-3/evaluations", query={"program": "kkday-trusted-partner",
-                                                                         "limit": "1"})
-    status, body = request("GET", "/partners/api-3/evaluations", query={"program": "tiki-trusted-store",
-                                                                         "cursor": body["next_cursor"]})
+    status, body = request(
+        "GET", "/partners/api-3/evaluations", query={"program": "kkday-trusted-partner", "limit": "1"}
+    )
+    status, body = request(
+        "GET", "/partners/api-3/evaluations", query={"program": "tiki-trusted-store", "cursor": body["next_cursor"]}
+    )
     assert status == 422  # a cursor of another listing
     _is_error(body, "invalid_request")
     status, body = request("GET", "/partners/api-3/evaluations", query={"cursor": "!!not-a-cursor"})

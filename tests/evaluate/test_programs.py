@@ -23,42 +23,83 @@ def _tiki_shop(partner: str, day: str = "2024-08-15", orders: int = 50, buyers: 
     for n in range(orders):
         placed = base + timedelta(minutes=n)
         order = f"{partner}-o{n}"
-        events.append(event("order.placed", partner, placed.isoformat(), order_id=order,
-                            buyer_id=f"{partner}-b{n % buyers}", due_by=(placed + timedelta(hours=48)).isoformat()))
+        events.append(
+            event(
+                "order.placed",
+                partner,
+                placed.isoformat(),
+                order_id=order,
+                buyer_id=f"{partner}-b{n % buyers}",
+                due_by=(placed + timedelta(hours=48)).isoformat(),
+            )
+        )
         events.append(event("order.confirmed", partner, (placed + timedelta(hours=1)).isoformat(), order_id=order))
         events.append(event("order.fulfilled", partner, (placed + timedelta(hours=20)).isoformat(), order_id=order))
     for n in range(2):
         received = base + timedelta(hours=2, minutes=n)
-        events.append(event("message.received", partner, received.isoformat(), thread_id=f"{partner}-t{n}",
-                            message_id=f"{partner}-m{n}"))
-        events.append(event("message.replied", partner, (received + timedelta(minutes=30)).isoformat(),
-                            thread_id=f"{partner}-t{n}", message_id=f"{partner}-r{n}", in_reply_to=f"{partner}-m{n}"))
+        events.append(
+            event(
+                "message.received",
+                partner,
+                received.isoformat(),
+                thread_id=f"{partner}-t{n}",
+                message_id=f"{partner}-m{n}",
+            )
+        )
+        events.append(
+            event(
+                "message.replied",
+                partner,
+                (received + timedelta(minutes=30)).isoformat(),
+                thread_id=f"{partner}-t{n}",
+                message_id=f"{partner}-r{n}",
+                in_reply_to=f"{partner}-m{n}",
+            )
+        )
     for n in range(20):
-        events.append(event("review.submitted", partner, (base + timedelta(days=3, minutes=n)).isoformat(),
-                            review_id=f"{partner}-v{n}", rating=4 if n < 12 else 5, scale=5))
+        events.append(
+            event(
+                "review.submitted",
+                partner,
+                (base + timedelta(days=3, minutes=n)).isoformat(),
+                review_id=f"{partner}-v{n}",
+                rating=4 if n < 12 else 5,
+                scale=5,
+            )
+        )
     return events
 
 
 def test_tiki_quarter_judged_on_the_1st_saigon_time_by_segment_flags_and_store_age(scenario):
     program = [TIKI]
-    scenario.post([
-        profile("tk-hv", "2024-06-01T09:00:00+07:00", program, category="high_value", region="VN"),
-        profile("tk-general", "2024-06-01T09:00:00+07:00", program, category="general", region="VN"),
-        profile("tk-fraud", "2024-06-01T09:00:00+07:00", program, category="high_value", region="VN"),
-        # Opened 30 days before the evaluation day (2024-10-01).
-        profile("tk-young", "2024-06-01T09:00:00+07:00", program, category="high_value", region="VN",
-                store_opened_at="2024-09-01T08:00:00+07:00"),
-    ])
+    scenario.post(
+        [
+            profile("tk-hv", "2024-06-01T09:00:00+07:00", program, category="high_value", region="VN"),
+            profile("tk-general", "2024-06-01T09:00:00+07:00", program, category="general", region="VN"),
+            profile("tk-fraud", "2024-06-01T09:00:00+07:00", program, category="high_value", region="VN"),
+            # Opened 30 days before the evaluation day (2024-10-01).
+            profile(
+                "tk-young",
+                "2024-06-01T09:00:00+07:00",
+                program,
+                category="high_value",
+                region="VN",
+                store_opened_at="2024-09-01T08:00:00+07:00",
+            ),
+        ]
+    )
     shops = [_tiki_shop(p) for p in ("tk-hv", "tk-general", "tk-fraud", "tk-young")]
     for shop in shops:
         scenario.post(shop)
-    scenario.post([
-        # tk-hv had a fraud case that was cleared before the evaluation: it no longer counts.
-        event("risk.flag_raised", "tk-hv", "2024-08-20T10:00:00+07:00", flag="fraud", case_id="c-1"),
-        event("risk.flag_cleared", "tk-hv", "2024-09-05T10:00:00+07:00", flag="fraud", case_id="c-1"),
-        # tk-fraud's case is still open at 00:00 on 1 October.
-        event("risk.flag_raised", "tk-fraud", "2024-09-20T10:00:00+07:00", flag="fraud", case_id="c-2"),
-    ])
+    scenario.post(
+        [
+            # tk-hv had a fraud case that was cleared before the evaluation: it no longer counts.
+            event("risk.flag_raised", "tk-hv", "2024-08-20T10:00:00+07:00", flag="fraud", case_id="c-1"),
+            event("risk.flag_cleared", "tk-hv", "2024-09-05T10:00:00+07:00", flag="fraud", case_id="c-1"),
+            # tk-fraud's case is still open at 00:00 on 1 October.
+            event("risk.flag_raised", "tk-fraud", "2024-09-20T10:00:00+07:00", flag="fraud", case_id="c-2"),
+        ]
+    )
 
     scenario.fire("TikiTrustedStoreSchedule", "2024-10-01T00:00", SAIGON)
 
@@ -120,8 +161,14 @@ def test_tiki_quarter_judged_on_the_1st_saigon_time_by_segment_flags_and_store_a
 
 
 # ---------------------------------------------------------------------------------------------------- rides
-def _rides(partner: str, day: str, rides: int, incidents: int = 0, driver_events: int | None = None,
-           ratings: tuple[int, ...] = ()) -> list[dict]:
+def _rides(
+    partner: str,
+    day: str,
+    rides: int,
+    incidents: int = 0,
+    driver_events: int | None = None,
+    ratings: tuple[int, ...] = (),
+) -> list[dict]:
     """`rides` bookings offered and completed on one Amsterdam day; the first `incidents` had an incident, the
     first `driver_events` (default all) a driver event; one 5-point review per rating."""
     base = datetime.fromisoformat(f"{day}T08:00:00+02:00")
@@ -130,19 +177,36 @@ def _rides(partner: str, day: str, rides: int, incidents: int = 0, driver_events
     for n in range(rides):
         placed = base + timedelta(minutes=n)
         order = f"{partner}-{day}-{n}"
-        events.append(event("order.placed", partner, placed.isoformat(), order_id=order, buyer_id=f"c{n}",
-                            due_by=(placed + timedelta(hours=1)).isoformat()))
+        events.append(
+            event(
+                "order.placed",
+                partner,
+                placed.isoformat(),
+                order_id=order,
+                buyer_id=f"c{n}",
+                due_by=(placed + timedelta(hours=1)).isoformat(),
+            )
+        )
         events.append(event("order.completed", partner, (placed + timedelta(minutes=40)).isoformat(), order_id=order))
         if n < incidents:
             incident = event("ride.incident", partner, (placed + timedelta(minutes=20)).isoformat(), order_id=order)
             incident["data"]["kind"] = "delay"  # `kind` is also event()'s first parameter
             events.append(incident)
         if n < driver_events:
-            events.append(event("ride.driver_event", partner, (placed + timedelta(minutes=5)).isoformat(),
-                                order_id=order))
+            events.append(
+                event("ride.driver_event", partner, (placed + timedelta(minutes=5)).isoformat(), order_id=order)
+            )
     for n, rating in enumerate(ratings):
-        events.append(event("review.submitted", partner, (base + timedelta(hours=6, minutes=n)).isoformat(),
-                            review_id=f"{partner}-{day}-v{n}", rating=rating, scale=5))
+        events.append(
+            event(
+                "review.submitted",
+                partner,
+                (base + timedelta(hours=6, minutes=n)).isoformat(),
+                review_id=f"{partner}-{day}-v{n}",
+                rating=rating,
+                scale=5,
+            )
+        )
     return events
 
 
@@ -155,18 +219,21 @@ def test_rides_boundaries_and_the_published_figures_in_every_region_and_on_every
     """Seed 002 publishes survey >= 4.60, incident < 1.5%, decline < 1%, driver events >= 90% and no variant: the
     built-in program applies them in every region and on every date (variants live in docs/examples)."""
     program = [RIDES]
-    scenario.post([
-        profile("rd-edge", "2024-06-01T09:00:00+02:00", program, region="NL"),
-        profile("rd-jp", "2024-06-01T09:00:00+02:00", program, region="JP"),
-        profile("rd-nl", "2024-06-01T09:00:00+02:00", program, region="NL"),
-        profile("rd-th", "2024-06-01T09:00:00+02:00", program, region="TH"),
-        profile("rd-de", "2024-06-01T09:00:00+02:00", program, region="DE"),
-    ])
+    scenario.post(
+        [
+            profile("rd-edge", "2024-06-01T09:00:00+02:00", program, region="NL"),
+            profile("rd-jp", "2024-06-01T09:00:00+02:00", program, region="JP"),
+            profile("rd-nl", "2024-06-01T09:00:00+02:00", program, region="NL"),
+            profile("rd-th", "2024-06-01T09:00:00+02:00", program, region="TH"),
+            profile("rd-de", "2024-06-01T09:00:00+02:00", program, region="DE"),
+        ]
+    )
     mean_460 = (5, 5, 5, 4, 4)  # 23 / 5 = 4.60 exactly
     mean_465 = (5,) * 13 + (4,) * 7  # 93 / 20 = 4.65
     _post_in_batches(scenario, _rides("rd-edge", "2024-07-10", 200, incidents=3, driver_events=180, ratings=mean_460))
-    scenario.post(_rides("rd-jp", "2024-07-10", 10, ratings=mean_465)
-                  + _rides("rd-nl", "2024-07-10", 10, ratings=mean_465))
+    scenario.post(
+        _rides("rd-jp", "2024-07-10", 10, ratings=mean_465) + _rides("rd-nl", "2024-07-10", 10, ratings=mean_465)
+    )
 
     scenario.fire("BookingRidesPreferredSchedule", "2024-08-01T00:00", AMSTERDAM)
 
@@ -193,8 +260,10 @@ def test_rides_boundaries_and_the_published_figures_in_every_region_and_on_every
 
     # December 2024, judged on 1 January 2025: still the published figures (1.5% incidents, 90% driver events)
     # in Thailand as in Germany: 17 / 20 driver events fail in both.
-    scenario.post(_rides("rd-th", "2024-12-10", 20, driver_events=17, ratings=(5, 5, 5))
-                  + _rides("rd-de", "2024-12-10", 20, driver_events=17, ratings=(5, 5, 5)))
+    scenario.post(
+        _rides("rd-th", "2024-12-10", 20, driver_events=17, ratings=(5, 5, 5))
+        + _rides("rd-de", "2024-12-10", 20, driver_events=17, ratings=(5, 5, 5))
+    )
     scenario.fire("BookingRidesPreferredSchedule", "2025-01-01T00:00", AMSTERDAM)
     th, de = scenario.records("rd-th", RIDES)[0], scenario.records("rd-de", RIDES)[0]
     for record in (th, de):
@@ -208,6 +277,7 @@ def test_rides_boundaries_and_the_published_figures_in_every_region_and_on_every
 # ---------------------------------------------------------------------------------------------------- properties
 def _property(partner: str, now: datetime, performance: int, price: str, ratings: tuple[int, ...]) -> list[dict]:
     """A property's recent data, dated relative to `now` (the API judges an opt-in on the real clock)."""
+
     def at(days: float) -> str:
         return (now - timedelta(days=days)).isoformat()
 
@@ -216,8 +286,10 @@ def _property(partner: str, now: datetime, performance: int, price: str, ratings
         event("score.reported", partner, at(5), metric="performance_score", value=performance),
         event("score.reported", partner, at(5), metric="price_competitiveness", value=price),
     ]
-    events += [event("review.submitted", partner, at(20 + n), review_id=f"{partner}-v{n}", rating=r, scale=10)
-               for n, r in enumerate(ratings)]
+    events += [
+        event("review.submitted", partner, at(20 + n), review_id=f"{partner}-v{n}", rating=r, scale=10)
+        for n, r in enumerate(ratings)
+    ]
     return events
 
 
@@ -227,8 +299,9 @@ def _membership(scenario, partner: str, action: str) -> tuple[int, dict]:
 
 def test_property_opt_in_is_granted_only_when_the_criteria_are_met_now_and_opt_out_is_immediate(scenario):
     now = datetime.now(UTC)
-    scenario.post(_property("bp-low", now, 55, "competitive", (8, 8, 8))
-                  + _property("bp-good", now, 82, "competitive", (8, 7, 9)))
+    scenario.post(
+        _property("bp-low", now, 55, "competitive", (8, 8, 8)) + _property("bp-good", now, 82, "competitive", (8, 7, 9))
+    )
 
     status, refused = _membership(scenario, "bp-low", "opt_in")
     assert status == 409, refused
@@ -263,34 +336,60 @@ def test_property_opt_in_is_granted_only_when_the_criteria_are_met_now_and_opt_o
     assert change["benefits"] == {}
     memberships = [e["detail"] for e in scenario.captured if e["detail-type"] == "Membership Changed"]
     assert [(m["partner_id"], m["action"], m["granted"]) for m in memberships] == [
-        ("bp-low", "opt_in", False), ("bp-good", "opt_in", True), ("bp-good", "opt_out", True)]
+        ("bp-low", "opt_in", False),
+        ("bp-good", "opt_in", True),
+        ("bp-good", "opt_out", True),
+    ]
 
 
 def test_property_schedule_every_90_days_judges_members_and_records_the_rest_as_opted_out(scenario):
     program = [PROPERTY]
-    scenario.post([
-        profile("bp-member", "2023-12-01T09:00:00+01:00", program, region="NL"),
-        profile("bp-weak", "2023-12-01T09:00:00+01:00", program, region="NL"),
-        profile("bp-never", "2023-12-01T09:00:00+01:00", program, region="NL"),
-    ])
+    scenario.post(
+        [
+            profile("bp-member", "2023-12-01T09:00:00+01:00", program, region="NL"),
+            profile("bp-weak", "2023-12-01T09:00:00+01:00", program, region="NL"),
+            profile("bp-never", "2023-12-01T09:00:00+01:00", program, region="NL"),
+        ]
+    )
     events = []
     for partner in ("bp-member", "bp-weak", "bp-never"):
         events += [
             event("score.reported", partner, "2024-02-01T12:00:00+01:00", metric="performance_score", value=80),
-            event("score.reported", partner, "2024-02-01T12:00:00+01:00", metric="price_competitiveness",
-                  value="competitive"),
+            event(
+                "score.reported",
+                partner,
+                "2024-02-01T12:00:00+01:00",
+                metric="price_competitiveness",
+                value="competitive",
+            ),
         ]
     # Reviews before the opt-in (2024-02-15) qualify all three; bp-weak's later guests pull it below 7.0.
     reviews = {"bp-member": ("2024-02-10", 9), "bp-weak": ("2024-02-10", 8), "bp-never": ("2024-02-10", 9)}
     for partner, (day, rating) in reviews.items():
-        events.append(event("review.submitted", partner, f"{day}T12:00:00+01:00", review_id=f"{partner}-v0",
-                            rating=rating, scale=10))
-    events += [event("review.submitted", "bp-weak", f"2024-02-2{n}T12:00:00+01:00", review_id=f"bp-weak-v{n + 1}",
-                     rating=5, scale=10) for n in range(3)]
+        events.append(
+            event(
+                "review.submitted", partner, f"{day}T12:00:00+01:00", review_id=f"{partner}-v0", rating=rating, scale=10
+            )
+        )
+    events += [
+        event(
+            "review.submitted",
+            "bp-weak",
+            f"2024-02-2{n}T12:00:00+01:00",
+            review_id=f"bp-weak-v{n + 1}",
+            rating=5,
+            scale=10,
+        )
+        for n in range(3)
+    ]
     scenario.post(events)
     # Opt-in is granted only when the criteria are met at that moment: both qualify on 2024-02-15.
-    scenario.post([event("program.opted_in", p, "2024-02-15T10:00:00+01:00", program_id=PROPERTY)
-                   for p in ("bp-member", "bp-weak")])
+    scenario.post(
+        [
+            event("program.opted_in", p, "2024-02-15T10:00:00+01:00", program_id=PROPERTY)
+            for p in ("bp-member", "bp-weak")
+        ]
+    )
 
     # rate(90 days) from 2024-01-01 00:00 Amsterdam: the first evaluation is 2024-03-31 00:00.
     scenario.fire("BookingPreferredPropertySchedule", "2024-03-31T00:00", AMSTERDAM)
@@ -343,20 +442,31 @@ def test_a_marketplace_opt_in_event_is_judged_at_its_own_time(scenario):
     for partner in ("bp-ready", "bp-early"):
         events += [
             event("score.reported", partner, "2024-02-01T12:00:00+01:00", metric="performance_score", value=82),
-            event("score.reported", partner, "2024-02-01T12:00:00+01:00", metric="price_competitiveness",
-                  value="competitive"),
-            event("review.submitted", partner, "2024-02-05T12:00:00+01:00", review_id=f"{partner}-r", rating=9,
-                  scale=10),
+            event(
+                "score.reported",
+                partner,
+                "2024-02-01T12:00:00+01:00",
+                metric="price_competitiveness",
+                value="competitive",
+            ),
+            event(
+                "review.submitted", partner, "2024-02-05T12:00:00+01:00", review_id=f"{partner}-r", rating=9, scale=10
+            ),
         ]
     scenario.post(events)
-    scenario.post([
-        event("program.opted_in", "bp-ready", "2024-02-10T09:00:00+01:00", program_id=PROPERTY),
-        event("program.opted_in", "bp-early", "2024-01-10T09:00:00+01:00", program_id=PROPERTY),  # before any data
-    ])
+    scenario.post(
+        [
+            event("program.opted_in", "bp-ready", "2024-02-10T09:00:00+01:00", program_id=PROPERTY),
+            event("program.opted_in", "bp-early", "2024-01-10T09:00:00+01:00", program_id=PROPERTY),  # before any data
+        ]
+    )
     assert _standing(scenario, "bp-ready", PROPERTY)["status"] == "awarded"
     # refused before any data: never a member, so not "left" either
     assert _standing(scenario, "bp-early", PROPERTY)["membership"] == {"state": "never_joined", "changed_on": None}
-    refused = [e["detail"] for e in scenario.bus_events()
-               if e["detail-type"] == "Membership Changed" and e["detail"]["partner_id"] == "bp-early"]
+    refused = [
+        e["detail"]
+        for e in scenario.bus_events()
+        if e["detail-type"] == "Membership Changed" and e["detail"]["partner_id"] == "bp-early"
+    ]
     assert refused and refused[-1]["granted"] is False
     assert "review_score" in refused[-1]["failing"] or "performance_score" in refused[-1]["failing"]

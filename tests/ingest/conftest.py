@@ -71,9 +71,12 @@ class StreamReader:
         records: list[dict[str, Any]] = []
         for shard in self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]
-            iterator = self._iterators.get(shard_id) or self._streams.get_shard_iterator(
-                StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-            )["ShardIterator"]
+            iterator = (
+                self._iterators.get(shard_id)
+                or self._streams.get_shard_iterator(
+                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            )
             while True:
                 page = self._streams.get_records(ShardIterator=iterator, Limit=1000)
                 iterator = page["NextShardIterator"]

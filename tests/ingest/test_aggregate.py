@@ -56,15 +56,20 @@ def test_cancel_before_place_folds_to_the_same_state(pipeline: Pipeline) -> None
     day = pipeline.day("p1", TAIPEI, "2024-07-01")
     assert day is not None
     # cancelled by the customer before its due_by and never confirmed: not due for confirmation (KKday)
-    assert day.counts == {"orders_placed": 1, "orders_cancelled": 1, "orders_cancelled_customer": 1,
-                          "orders_accepted": 1}
+    assert day.counts == {
+        "orders_placed": 1,
+        "orders_cancelled": 1,
+        "orders_cancelled_customer": 1,
+        "orders_accepted": 1,
+    }
 
 
 def test_reply_before_receipt_and_late_reply_update_the_received_day(pipeline: Pipeline) -> None:
     pipeline.send([profile("prof", "2024-06-01T00:00:00Z", [KK])])
     # m1: the reply arrives before its message; m2: the reply comes three days later.
-    pipeline.send([event("r1", "message.replied", "2024-07-01T05:00:00Z", thread_id="t", message_id="r1m",
-                         in_reply_to="m1")])
+    pipeline.send(
+        [event("r1", "message.replied", "2024-07-01T05:00:00Z", thread_id="t", message_id="r1m", in_reply_to="m1")]
+    )
     pipeline.send(
         [
             event("m1", "message.received", "2024-07-01T01:00:00Z", thread_id="t", message_id="m1"),
@@ -79,8 +84,9 @@ def test_reply_before_receipt_and_late_reply_update_the_received_day(pipeline: P
         "messages_replied_within_12h": 1,
         "messages_replied_within_24h": 1,
     }
-    pipeline.send([event("r2", "message.replied", "2024-07-04T02:00:00Z", thread_id="t", message_id="r2m",
-                         in_reply_to="m2")])
+    pipeline.send(
+        [event("r2", "message.replied", "2024-07-04T02:00:00Z", thread_id="t", message_id="r2m", in_reply_to="m2")]
+    )
     day = pipeline.day("p1", TAIPEI, "2024-07-01")
     assert day is not None
     assert day.counts["messages_replied"] == 2
@@ -108,8 +114,14 @@ def test_voided_event_leaves_every_metric(pipeline: Pipeline) -> None:
     )
     after = pipeline.day("p1", HCM, "2024-07-01")
     assert after is not None
-    assert after.counts == {"orders_placed": 1, "orders_confirmed": 1, "orders_confirmed_on_time": 1,
-                            "orders_successful": 1, "orders_accepted": 1, "orders_confirmation_due": 1}
+    assert after.counts == {
+        "orders_placed": 1,
+        "orders_confirmed": 1,
+        "orders_confirmed_on_time": 1,
+        "orders_successful": 1,
+        "orders_accepted": 1,
+        "orders_confirmation_due": 1,
+    }
     assert after.sums == {} and after.sets == {"successful_buyers": frozenset({"b1"})}
     assert after.events == 2
 
@@ -174,8 +186,12 @@ def test_unique_buyers_exact_and_reviews_and_scores(pipeline: Pipeline) -> None:
 
 def test_risk_flags_open_and_close_in_any_order(pipeline: Pipeline) -> None:
     pipeline.send([event("c1", "risk.flag_cleared", "2024-07-02T00:00:00Z", flag="fraud", case_id="k1")])
-    pipeline.send([event("f1", "risk.flag_raised", "2024-07-01T00:00:00Z", flag="fraud", case_id="k1"),
-                   event("f2", "risk.flag_raised", "2024-07-01T00:00:00Z", flag="counterfeit", case_id="k2")])
+    pipeline.send(
+        [
+            event("f1", "risk.flag_raised", "2024-07-01T00:00:00Z", flag="fraud", case_id="k1"),
+            event("f2", "risk.flag_raised", "2024-07-01T00:00:00Z", flag="counterfeit", case_id="k2"),
+        ]
+    )
     closed = pipeline.state("p1", "N#F#fraud#k1")
     still = pipeline.state("p1", "N#F#counterfeit#k2")
     assert closed is not None and closed["open"] is False

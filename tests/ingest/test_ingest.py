@@ -270,10 +270,7 @@ def history(p: str) -> list[dict[str, Any]]:
 
 
 def outcome(pipeline: Pipeline, partner: str) -> dict[str, Any]:
-    flags = {
-        sk: (pipeline.state(partner, sk) or {}).get("open")
-        for sk in ("N#F#fraud#k1", "N#F#counterfeit#k2")
-    }
+    flags = {sk: (pipeline.state(partner, sk) or {}).get("open") for sk in ("N#F#fraud#k1", "N#F#counterfeit#k2")}
     profile_item = pipeline.state(partner, "PROFILE") or {}
     return {"days": pipeline.days(partner), "flags": flags, "programs": profile_item.get("programs")}
 

@@ -73,8 +73,10 @@ def test_every_type_has_an_accepted_example() -> None:
             "valid list",
         ),
         (
-            base(type="partner.profile",
-                 data={"name": "n", "email": "a@b.co", "locale": "en", "programs": [], "self_managed": "yes"}),
+            base(
+                type="partner.profile",
+                data={"name": "n", "email": "a@b.co", "locale": "en", "programs": [], "self_managed": "yes"},
+            ),
             "invalid_event",
             "data.self_managed",
             "valid boolean",

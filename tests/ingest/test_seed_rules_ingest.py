@@ -20,8 +20,12 @@ def score(value: object, metric: str = "price_competitiveness") -> dict:
 def test_pricing_level_is_a_closed_vocabulary_stored_normalised():
     """Seed 001: an external pricing level of "competitive" is needed. Levels are checked at ingest against a
     documented vocabulary, whatever their case or spacing, and stored in one form: "Competitive" is competitive."""
-    for sent, stored in (("Competitive", "competitive"), (" COMPETITIVE ", "competitive"),
-                         ("Slightly uncompetitive", "slightly_uncompetitive"), ("not-competitive", "uncompetitive")):
+    for sent, stored in (
+        ("Competitive", "competitive"),
+        (" COMPETITIVE ", "competitive"),
+        ("Slightly uncompetitive", "slightly_uncompetitive"),
+        ("not-competitive", "uncompetitive"),
+    ):
         checked = validate_event(0, score(sent))
         assert isinstance(checked, ValidEvent), checked
         assert checked.data["value"] == stored

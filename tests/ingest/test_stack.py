@@ -90,9 +90,13 @@ def test_two_requests_racing_with_one_id_count_once_on_the_deployed_stack(deploy
     barrier = threading.Barrier(2)
 
     def send(side: int) -> None:
-        event = {"event_id": "race-1", "type": "order.placed", "partner_id": "racer",
-                 "occurred_at": "2024-07-01T10:00:00+08:00",
-                 "data": {"order_id": f"order-{side}", "buyer_id": "b", "due_by": "2024-07-02T10:00:00+08:00"}}
+        event = {
+            "event_id": "race-1",
+            "type": "order.placed",
+            "partner_id": "racer",
+            "occurred_at": "2024-07-01T10:00:00+08:00",
+            "data": {"order_id": f"order-{side}", "buyer_id": "b", "due_by": "2024-07-02T10:00:00+08:00"},
+        }
         barrier.wait()
         answers[side] = deployed.request("POST", "/events", {"events": [event]})  # fmt: skip
 

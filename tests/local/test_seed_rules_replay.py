@@ -51,29 +51,55 @@ def history() -> list[dict[str, Any]]:
         # 2. Rides: 100 completed rides and 5 driver no-shows (never completed) in July.
         profile("rd-noshow", RD, "2024-06-20T09:00:00+02:00", region="NL"),
         *orders("rd-noshow", "2024-07-02T08:00:00+02:00", 100, timedelta(hours=1), completed),
-        *orders("rd-noshow", "2024-07-20T08:00:00+02:00", 5, timedelta(hours=1),
-                ("ride.incident", timedelta(minutes=30), {"kind": "no_show"})),
+        *orders(
+            "rd-noshow",
+            "2024-07-20T08:00:00+02:00",
+            5,
+            timedelta(hours=1),
+            ("ride.incident", timedelta(minutes=30), {"kind": "no_show"}),
+        ),
         # 3. Rides in the US: 3 declines of 200 offers (1.5%) fail the published < 1%.
         profile("rd-us", RD, "2024-06-20T09:00:00-05:00", region="US"),
         *orders("rd-us", "2024-07-02T08:00:00+02:00", 197, timedelta(hours=1), completed, step=timedelta(hours=2)),
-        *orders("rd-us", "2024-07-25T08:00:00+02:00", 3, timedelta(hours=1),
-                ("order.declined", timedelta(minutes=2), {})),
+        *orders(
+            "rd-us", "2024-07-25T08:00:00+02:00", 3, timedelta(hours=1), ("order.declined", timedelta(minutes=2), {})
+        ),
         # 4. KKday: 100 orders in July, 6 cancelled by the customer before due_by, the rest confirmed on time.
         profile("kk-cancel", KK, "2024-06-20T09:00:00+08:00", region="TW"),
         *orders("kk-cancel", "2024-07-02T08:00:00+08:00", 94, timedelta(hours=24), confirmed),
-        *orders("kk-cancel", "2024-07-20T08:00:00+08:00", 6, timedelta(hours=24),
-                ("order.cancelled", timedelta(hours=3), {"cause": "customer"})),
+        *orders(
+            "kk-cancel",
+            "2024-07-20T08:00:00+08:00",
+            6,
+            timedelta(hours=24),
+            ("order.cancelled", timedelta(hours=3), {"cause": "customer"}),
+        ),
         # 5. Tiki: the seed's own spelling of a high-value category.
         profile("tk-dash", TK, "2024-06-20T09:00:00+07:00", category="Electronics – Refrigeration"),
         # 6. Booking: scores reported in May, nothing since; another property reports "Competitive" in September.
         profile("bk-stale", BK, "2024-05-01T09:00:00+02:00", region="NL"),
-        ev("score.reported", "bk-stale", datetime.fromisoformat("2024-05-02T09:00:00+02:00"),
-           metric="performance_score", value=95),
-        ev("score.reported", "bk-stale", datetime.fromisoformat("2024-05-02T09:00:01+02:00"),
-           metric="price_competitiveness", value="competitive"),
+        ev(
+            "score.reported",
+            "bk-stale",
+            datetime.fromisoformat("2024-05-02T09:00:00+02:00"),
+            metric="performance_score",
+            value=95,
+        ),
+        ev(
+            "score.reported",
+            "bk-stale",
+            datetime.fromisoformat("2024-05-02T09:00:01+02:00"),
+            metric="price_competitiveness",
+            value="competitive",
+        ),
         profile("bk-case", BK, "2024-06-20T09:00:00+02:00", region="NL"),
-        ev("score.reported", "bk-case", datetime.fromisoformat("2024-09-10T09:00:00+02:00"),
-           metric="price_competitiveness", value="Competitive"),
+        ev(
+            "score.reported",
+            "bk-case",
+            datetime.fromisoformat("2024-09-10T09:00:00+02:00"),
+            metric="price_competitiveness",
+            value="Competitive",
+        ),
         # 7. Booking: a property that never joined, and one that joined and left.
         profile("bk-never", BK, "2024-06-20T09:00:00+02:00", region="NL"),
         profile("bk-left", BK, "2024-06-20T09:00:00+02:00", region="NL"),

@@ -31,8 +31,16 @@ ONE_CLICK = "List-Unsubscribe=One-Click"
 def deployed(stack: Any) -> Iterator[Any]:
     secrets.forget()
     table = boto3.resource("dynamodb").Table(stack.functions["NotifyFunction"].environment["STATE_TABLE_NAME"])
-    table.put_item(Item={"pk": "P#kk-0042", "sk": "PROFILE", "partner_id": "kk-0042", "name": "Sunrise Tours Co.",
-                         "email": "ops@sunrise.example", "locale": "en"})  # the partner's stored profile
+    table.put_item(
+        Item={
+            "pk": "P#kk-0042",
+            "sk": "PROFILE",
+            "partner_id": "kk-0042",
+            "name": "Sunrise Tours Co.",
+            "email": "ops@sunrise.example",
+            "locale": "en",
+        }
+    )  # the partner's stored profile
     yield stack
     secrets.forget()
 

@@ -90,8 +90,15 @@ def test_rides_incident_rate_counts_no_shows_over_bookings():
     start = datetime(2024, 7, 3, 8, tzinfo=UTC)
     completed = [e for n in range(100) for e in order(start + timedelta(hours=n), timedelta(hours=1),
                                                       ("order.completed", timedelta(minutes=50), {}))]  # fmt: skip
-    no_shows = [e for n in range(5) for e in order(start + timedelta(hours=n, minutes=30), timedelta(hours=1),
-                                                   ("ride.incident", timedelta(minutes=40), {"kind": "no_show"}))]
+    no_shows = [
+        e
+        for n in range(5)
+        for e in order(
+            start + timedelta(hours=n, minutes=30),
+            timedelta(hours=1),
+            ("ride.incident", timedelta(minutes=40), {"kind": "no_show"}),
+        )
+    ]
     declined = order(start, timedelta(hours=1), ("order.declined", timedelta(minutes=1), {}))
     record = evaluate_partner(RIDES, facts(), days_of(completed + no_shows + declined, RIDES), at)
     incident = record["metrics"]["incident_rate"]
@@ -144,8 +151,16 @@ def test_tiki_high_value_categories_match_every_spelling_of_the_seed():
     names selects the high-value column; an unknown category falls back to the general one, and the record says
     why."""
     at = local(TIKI, 2024, 8, 1)
-    for spelling in ("Electronics – Refrigeration", "electronics-refrigeration", "ELECTRONICS_REFRIGERATION",
-                     "Electronics — Refrigeration", "TV-Laptop", "tv laptop", "Tv – Laptop", " high_value "):
+    for spelling in (
+        "Electronics – Refrigeration",
+        "electronics-refrigeration",
+        "ELECTRONICS_REFRIGERATION",
+        "Electronics — Refrigeration",
+        "TV-Laptop",
+        "tv laptop",
+        "Tv – Laptop",
+        " high_value ",
+    ):
         record = evaluate_partner(TIKI, facts(category=spelling), [], at)
         assert record["segment"] == "high_value", spelling
         assert record["metrics"]["successful_orders"]["threshold"] == 50

@@ -57,6 +57,7 @@ class DayList(list[DayAggregate]):
 # What an event's own content can make the fold raise: the event is parked with its reason, never retried as is.
 FOLD_ERRORS = (ArithmeticError, LookupError, TypeError, ValueError)
 
+
 @dataclass(frozen=True)
 class Folded:
     days: list[DayAggregate] = field(default_factory=list)  # days with anchored entities, oldest first
