@@ -6,6 +6,7 @@ number, as a line that is not JSON is, and the rest still lands."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,3 +36,16 @@ def read(path: Path) -> list[str | None]:
 def not_utf8(number: int) -> dict[str, Any]:
     """The refusal of a line that is not UTF-8, as `standing replay` and `standing backtest` report it."""
     return {"line": number, "event_id": None, "error": "invalid_json", "message": NOT_UTF8}
+
+
+def occurred_at(envelope: dict[str, Any]) -> datetime | None:
+    """An envelope's `occurred_at` as a UTC instant, to send the lines in the order they occurred; None when it is
+    not one (ingest says why)."""
+    value = envelope.get("occurred_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at.astimezone(UTC) if at.tzinfo else None

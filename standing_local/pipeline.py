@@ -80,18 +80,8 @@ def parse_lines(lines: Iterable[str | None]) -> tuple[list[Line], list[dict[str,
                 }
             )
             continue
-        parsed.append(Line(number, text, envelope, _instant(envelope.get("occurred_at"))))
+        parsed.append(Line(number, text, envelope, jsonl.occurred_at(envelope)))
     return parsed, refused
-
-
-def _instant(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return at.astimezone(UTC) if at.tzinfo else None
 
 
 class Pipeline:

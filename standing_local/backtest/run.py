@@ -45,7 +45,6 @@ from standing.fold import Folded, fold_prepared, prepare_event
 from standing.rules import Program
 from standing_local import jsonl
 from standing_local.backtest import shares
-from standing_local.backtest.shares import instant
 from standing_local.backtest.store import Partner
 from standing_local.clock import occurrences
 
@@ -126,7 +125,7 @@ def parse_lines(lines: Iterable[tuple[int, str]]) -> tuple[list[Line], list[dict
             message = "a line must be one JSON object (an event envelope)"
             refused.append({"line": number, "event_id": None, "error": "invalid_event", "message": message})
             continue
-        parsed.append(Line(number, envelope, instant(envelope.get("occurred_at"))))
+        parsed.append(Line(number, envelope, jsonl.occurred_at(envelope)))
     return parsed, refused
 
 

@@ -76,17 +76,6 @@ def share_of(partner_id: str, shares: int) -> int:
     return zlib.crc32(partner_id.encode("utf-8", "surrogatepass")) % shares
 
 
-def instant(value: Any) -> datetime | None:
-    """An envelope's `occurred_at` as a UTC instant, or None when it is not one (validation says why)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return at.astimezone(UTC) if at.tzinfo else None
-
-
 def key_of(number: int, text: str) -> Key | None:
     """What the partition needs of a line, in an order that sorts as `standing replay` sends them; None for what
     is not a JSON object."""
@@ -96,7 +85,7 @@ def key_of(number: int, text: str) -> Key | None:
         return None
     if not isinstance(envelope, dict):
         return None
-    at = instant(envelope.get("occurred_at"))
+    at = jsonl.occurred_at(envelope)
     micros = 0 if at is None else (at - _EPOCH) // _MICROSECOND  # exact: integer arithmetic on timedeltas
     return (at is not None, micros, number, str(envelope.get("partner_id")), str(envelope.get("event_id")))
 
