@@ -17,6 +17,7 @@ The last line is machine-readable: the files' lines and the peaks (MB) of the pr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -57,12 +58,11 @@ def write_events(path: Path, partners: int) -> int:
 
 
 def resident_kb(pid: int) -> int:
-    try:
+    """The process's resident memory; 0 once it has ended."""
+    with contextlib.suppress(FileNotFoundError, ProcessLookupError):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError):
-        pass
     return 0
 
 
