@@ -467,11 +467,12 @@ def backtest(
     until: datetime,
     workers: int = 1,
 ) -> Result:
-    """Run the backtest over `source` (an events file, one envelope a line; or its lines), `workers` processes at
-    once. The file is split into shares of partners on disk (`shares.partition`): at least `workers`, and more
-    when it is large, so a process holds one share's events and state at a time (at most about BUCKET_LINES
-    lines) and no process the whole file. `zones` (program id -> time zone) is not needed any more: each side
-    folds in its own program's zone; it is kept for callers."""
+    """Run the backtest over `source` (an events file, one envelope a line; or its lines, none holding a line
+    feed: they are written to a file first), `workers` processes at once. The file is split into shares of
+    partners on disk (`shares.partition`): at least `workers`, and more when it is large, so a process holds one
+    share's events and state at a time (at most about BUCKET_LINES lines) and no process the whole file.
+    `zones` (program id -> time zone) is not needed any more: each side folds in its own program's zone; it is
+    kept for callers."""
     total = Result(workers=max(1, workers))
     with tempfile.TemporaryDirectory(prefix="standing-backtest-") as directory:
         path = source if isinstance(source, Path) else _written(source, Path(directory) / "events.jsonl")

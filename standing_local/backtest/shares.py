@@ -1,9 +1,10 @@
 """The backtest's events file split into shares of partners on disk, so that no process holds the whole of it.
 
-A year of a large marketplace's events (120M lines, some 30 GB of JSON) does not fit in a laptop's memory, and
-the backtest kept about 2.5 KB a line besides the line itself. So the file is never read whole: it is cut into
-chunks of bytes at line ends (`chunks`), and three passes, each a task per chunk or share that any process of the
-pool can take, write and read files in a temporary directory:
+A year of a large marketplace's events (120M lines, some 30 GB of JSON) does not fit in a laptop's memory, and the
+backtest's parent process used to hold every line and its key (about 1.3 KB a line in all, docs/backtest.md
+"Memory"). So the file is never read whole: it is cut into chunks of bytes at line ends (`chunks`), and three
+passes, each a task per chunk or share that any process of the pool can take, write and read files in a
+temporary directory:
 
 1. `split` (a task per chunk): each line goes to the share of its partner (a stable hash of its id), and its key
    (readable or not, instant, line number, partner, event id) to the key bucket of its event id. What is not a JSON
