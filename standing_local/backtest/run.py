@@ -24,9 +24,11 @@ validated, so every rejection is reported.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import multiprocessing
+import multiprocessing.pool
 import tempfile
 import time
 from collections.abc import Iterable
@@ -474,23 +476,21 @@ def backtest(
     `zones` (program id -> time zone) is not needed any more: each side folds in its own program's zone; it is
     kept for callers."""
     total = Result(workers=max(1, workers))
-    with tempfile.TemporaryDirectory(prefix="standing-backtest-") as directory:
+    with tempfile.TemporaryDirectory(prefix="standing-backtest-") as directory, _pool(workers) as pool:
         path = source if isinstance(source, Path) else _written(source, Path(directory) / "events.jsonl")
         found, lines = shares.chunks(path)
-        count = max(workers, -(-lines // BUCKET_LINES))
-        if workers <= 1:
-            split = shares.partition(path, Path(directory), found, count)
-            for share in split.filled:
-                total.merge(run_job(Job(base, draft, split, share, start, until)))
-        else:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                split = shares.partition(path, Path(directory), found, count, pool)
-                jobs = [Job(base, draft, split, share, start, until) for share in split.filled]
-                for result in pool.imap_unordered(run_job, jobs):
-                    total.merge(result)
+        split = shares.partition(path, Path(directory), found, max(workers, -(-lines // BUCKET_LINES)), pool)
+        jobs = [Job(base, draft, split, share, start, until) for share in split.filled]
+        for result in pool.imap_unordered(run_job, jobs) if pool is not None else map(run_job, jobs):
+            total.merge(result)  # one share at a time in this process: map is lazy
     total.rows.sort(key=lambda r: (r["period_start"], r["partner_id"]))
     total.rejected.sort(key=lambda r: r["line"])
     return total
+
+
+def _pool(workers: int) -> contextlib.AbstractContextManager[multiprocessing.pool.Pool | None]:
+    """`workers` processes, or None to run in this one."""
+    return multiprocessing.get_context("fork").Pool(workers) if workers > 1 else contextlib.nullcontext()
 
 
 def _written(lines: list[str], path: Path) -> Path:
