@@ -58,6 +58,18 @@ TARGET_FOLD = 100_000
 TARGET_EVALUATIONS = 20_000
 
 
+def marketplace(sizes: dict[str, int], scale: float = 1.0) -> list[dict[str, Any]]:
+    """The generated marketplace the backtest benches read: `sizes` partners of each kind (`_GENERATED`'s keys),
+    Tiki's shops five times as busy as the rest (its bars count hundreds of orders a quarter)."""
+    end = date(2024, 11, 5)
+    spec = MarketplaceSpec(
+        kkday=sizes["kkday"], booking_property=sizes["booking_property"], booking_rides=sizes["booking_rides"],
+        tiki=0, end=end, scale=scale,
+    )  # fmt: skip
+    shops = MarketplaceSpec(kkday=0, booking_property=0, booking_rides=0, tiki=sizes["tiki"], end=end, scale=scale * 5)
+    return generate(spec) + generate(shops)
+
+
 def stored_events(lines: list[str], limit: int) -> dict[str, list[dict[str, Any]]]:
     """Up to `limit` accepted events as the EventsTable gives them to the fold, by partner."""
     by_partner: dict[str, list[dict[str, Any]]] = {}
@@ -114,12 +126,8 @@ def main() -> None:
         parser.error(f"--only: no built-in program {args.only!r} (one of: {', '.join(catalog)})")
     n = args.partners
     sizes = {name: n if args.only in (None, program) else 0 for name, program in _GENERATED.items()}
-    end = date(2024, 11, 5)
     started = time.perf_counter()
-    spec = MarketplaceSpec(**{**sizes, "tiki": 0}, end=end, scale=args.scale)
-    shops = MarketplaceSpec(kkday=0, booking_property=0, booking_rides=0, tiki=sizes["tiki"], end=end,
-                            scale=args.scale * 5)  # fmt: skip
-    lines = [json.dumps(e) for e in generate(spec) + generate(shops)]
+    lines = [json.dumps(e) for e in marketplace(sizes, args.scale)]
     print(f"generated {len(lines):,} events for {sum(sizes.values()):,} partners in "
           f"{time.perf_counter() - started:.1f} s")  # fmt: skip
     zones = {p.id: p.time_zone for p in catalog.values()}

@@ -24,14 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common")]  # this checkout's code, wherever the venv points
 
+from backtest import marketplace  # noqa: E402  (bench/backtest.py)
+
 from standing.rules import PROGRAMS_DIR  # noqa: E402
-from standing_local.marketplace import MarketplaceSpec, generate  # noqa: E402
 
 PROGRAM = "tiki-trusted-store"  # the densest partners: the most state kept per line
 _RUN = """
@@ -45,13 +45,10 @@ sys.exit(main({argv!r}))
 
 
 def write_events(path: Path, partners: int) -> int:
-    """A generated marketplace (the bench's mix: Tiki's shops five times as busy) as an events file."""
-    end = date(2024, 11, 5)
-    spec = MarketplaceSpec(kkday=partners, booking_property=partners, booking_rides=partners, tiki=0, end=end)
-    shops = MarketplaceSpec(kkday=0, booking_property=0, booking_rides=0, tiki=partners, end=end, scale=5.0)
+    """The backtest bench's generated marketplace (bench/backtest.py), `partners` of each kind, as an events file."""
     count = 0
     with path.open("w", encoding="utf-8") as handle:
-        for event in generate(spec) + generate(shops):
+        for event in marketplace(dict.fromkeys(("kkday", "booking_property", "booking_rides", "tiki"), partners)):
             handle.write(json.dumps(event) + "\n")
             count += 1
     return count
