@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,12 @@ _ids = itertools.count(1)
 
 def event(kind: str, partner: str, at: str, **data: Any) -> dict[str, Any]:
     return {"event_id": f"e-{next(_ids):06d}", "type": kind, "partner_id": partner, "occurred_at": at, "data": data}
+
+
+def order_placed(partner: str, placed: datetime, order: str, buyer: str, due_in: timedelta) -> dict[str, Any]:
+    """An order.placed event, due `due_in` after it was placed."""
+    due_by = (placed + due_in).isoformat()
+    return event("order.placed", partner, placed.isoformat(), order_id=order, buyer_id=buyer, due_by=due_by)
 
 
 # A partner profile's attributes besides its name and email: a self-managed store in Taiwan, open since 2023.

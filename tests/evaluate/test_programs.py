@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.evaluate.conftest import event, profile
+from tests.evaluate.conftest import event, order_placed, profile
 
 SAIGON = "Asia/Ho_Chi_Minh"
 AMSTERDAM = "Europe/Amsterdam"
@@ -23,16 +23,7 @@ def _tiki_shop(partner: str, day: str = "2024-08-15", orders: int = 50, buyers: 
     for n in range(orders):
         placed = base + timedelta(minutes=n)
         order = f"{partner}-o{n}"
-        events.append(
-            event(
-                "order.placed",
-                partner,
-                placed.isoformat(),
-                order_id=order,
-                buyer_id=f"{partner}-b{n % buyers}",
-                due_by=(placed + timedelta(hours=48)).isoformat(),
-            )
-        )
+        events.append(order_placed(partner, placed, order, f"{partner}-b{n % buyers}", timedelta(hours=48)))
         events.append(event("order.confirmed", partner, (placed + timedelta(hours=1)).isoformat(), order_id=order))
         events.append(event("order.fulfilled", partner, (placed + timedelta(hours=20)).isoformat(), order_id=order))
     for n in range(2):
@@ -177,16 +168,7 @@ def _rides(
     for n in range(rides):
         placed = base + timedelta(minutes=n)
         order = f"{partner}-{day}-{n}"
-        events.append(
-            event(
-                "order.placed",
-                partner,
-                placed.isoformat(),
-                order_id=order,
-                buyer_id=f"c{n}",
-                due_by=(placed + timedelta(hours=1)).isoformat(),
-            )
-        )
+        events.append(order_placed(partner, placed, order, f"c{n}", timedelta(hours=1)))
         events.append(event("order.completed", partner, (placed + timedelta(minutes=40)).isoformat(), order_id=order))
         if n < incidents:
             incident = event("ride.incident", partner, (placed + timedelta(minutes=20)).isoformat(), order_id=order)

@@ -3,7 +3,7 @@ its local time, records, standing, bus events and emails out; reruns change noth
 
 from datetime import datetime, timedelta
 
-from tests.evaluate.conftest import event, profile
+from tests.evaluate.conftest import event, order_placed, profile
 
 TAIPEI = "Asia/Taipei"
 
@@ -14,16 +14,7 @@ def _kkday_partner(partner: str, day: str, orders: int, partner_cancels: int, re
     for n in range(orders):
         placed = base + timedelta(minutes=n)
         order = f"{partner}-{day}-{n}"
-        events.append(
-            event(
-                "order.placed",
-                partner,
-                placed.isoformat(),
-                order_id=order,
-                buyer_id=f"b{n}",
-                due_by=(placed + timedelta(hours=24)).isoformat(),
-            )
-        )
+        events.append(order_placed(partner, placed, order, f"b{n}", timedelta(hours=24)))
         if n < partner_cancels:
             events.append(
                 event(

@@ -16,7 +16,7 @@ import pytest
 import time_machine
 
 from standing import signing
-from tests.evaluate.conftest import Scenario, event, profile
+from tests.evaluate.conftest import Scenario, event, order_placed, profile
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 NOW = datetime(2024, 9, 20, 12, 0, tzinfo=ZoneInfo("UTC"))  # the API's clock in these tests
@@ -31,16 +31,7 @@ def _kkday_days(partner: str, day: str, orders: int, cancels: int, reply_hours: 
     for n in range(orders):
         placed = base + timedelta(minutes=n)
         order = f"{partner}-{day}-{n}"
-        out.append(
-            event(
-                "order.placed",
-                partner,
-                placed.isoformat(),
-                order_id=order,
-                buyer_id=f"b{n}",
-                due_by=(placed + timedelta(hours=24)).isoformat(),
-            )
-        )
+        out.append(order_placed(partner, placed, order, f"b{n}", timedelta(hours=24)))
         kind = "order.cancelled" if n < cancels else "order.confirmed"
         extra = {"cause": "partner"} if n < cancels else {}
         out.append(event(kind, partner, (placed + timedelta(hours=1)).isoformat(), order_id=order, **extra))
